@@ -1,0 +1,111 @@
+//! The command line: parses arguments with clap, runs one subcommand and maps its outcome to an
+//! exit code.
+//!
+//! Exit codes are part of the interface for scripts and system timers: `0` success, `1` a problem
+//! in the user's input (a form with errors, a bad configuration file), `2` an internal failure
+//! (a database that cannot be opened, a bug).
+
+// mod check_form; (enabled once crate::form::check_path lands)
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// pantau follows up the participants of a livelihood programme: surveys, rosters, indicators
+/// and donor workbooks.
+#[derive(Debug, Parser)]
+#[command(name = "pantau", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file; without this flag `./pantau.toml` is used when it exists, and the
+    /// built-in defaults otherwise.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. More arrive with their features (`serve`, `import`, `run`, `report`,
+/// `links`, `demo`, `user`).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check XLSForm files (.xlsx, .xls, .ods) and print every problem found, each with its file,
+    /// sheet, row and column. Exits 1 when any file has an error.
+    CheckForm {
+        /// The form files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Print the problems as JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a subcommand failed, which decides the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Something in the user's input must be fixed (exit code 1). The message has already been
+    /// printed when it is empty.
+    #[error("{0}")]
+    Input(String),
+    /// pantau itself could not do its work (exit code 2).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Failure {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Input(_) => ExitCode::from(1),
+            Failure::Internal(_) => ExitCode::from(2),
+        }
+    }
+}
+
+/// Entry point used by `src/main.rs`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version on "errors" too; only real usage errors are input
+            // problems.
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            match &failure {
+                Failure::Input(message) if message.is_empty() => {}
+                Failure::Input(message) => eprintln!("error: {message}"),
+                Failure::Internal(err) => eprintln!("internal error: {err:#}"),
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::CheckForm { .. } => Err(Failure::Internal(anyhow::anyhow!("not wired yet"))),
+    }
+}
+
+/// Logs go to standard error, filtered by `PANTAU_LOG` (for example `PANTAU_LOG=debug`). Log
+/// lines never carry personal data: modules log identifiers and counts, not values.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PANTAU_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,129 @@
+//! The SQLite database: opening a connection with pantau's pragmas and bringing the schema up to
+//! date.
+//!
+//! The schema lives in `src/db/migrations/`, one SQL file per step, applied in order by
+//! rusqlite_migration, which records the step reached in SQLite's `user_version`. A released
+//! migration is never edited: a change is a new file appended to [`MIGRATIONS`]. Pragmas are
+//! per connection and set by [`configure`], never in a migration, because SQLite forgets most of
+//! them when the connection closes.
+//!
+//! Many connections may use one file at once (the web server's workers, the scheduled job, a
+//! `pantau run` from the command line): WAL lets readers proceed while one writer writes, and
+//! the busy timeout makes a second writer wait for the first instead of failing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+#[cfg(test)]
+mod tests;
+
+/// The schema steps, in order. Append; never edit or reorder a released step.
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_initial.sql"))];
+
+/// How long a connection waits for another connection's write lock before giving up with
+/// `SQLITE_BUSY`. Writes are short (one submission, one batch of an import), so 5 seconds covers
+/// a burst of submissions after a WhatsApp broadcast.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema migrations, for [`open`] and for tests that check them.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+/// Opens (creating it and its folder if needed) the database at `path`, sets the pragmas and
+/// applies pending migrations.
+pub fn open(path: &Path) -> anyhow::Result<Connection> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the database folder {}", parent.display()))?;
+    }
+    let mut conn = Connection::open(path)
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    configure(&conn).with_context(|| {
+        format!(
+            "cannot set up the database connection to {}",
+            path.display()
+        )
+    })?;
+    migrate(&mut conn)
+        .with_context(|| format!("cannot bring the database {} up to date", path.display()))?;
+    Ok(conn)
+}
+
+/// Opens a fresh in-memory database with the pragmas and the whole schema, for tests.
+pub fn open_in_memory() -> anyhow::Result<Connection> {
+    let mut conn = Connection::open_in_memory().context("cannot open an in-memory database")?;
+    configure(&conn).context("cannot set up the in-memory database connection")?;
+    migrate(&mut conn).context("cannot create the schema in the in-memory database")?;
+    Ok(conn)
+}
+
+/// Sets pantau's per-connection pragmas. Call on every new connection, including ones a pool
+/// opens.
+pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // First, so that switching the journal mode below also waits for a busy database.
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL: readers (dashboards, the report job) never block writers (survey submissions) and
+    // the reverse. The mode is stored in the file; an in-memory database answers "memory".
+    let mode = enable_wal(conn)?;
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+        // Some network file systems cannot share memory for WAL; pantau still works, with
+        // readers and writers blocking each other.
+        tracing::warn!(journal_mode = %mode, "the database could not switch to WAL mode");
+    }
+    // SQLite leaves foreign keys off unless asked, per connection.
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // FULL, not the NORMAL usually paired with WAL: NORMAL may lose the last transactions on
+    // power loss, and a participant who saw "your answers were received" on a cheap phone
+    // cannot be asked again. The cost is one fsync per commit, small next to network time.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// Switches the file to WAL unless it already is, and returns the journal mode in effect.
+///
+/// Switching takes an exclusive lock, and SQLite answers `SQLITE_BUSY` at once rather than
+/// through the busy handler when another connection is opening the same new file; so the switch
+/// is retried here, within the same [`BUSY_TIMEOUT`]. Once a file is in WAL mode this is a
+/// single read.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(mode);
+    }
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(err, _))
+                if err.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Applies pending migrations.
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    // Two processes opening a new database at once (the server and a cron `pantau run`) both
+    // see it unmigrated. With IMMEDIATE transactions the second waits for the first's write
+    // lock rather than failing; its own attempt then fails on the tables the first created, and
+    // the retry finds the schema current and does nothing. Deferred is restored afterwards so
+    // that long read transactions (a report) do not hold the write lock.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let migrations = migrations();
+    let result = migrations
+        .to_latest(conn)
+        .or_else(|first| migrations.to_latest(conn).map_err(|_| first));
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    result.context("a schema migration failed")
+}

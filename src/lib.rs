@@ -1,0 +1,16 @@
+//! pantau follows the participants of a livelihood programme after their training: it hosts their
+//! follow-up surveys, merges the answers with the programme's Excel rosters and turns both into
+//! donor-ready workbooks and emailed reports.
+//!
+//! The crate is a library with a thin binary (`src/main.rs`). Domain modules ([`expr`], [`form`])
+//! do no I/O of their own beyond reading the bytes they are given and never see HTTP, the clock or
+//! the network; [`config`], [`db`] and [`cli`] connect them to the outside world. See README's
+//! Architecture section for the map and the invariants.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod expr;
+pub mod form;
+pub mod reference;
+pub mod roster;

@@ -1,0 +1,5 @@
+//! The `pantau` binary: parses the command line and hands over to the library.
+
+fn main() -> std::process::ExitCode {
+    pantau::cli::main()
+}

@@ -1,0 +1,32 @@
+//! Rosters: the participant lists that unions, federations, training partners and the platform
+//! send as hand-made Excel or CSV files.
+//!
+//! This module turns one cell at a time into validated values ([`Nik`], [`Phone`], [`Sex`],
+//! dates, [`Rupiah`], attendance flags). Each parser takes a [`Cell`] as the spreadsheet holds it
+//! and returns either the normalised value (with any warnings) or a message a programme officer
+//! can act on.
+
+mod attendance;
+mod cell;
+mod dates;
+mod headers;
+mod money;
+mod nik;
+mod phone;
+mod read;
+mod records;
+mod sex;
+
+pub use attendance::parse_attendance;
+pub use cell::Cell;
+pub use dates::parse_date;
+pub use headers::{Aliases, Field, HeaderRow, find_header_row, fold};
+pub use money::Rupiah;
+pub use nik::{Nik, NikFacts};
+pub use phone::Phone;
+pub use read::{Sheet, column_letters, read_roster};
+pub use records::{
+    ParsedRoster, ParticipantKey, RosterRecord, RosterRules, RowProblem, Severity, SheetSummary,
+    parse_roster,
+};
+pub use sex::Sex;

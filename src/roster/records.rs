@@ -1,0 +1,544 @@
+//! From sheets to participant records: finds each sheet's header row, validates and normalises
+//! every cell, and works out each row's participant key. Every problem is collected with its
+//! sheet, row and column so that a person can fix a whole file in one go.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{
+    Aliases, Cell, Field, Nik, Phone, Rupiah, Sex, Sheet, find_header_row, parse_attendance,
+    parse_date,
+};
+use crate::reference::Reference;
+
+/// How serious a problem is: an error rejects the row (and so the file); a warning is reported
+/// and the row imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Imported, but worth a look.
+    Warning,
+    /// The row cannot be imported as it is.
+    Error,
+}
+
+/// One problem with its place in the file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RowProblem {
+    /// Sheet name; empty for problems with the file as a whole.
+    pub sheet: String,
+    /// Spreadsheet row number (1-based), 0 for problems with a sheet or the file.
+    pub row: usize,
+    /// Column letters and header, when the problem is in one cell.
+    pub column: Option<String>,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong and what to do, in plain words.
+    pub message: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if !self.sheet.is_empty() {
+            write!(f, "sheet {:?}", self.sheet)?;
+            if self.row > 0 {
+                write!(f, ", row {}", self.row)?;
+            }
+            if let Some(column) = &self.column {
+                write!(f, ", column {column}")?;
+            }
+            f.write_str(": ")?;
+        }
+        write!(f, "{kind}: {}", self.message)
+    }
+}
+
+/// How a participant is recognised across rosters, strongest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParticipantKey {
+    /// The programme's own participant id.
+    Id(String),
+    /// The NIK.
+    Nik(String),
+    /// The normalised mobile number.
+    Phone(String),
+}
+
+impl std::fmt::Display for ParticipantKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParticipantKey::Id(id) => write!(f, "id:{id}"),
+            ParticipantKey::Nik(nik) => write!(f, "nik:{nik}"),
+            ParticipantKey::Phone(phone) => write!(f, "phone:{phone}"),
+        }
+    }
+}
+
+/// One valid roster row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterRecord {
+    /// Sheet the row came from.
+    pub sheet: String,
+    /// Spreadsheet row number.
+    pub row: usize,
+    /// The participant this row is about.
+    pub key: ParticipantKey,
+    /// Normalised values by attribute name: known fields by their canonical name, other
+    /// columns by their folded header prefixed `extra_`.
+    pub values: BTreeMap<String, String>,
+}
+
+impl RosterRecord {
+    /// A normalised value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+/// What a sheet contributed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SheetSummary {
+    /// Sheet name.
+    pub name: String,
+    /// Whether it looked like a roster (it has a header row with identifying columns).
+    pub roster: bool,
+    /// Spreadsheet row number of the header row.
+    pub header_row: Option<usize>,
+    /// Header → canonical field, for the columns pantau recognised.
+    pub mapped: Vec<(String, String)>,
+    /// Headers kept as extra attributes.
+    pub extra: Vec<String>,
+    /// Data rows read (blank rows not counted).
+    pub rows: usize,
+}
+
+/// Everything a roster file holds, ready to store.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedRoster {
+    /// One entry per sheet in the file.
+    pub sheets: Vec<SheetSummary>,
+    /// Rows without errors.
+    pub records: Vec<RosterRecord>,
+    /// Every problem, in file order.
+    pub problems: Vec<RowProblem>,
+    /// Number of data rows read across sheets.
+    pub rows_read: usize,
+    /// Number of rows with at least one error.
+    pub rows_rejected: usize,
+}
+
+impl ParsedRoster {
+    /// Whether any row or sheet has an error, which keeps the whole file out.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Settings for reading rosters.
+pub struct RosterRules<'a> {
+    /// Header alias table.
+    pub aliases: &'a Aliases,
+    /// Provinces for NIK prefixes.
+    pub reference: &'a Reference,
+    /// Today's date, for two-digit years and plausibility of birth dates.
+    pub today: NaiveDate,
+}
+
+/// Parses every sheet of a roster file.
+pub fn parse_roster(sheets: &[Sheet], rules: &RosterRules) -> ParsedRoster {
+    let mut parsed = ParsedRoster::default();
+    let mut seen: HashMap<ParticipantKey, (String, usize)> = HashMap::new();
+    for sheet in sheets {
+        parse_sheet(sheet, rules, &mut parsed, &mut seen);
+    }
+    if !parsed.sheets.iter().any(|s| s.roster) {
+        parsed.problems.push(RowProblem {
+            sheet: String::new(),
+            row: 0,
+            column: None,
+            severity: Severity::Error,
+            message: "no sheet has a header row with a name, NIK, phone or participant id \
+                      column; check the headers"
+                .to_owned(),
+        });
+    }
+    parsed
+}
+
+/// Columns beyond this are not a roster; a sheet of 16,384 columns is a formatting accident.
+const MAX_COLUMNS: usize = 512;
+
+fn parse_sheet(
+    sheet: &Sheet,
+    rules: &RosterRules,
+    parsed: &mut ParsedRoster,
+    seen: &mut HashMap<ParticipantKey, (String, usize)>,
+) {
+    let Some(header) = find_header_row(&sheet.head(30), rules.aliases) else {
+        parsed.sheets.push(SheetSummary {
+            name: sheet.name.clone(),
+            roster: false,
+            header_row: None,
+            mapped: vec![],
+            extra: vec![],
+            rows: 0,
+        });
+        return;
+    };
+    let mut summary = SheetSummary {
+        name: sheet.name.clone(),
+        roster: true,
+        header_row: Some(sheet.row_number(header.row)),
+        mapped: vec![],
+        extra: vec![],
+        rows: 0,
+    };
+    // Column index → (attribute name, field, header as written).
+    let mut columns: Vec<Option<(String, Option<Field>, String)>> = Vec::new();
+    let mut used: HashMap<String, usize> = HashMap::new();
+    for (index, (text, field)) in header.columns.iter().enumerate().take(MAX_COLUMNS) {
+        let place = format!("{} ({text})", sheet.column_letters(index));
+        let column = match field {
+            Some(field) => {
+                summary.mapped.push((text.clone(), field.name()));
+                Some((field.name(), Some(*field), text.clone()))
+            }
+            None if text.trim().is_empty() => None,
+            // Row numbers ("No", "No.") carry nothing about the person.
+            None if matches!(super::fold(text).as_str(), "no" | "nourut" | "nomor") => None,
+            None => {
+                summary.extra.push(text.clone());
+                Some((format!("extra_{}", snake(text)), None, text.clone()))
+            }
+        };
+        if let Some((name, _, _)) = &column {
+            if let Some(first) = used.insert(name.clone(), index) {
+                parsed.problems.push(RowProblem {
+                    sheet: sheet.name.clone(),
+                    row: sheet.row_number(header.row),
+                    column: Some(place),
+                    severity: Severity::Error,
+                    message: format!(
+                        "two columns mean {name}: {} and this one; remove or rename one",
+                        sheet.column_letters(first)
+                    ),
+                });
+            }
+        }
+        columns.push(column);
+    }
+    if sheet.width() > MAX_COLUMNS {
+        parsed.problems.push(RowProblem {
+            sheet: sheet.name.clone(),
+            row: 0,
+            column: None,
+            severity: Severity::Warning,
+            message: format!(
+                "the sheet is {} columns wide; only the first {MAX_COLUMNS} were read",
+                sheet.width()
+            ),
+        });
+    }
+    for index in header.row + 1..sheet.height() {
+        let cells = sheet.row(index);
+        if cells.iter().take(MAX_COLUMNS).all(Cell::is_empty) {
+            continue;
+        }
+        summary.rows += 1;
+        parsed.rows_read += 1;
+        let row_number = sheet.row_number(index);
+        let mut row_problems = Vec::new();
+        let mut values = BTreeMap::new();
+        for (col, column) in columns.iter().enumerate() {
+            let Some((name, field, header_text)) = column else {
+                continue;
+            };
+            let cell = cells.get(col).unwrap_or(&Cell::Empty);
+            let place = format!("{} ({header_text})", sheet.column_letters(col));
+            let mut problem = |severity, message: String| {
+                row_problems.push(RowProblem {
+                    sheet: sheet.name.clone(),
+                    row: row_number,
+                    column: Some(place.clone()),
+                    severity,
+                    message,
+                })
+            };
+            if let Cell::Error(error) = cell {
+                problem(
+                    Severity::Error,
+                    format!(
+                        "the cell shows the formula error {error}; fix the formula or type the value"
+                    ),
+                );
+                continue;
+            }
+            match normalise(*field, cell, rules) {
+                Ok(Some((value, warnings))) => {
+                    for warning in warnings {
+                        problem(Severity::Warning, warning);
+                    }
+                    values.insert(name.clone(), value);
+                }
+                Ok(None) => {}
+                Err(message) => problem(Severity::Error, message),
+            }
+        }
+        cross_check(&values, rules, &mut |message| {
+            row_problems.push(RowProblem {
+                sheet: sheet.name.clone(),
+                row: row_number,
+                column: None,
+                severity: Severity::Warning,
+                message,
+            })
+        });
+        let key = participant_key(&values);
+        // A row whose key cell was itself rejected already says why; do not add a second
+        // message about the missing key.
+        let key_cell_rejected = row_problems.iter().any(|p| p.severity == Severity::Error);
+        let mut row_error = |message: String| {
+            row_problems.push(RowProblem {
+                sheet: sheet.name.clone(),
+                row: row_number,
+                column: None,
+                severity: Severity::Error,
+                message,
+            })
+        };
+        match &key {
+            None if !key_cell_rejected => row_error(
+                "the row has no participant id, NIK or phone number, so it cannot be matched \
+                 to a person"
+                    .to_owned(),
+            ),
+            Some(key) => {
+                if let Some((first_sheet, first_row)) =
+                    seen.insert(key.clone(), (sheet.name.clone(), row_number))
+                {
+                    row_error(format!(
+                        "the same participant ({}) is already on sheet {first_sheet:?}, row \
+                         {first_row}; keep one row per person",
+                        describe_key(key)
+                    ));
+                }
+            }
+            None => {}
+        }
+        let rejected = row_problems.iter().any(|p| p.severity == Severity::Error);
+        parsed.problems.extend(row_problems);
+        if rejected {
+            parsed.rows_rejected += 1;
+        } else if let Some(key) = key {
+            parsed.records.push(RosterRecord {
+                sheet: sheet.name.clone(),
+                row: row_number,
+                key,
+                values,
+            });
+        }
+    }
+    parsed.sheets.push(summary);
+}
+
+/// The key names its kind but not its value: the value is personal data and problems end up in
+/// logs and workbooks.
+fn describe_key(key: &ParticipantKey) -> String {
+    match key {
+        ParticipantKey::Id(id) => format!("participant id {id}"),
+        ParticipantKey::Nik(_) => "same NIK".to_owned(),
+        ParticipantKey::Phone(_) => "same phone number".to_owned(),
+    }
+}
+
+fn participant_key(values: &BTreeMap<String, String>) -> Option<ParticipantKey> {
+    if let Some(id) = values.get("participant_id") {
+        return Some(ParticipantKey::Id(id.clone()));
+    }
+    if let Some(nik) = values.get("nik") {
+        return Some(ParticipantKey::Nik(nik.clone()));
+    }
+    values
+        .get("phone")
+        .map(|p| ParticipantKey::Phone(p.clone()))
+}
+
+type Normalised = Option<(String, Vec<String>)>;
+
+/// One cell to its stored text form. `Ok(None)` is an empty cell.
+fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<Normalised, String> {
+    let plain = |value: String| Ok(Some((value, Vec::new())));
+    if let Some(Field::Attended(_)) = field {
+        return plain(if parse_attendance(cell)? { "1" } else { "0" }.to_owned());
+    }
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    let Some(field) = field else {
+        return plain(cell.display());
+    };
+    match field {
+        Field::Nik => {
+            let (nik, warnings) = Nik::parse(cell, rules.reference, rules.today)?;
+            Ok(Some((nik.as_str().to_owned(), warnings)))
+        }
+        Field::Phone => plain(Phone::parse(cell)?.as_str().to_owned()),
+        Field::Sex => plain(Sex::parse(cell)?.code().to_owned()),
+        Field::BirthDate | Field::LayoffDate | Field::TrainingDate => {
+            let date = parse_date(cell, rules.today)?;
+            let mut warnings = Vec::new();
+            if date > rules.today {
+                return Err(format!("date {date} is in the future"));
+            }
+            if field == Field::BirthDate {
+                let age = rules.today.year() - date.year();
+                if !(15..=90).contains(&age) {
+                    warnings.push(format!(
+                        "birth date {date} gives an age of {age}, which is unusual for a participant"
+                    ));
+                }
+            }
+            Ok(Some((date.format("%Y-%m-%d").to_string(), warnings)))
+        }
+        Field::LastWage => {
+            let amount = Rupiah::parse(cell)?;
+            let mut warnings = Vec::new();
+            if amount.0 > 0 && amount.0 < 100_000 {
+                warnings.push(format!(
+                    "last wage {} is very low for a monthly wage; was it written in thousands?",
+                    amount.display()
+                ));
+            }
+            Ok(Some((amount.0.to_string(), warnings)))
+        }
+        Field::Age => match cell {
+            Cell::Number(n) if n.fract() == 0.0 && (10.0..=100.0).contains(n) => {
+                plain(format!("{n:.0}"))
+            }
+            Cell::Text(text) => {
+                let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+                match digits.parse::<u32>() {
+                    Ok(age) if (10..=100).contains(&age) => plain(age.to_string()),
+                    _ => Err(format!("age {text:?} is not a number of years")),
+                }
+            }
+            other => Err(format!(
+                "age {:?} is not a number of years",
+                other.display()
+            )),
+        },
+        Field::Email => {
+            let email = cell.display().to_lowercase();
+            let valid = email.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            }) && !email.contains(char::is_whitespace);
+            if valid {
+                plain(email)
+            } else {
+                Err(format!("email {email:?} is not an email address"))
+            }
+        }
+        Field::Kpj => {
+            let digits: String = cell
+                .display()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
+                .collect();
+            if !digits.chars().all(|c| c.is_ascii_digit()) {
+                return Err(format!(
+                    "KPJ number {digits:?} has characters other than digits"
+                ));
+            }
+            let warnings = if digits.len() == 11 {
+                vec![]
+            } else {
+                vec![format!(
+                    "KPJ number has {} digits; most have 11",
+                    digits.len()
+                )]
+            };
+            Ok(Some((digits, warnings)))
+        }
+        Field::Disability => {
+            let folded = cell.display().to_lowercase();
+            let value = match folded.trim() {
+                "ya" | "y" | "yes" | "1" | "true" | "ada" => "yes".to_owned(),
+                "tidak" | "t" | "no" | "n" | "0" | "false" | "tidak ada" | "-" => "no".to_owned(),
+                // A description ("tuna daksa") means yes; keep the words for the manager.
+                _ => format!("yes: {}", cell.display()),
+            };
+            plain(value)
+        }
+        Field::ParticipantId => plain(cell.display().trim().to_uppercase()),
+        Field::Name
+        | Field::Address
+        | Field::Province
+        | Field::Regency
+        | Field::District
+        | Field::Confederation
+        | Field::Federation
+        | Field::Union
+        | Field::LastEmployer
+        | Field::Sector
+        | Field::Cohort
+        | Field::TrainingLocation => plain(tidy_text(&cell.display())),
+        Field::Attended(_) => unreachable!("handled above"),
+    }
+}
+
+/// Collapses runs of spaces; names typed in capitals stay as typed, since "MUHAMMAD" may be how
+/// the person writes it.
+fn tidy_text(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Warnings when the NIK disagrees with the roster's sex or birth date, or names a province
+/// other than the roster's.
+fn cross_check(
+    values: &BTreeMap<String, String>,
+    rules: &RosterRules,
+    warn: &mut dyn FnMut(String),
+) {
+    let Some(nik) = values.get("nik") else {
+        return;
+    };
+    let Ok(facts) = Nik::parse(&Cell::text(nik), rules.reference, rules.today)
+        .and_then(|(nik, _)| nik.facts(rules.reference, rules.today))
+    else {
+        return;
+    };
+    if let Some(sex) = values.get("sex") {
+        if sex != facts.sex.code() {
+            warn(format!(
+                "sex {sex} disagrees with the NIK, which says {}",
+                facts.sex.code()
+            ));
+        }
+    }
+    if let Some(birth) = values.get("birth_date") {
+        if *birth != facts.birth_date.format("%Y-%m-%d").to_string() {
+            warn("birth date disagrees with the birth date in the NIK".to_owned());
+        }
+    }
+}
+
+/// A header as an attribute name: "Ukuran Baju" → "ukuran_baju".
+fn snake(header: &str) -> String {
+    let mut name = String::new();
+    for c in header.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('_') && !name.is_empty() {
+            name.push('_');
+        }
+    }
+    name.trim_end_matches('_').to_owned()
+}
+
+#[cfg(test)]
+mod tests;
