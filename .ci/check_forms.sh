@@ -13,10 +13,13 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-if ! command -v xls2xform >/dev/null 2>&1; then
-    echo "check_forms: xls2xform not found; install it with: pip install pyxform" >&2
+# The module form works even where pip's script folder is not on PATH (pyenv shims that were
+# not rehashed, --user installs).
+if ! python3 -c 'import pyxform' >/dev/null 2>&1; then
+    echo "check_forms: pyxform not found; install it with: pip install pyxform" >&2
     exit 2
 fi
+xls2xform() { python3 -m pyxform.xls2xform "$@"; }
 
 validate=()
 if command -v java >/dev/null 2>&1; then

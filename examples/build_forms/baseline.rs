@@ -72,7 +72,10 @@ pub fn form() -> Form {
     survey.push(end_group());
     survey.extend(common::income());
     survey.extend(common::bpjs());
-    survey.extend(common::digital("Dalam 12 bulan terakhir", "In the last 12 months"));
+    survey.extend(common::digital(
+        "Dalam 12 bulan terakhir",
+        "In the last 12 months",
+    ));
     survey.extend(washington_group());
     survey.extend(common::closing(
         "Sejauh ini, bagian mana dari program yang paling membantu Anda?",
@@ -84,8 +87,16 @@ pub fn form() -> Form {
     choices.extend(wg_choices());
 
     Form {
-        survey: Sheet { name: "survey", columns: crate::shipped_survey_columns(), rows: survey },
-        choices: Sheet { name: "choices", columns: crate::shipped_choices_columns(), rows: choices },
+        survey: Sheet {
+            name: "survey",
+            columns: crate::shipped_survey_columns(),
+            rows: survey,
+        },
+        choices: Sheet {
+            name: "choices",
+            columns: crate::shipped_choices_columns(),
+            rows: choices,
+        },
         settings: settings(&[
             ("form_title", "Pantau: Survei Awal Peserta"),
             ("form_id", "pantau_baseline"),
@@ -144,24 +155,59 @@ fn washington_group() -> Vec<Line> {
 
 fn wg_choices() -> Vec<Line> {
     vec![
-        choice("wg", "none", "Tidak – tidak ada kesulitan", "No – no difficulty"),
-        choice("wg", "some", "Ya – sedikit kesulitan", "Yes – some difficulty"),
-        choice("wg", "alot", "Ya – banyak kesulitan", "Yes – a lot of difficulty"),
+        choice(
+            "wg",
+            "none",
+            "Tidak – tidak ada kesulitan",
+            "No – no difficulty",
+        ),
+        choice(
+            "wg",
+            "some",
+            "Ya – sedikit kesulitan",
+            "Yes – some difficulty",
+        ),
+        choice(
+            "wg",
+            "alot",
+            "Ya – banyak kesulitan",
+            "Yes – a lot of difficulty",
+        ),
         choice("wg", "cannot", "Tidak bisa sama sekali", "Cannot do at all"),
     ]
 }
 
 fn sector_choices() -> Vec<Line> {
     vec![
-        choice("sector", "garment", "Garmen / pakaian jadi", "Garments / clothing"),
+        choice(
+            "sector",
+            "garment",
+            "Garmen / pakaian jadi",
+            "Garments / clothing",
+        ),
         choice("sector", "textile", "Tekstil", "Textiles"),
         choice("sector", "footwear", "Sepatu dan alas kaki", "Footwear"),
         choice("sector", "electronics", "Elektronik", "Electronics"),
-        choice("sector", "automotive", "Otomotif dan suku cadang", "Automotive and parts"),
+        choice(
+            "sector",
+            "automotive",
+            "Otomotif dan suku cadang",
+            "Automotive and parts",
+        ),
         choice("sector", "food", "Makanan dan minuman", "Food and drink"),
-        choice("sector", "other_manufacturing", "Pabrik lainnya", "Other manufacturing"),
+        choice(
+            "sector",
+            "other_manufacturing",
+            "Pabrik lainnya",
+            "Other manufacturing",
+        ),
         choice("sector", "trade", "Perdagangan / toko", "Trade / shops"),
-        choice("sector", "services", "Jasa (misalnya hotel, transportasi, kebersihan)", "Services (for example hotels, transport, cleaning)"),
+        choice(
+            "sector",
+            "services",
+            "Jasa (misalnya hotel, transportasi, kebersihan)",
+            "Services (for example hotels, transport, cleaning)",
+        ),
         choice("sector", "other", "Lainnya", "Other"),
     ]
 }

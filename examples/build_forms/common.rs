@@ -7,7 +7,8 @@ use crate::{Line, choice, end_group, row};
 pub const RUPIAH: &str = ". >= 0 and . <= 100000000";
 pub const RUPIAH_MSG_ID: &str =
     "Tulis angka antara 0 dan 100000000 (seratus juta), tanpa titik atau koma.";
-pub const RUPIAH_MSG_EN: &str = "Enter a number between 0 and 100000000 (one hundred million), without dots or commas.";
+pub const RUPIAH_MSG_EN: &str =
+    "Enter a number between 0 and 100000000 (one hundred million), without dots or commas.";
 
 /// Someone who is working (wage job, own business or both).
 pub const WORKING: &str = "${work_status} != 'none'";
@@ -301,7 +302,10 @@ pub fn closing(most_helpful_id: &str, most_helpful_en: &str) -> Vec<Line> {
             .label(most_helpful_id, most_helpful_en)
             .req(),
         row("text", "most_helpful_other")
-            .label("Sebutkan yang paling membantu:", "Please say what helped most:")
+            .label(
+                "Sebutkan yang paling membantu:",
+                "Please say what helped most:",
+            )
             .req()
             .relevant("${most_helpful} = 'other'"),
         row("select_one help", "what_would_help")
@@ -311,14 +315,16 @@ pub fn closing(most_helpful_id: &str, most_helpful_en: &str) -> Vec<Line> {
             )
             .req(),
         row("text", "what_would_help_other")
-            .label("Sebutkan apa yang bisa membantu:", "Please say what would help:")
+            .label(
+                "Sebutkan apa yang bisa membantu:",
+                "Please say what would help:",
+            )
             .req()
             .relevant("${what_would_help} = 'other'"),
-        row("text", "comments")
-            .label(
-                "Ada saran atau cerita lain untuk kami? (boleh dikosongkan)",
-                "Any other suggestion or story for us? (optional)",
-            ),
+        row("text", "comments").label(
+            "Ada saran atau cerita lain untuk kami? (boleh dikosongkan)",
+            "Any other suggestion or story for us? (optional)",
+        ),
         end_group(),
         row("note", "thanks").label(
             "Terima kasih atas waktu dan jawaban Anda!",
@@ -335,51 +341,230 @@ pub fn choices() -> Vec<Line> {
         choice("yes_no_dk", "yes", "Ya", "Yes"),
         choice("yes_no_dk", "no", "Tidak", "No"),
         choice("yes_no_dk", "dk", "Tidak tahu", "Don't know"),
-        choice("work_status", "wage", "Bekerja sebagai karyawan atau buruh (digaji orang lain)", "Working as an employee or labourer (paid by someone else)"),
-        choice("work_status", "self", "Usaha sendiri atau reseller", "Own business or reseller"),
-        choice("work_status", "both", "Keduanya: bekerja sebagai karyawan/buruh dan juga usaha sendiri/reseller", "Both: a wage job and an own business or reselling"),
+        choice(
+            "work_status",
+            "wage",
+            "Bekerja sebagai karyawan atau buruh (digaji orang lain)",
+            "Working as an employee or labourer (paid by someone else)",
+        ),
+        choice(
+            "work_status",
+            "self",
+            "Usaha sendiri atau reseller",
+            "Own business or reseller",
+        ),
+        choice(
+            "work_status",
+            "both",
+            "Keduanya: bekerja sebagai karyawan/buruh dan juga usaha sendiri/reseller",
+            "Both: a wage job and an own business or reselling",
+        ),
         choice("work_status", "none", "Tidak bekerja", "Not working"),
-        choice("confirm", "yes", "Ya, jumlahnya benar", "Yes, this is correct"),
-        choice("confirm", "fix", "Tidak, saya mau memperbaikinya", "No, I want to correct it"),
-        choice("member_type", "pu", "Penerima Upah (PU), didaftarkan perusahaan", "Wage earner (PU), registered by the employer"),
-        choice("member_type", "bpu", "Bukan Penerima Upah (BPU), peserta mandiri", "Non-wage earner (BPU), self-registered"),
+        choice(
+            "confirm",
+            "yes",
+            "Ya, jumlahnya benar",
+            "Yes, this is correct",
+        ),
+        choice(
+            "confirm",
+            "fix",
+            "Tidak, saya mau memperbaikinya",
+            "No, I want to correct it",
+        ),
+        choice(
+            "member_type",
+            "pu",
+            "Penerima Upah (PU), didaftarkan perusahaan",
+            "Wage earner (PU), registered by the employer",
+        ),
+        choice(
+            "member_type",
+            "bpu",
+            "Bukan Penerima Upah (BPU), peserta mandiri",
+            "Non-wage earner (BPU), self-registered",
+        ),
         choice("member_type", "dk", "Tidak tahu", "Don't know"),
-        choice("bpjs_programme", "jkk", "JKK: Jaminan Kecelakaan Kerja", "JKK: work accident insurance").set("pu_only", "no"),
-        choice("bpjs_programme", "jkm", "JKM: Jaminan Kematian", "JKM: death benefit").set("pu_only", "no"),
-        choice("bpjs_programme", "jht", "JHT: Jaminan Hari Tua", "JHT: old-age savings").set("pu_only", "no"),
+        choice(
+            "bpjs_programme",
+            "jkk",
+            "JKK: Jaminan Kecelakaan Kerja",
+            "JKK: work accident insurance",
+        )
+        .set("pu_only", "no"),
+        choice(
+            "bpjs_programme",
+            "jkm",
+            "JKM: Jaminan Kematian",
+            "JKM: death benefit",
+        )
+        .set("pu_only", "no"),
+        choice(
+            "bpjs_programme",
+            "jht",
+            "JHT: Jaminan Hari Tua",
+            "JHT: old-age savings",
+        )
+        .set("pu_only", "no"),
         choice("bpjs_programme", "jp", "JP: Jaminan Pensiun", "JP: pension").set("pu_only", "yes"),
-        choice("bpjs_programme", "jkp", "JKP: Jaminan Kehilangan Pekerjaan", "JKP: job-loss insurance").set("pu_only", "yes"),
+        choice(
+            "bpjs_programme",
+            "jkp",
+            "JKP: Jaminan Kehilangan Pekerjaan",
+            "JKP: job-loss insurance",
+        )
+        .set("pu_only", "yes"),
         choice("bpjs_programme", "dk", "Tidak tahu", "Don't know").set("pu_only", "no"),
-        choice("digital_payment", "qris", "QRIS (bayar dengan scan kode QR)", "QRIS (paying by scanning a QR code)"),
-        choice("digital_payment", "ewallet", "Dompet digital, misalnya GoPay, OVO, DANA, ShopeePay", "E-wallet, for example GoPay, OVO, DANA, ShopeePay"),
-        choice("digital_payment", "bank", "Rekening bank (transfer, mobile banking)", "Bank account (transfer, mobile banking)"),
-        choice("digital_payment", "none", "Tidak memakai semua ini (hanya uang tunai)", "None of these (cash only)"),
-        choice("kur", "got", "Ya, mengajukan dan mendapat pinjaman", "Yes, applied and received the loan"),
-        choice("kur", "refused", "Ya, mengajukan tetapi ditolak", "Yes, applied but was refused"),
-        choice("kur", "waiting", "Ya, mengajukan dan masih menunggu", "Yes, applied and still waiting"),
+        choice(
+            "digital_payment",
+            "qris",
+            "QRIS (bayar dengan scan kode QR)",
+            "QRIS (paying by scanning a QR code)",
+        ),
+        choice(
+            "digital_payment",
+            "ewallet",
+            "Dompet digital, misalnya GoPay, OVO, DANA, ShopeePay",
+            "E-wallet, for example GoPay, OVO, DANA, ShopeePay",
+        ),
+        choice(
+            "digital_payment",
+            "bank",
+            "Rekening bank (transfer, mobile banking)",
+            "Bank account (transfer, mobile banking)",
+        ),
+        choice(
+            "digital_payment",
+            "none",
+            "Tidak memakai semua ini (hanya uang tunai)",
+            "None of these (cash only)",
+        ),
+        choice(
+            "kur",
+            "got",
+            "Ya, mengajukan dan mendapat pinjaman",
+            "Yes, applied and received the loan",
+        ),
+        choice(
+            "kur",
+            "refused",
+            "Ya, mengajukan tetapi ditolak",
+            "Yes, applied but was refused",
+        ),
+        choice(
+            "kur",
+            "waiting",
+            "Ya, mengajukan dan masih menunggu",
+            "Yes, applied and still waiting",
+        ),
         choice("kur", "not_applied", "Tidak mengajukan", "Did not apply"),
         choice("kur", "dk", "Tidak tahu", "Don't know"),
-        choice("satisfaction", "1", "1 – Sangat tidak puas", "1 – Very dissatisfied"),
+        choice(
+            "satisfaction",
+            "1",
+            "1 – Sangat tidak puas",
+            "1 – Very dissatisfied",
+        ),
         choice("satisfaction", "2", "2 – Tidak puas", "2 – Dissatisfied"),
-        choice("satisfaction", "3", "3 – Biasa saja", "3 – Neither satisfied nor dissatisfied"),
+        choice(
+            "satisfaction",
+            "3",
+            "3 – Biasa saja",
+            "3 – Neither satisfied nor dissatisfied",
+        ),
         choice("satisfaction", "4", "4 – Puas", "4 – Satisfied"),
         choice("satisfaction", "5", "5 – Sangat puas", "5 – Very satisfied"),
-        choice("helpful", "training", "Materi pelatihan", "The training sessions"),
-        choice("helpful", "practice", "Praktik langsung berjualan", "Hands-on selling practice"),
-        choice("helpful", "mentor", "Pendampingan dari pendamping/mentor", "Support from a mentor"),
-        choice("helpful", "wa_group", "Grup WhatsApp peserta", "The participants' WhatsApp group"),
-        choice("helpful", "app", "Aplikasi Evermos (berjualan tanpa modal)", "The Evermos app (selling without capital)"),
-        choice("helpful", "bpjs_info", "Informasi tentang BPJS Ketenagakerjaan", "Information about BPJS Ketenagakerjaan"),
-        choice("helpful", "peers", "Teman sesama peserta", "Other participants"),
-        choice("helpful", "nothing", "Belum ada yang membantu", "Nothing has helped yet"),
+        choice(
+            "helpful",
+            "training",
+            "Materi pelatihan",
+            "The training sessions",
+        ),
+        choice(
+            "helpful",
+            "practice",
+            "Praktik langsung berjualan",
+            "Hands-on selling practice",
+        ),
+        choice(
+            "helpful",
+            "mentor",
+            "Pendampingan dari pendamping/mentor",
+            "Support from a mentor",
+        ),
+        choice(
+            "helpful",
+            "wa_group",
+            "Grup WhatsApp peserta",
+            "The participants' WhatsApp group",
+        ),
+        choice(
+            "helpful",
+            "app",
+            "Aplikasi Evermos (berjualan tanpa modal)",
+            "The Evermos app (selling without capital)",
+        ),
+        choice(
+            "helpful",
+            "bpjs_info",
+            "Informasi tentang BPJS Ketenagakerjaan",
+            "Information about BPJS Ketenagakerjaan",
+        ),
+        choice(
+            "helpful",
+            "peers",
+            "Teman sesama peserta",
+            "Other participants",
+        ),
+        choice(
+            "helpful",
+            "nothing",
+            "Belum ada yang membantu",
+            "Nothing has helped yet",
+        ),
         choice("helpful", "other", "Lainnya", "Something else"),
-        choice("help", "capital", "Modal usaha atau pinjaman (misalnya KUR)", "Capital or a loan (for example KUR)"),
-        choice("help", "simple_training", "Pelatihan yang lebih sederhana dan langsung praktik", "Simpler training with hands-on practice"),
-        choice("help", "mentor", "Pendampingan satu per satu", "One-to-one support"),
-        choice("help", "phone_help", "Bantuan memakai HP dan aplikasi", "Help with using the phone and apps"),
-        choice("help", "marketing", "Bantuan mencari pembeli", "Help finding customers"),
-        choice("help", "job_info", "Informasi lowongan kerja", "Information about job vacancies"),
-        choice("help", "bpjs_help", "Bantuan mendaftar BPJS Ketenagakerjaan", "Help registering with BPJS Ketenagakerjaan"),
+        choice(
+            "help",
+            "capital",
+            "Modal usaha atau pinjaman (misalnya KUR)",
+            "Capital or a loan (for example KUR)",
+        ),
+        choice(
+            "help",
+            "simple_training",
+            "Pelatihan yang lebih sederhana dan langsung praktik",
+            "Simpler training with hands-on practice",
+        ),
+        choice(
+            "help",
+            "mentor",
+            "Pendampingan satu per satu",
+            "One-to-one support",
+        ),
+        choice(
+            "help",
+            "phone_help",
+            "Bantuan memakai HP dan aplikasi",
+            "Help with using the phone and apps",
+        ),
+        choice(
+            "help",
+            "marketing",
+            "Bantuan mencari pembeli",
+            "Help finding customers",
+        ),
+        choice(
+            "help",
+            "job_info",
+            "Informasi lowongan kerja",
+            "Information about job vacancies",
+        ),
+        choice(
+            "help",
+            "bpjs_help",
+            "Bantuan mendaftar BPJS Ketenagakerjaan",
+            "Help registering with BPJS Ketenagakerjaan",
+        ),
         choice("help", "other", "Lainnya", "Something else"),
     ]
 }

@@ -29,9 +29,21 @@ fn kuid(seed: usize) -> String {
 /// Indonesian).
 fn k(ty: &str, name: &str, en: &str, fr: &str, id: &str) -> Line {
     let line = Line::default().set("type", ty).set("name", name);
-    let line = if en.is_empty() { line } else { line.set(&format!("label::{KEN}"), en) };
-    let line = if fr.is_empty() { line } else { line.set(&format!("label::{KFR}"), fr) };
-    if id.is_empty() { line } else { line.set(&format!("label::{KID}"), id) }
+    let line = if en.is_empty() {
+        line
+    } else {
+        line.set(&format!("label::{KEN}"), en)
+    };
+    let line = if fr.is_empty() {
+        line
+    } else {
+        line.set(&format!("label::{KFR}"), fr)
+    };
+    if id.is_empty() {
+        line
+    } else {
+        line.set(&format!("label::{KID}"), id)
+    }
 }
 
 fn k_hint(line: Line, en: &str, fr: &str, id: &str) -> Line {
@@ -58,7 +70,11 @@ fn kc(list: &str, name: &str, en: &str, fr: &str, id: &str) -> Line {
 }
 
 pub fn kobo_household() -> Form {
-    let end = |name: &str| Line::default().set("type", "end group").set("$autoname", name);
+    let end = |name: &str| {
+        Line::default()
+            .set("type", "end group")
+            .set("$autoname", name)
+    };
     let mut survey = vec![
         k("start", "start", "", "", ""),
         k("end", "end", "", "", ""),
@@ -231,20 +247,106 @@ pub fn kobo_household() -> Form {
         kc("yes_no", "no", "No", "Non", "Tidak"),
         kc("sex", "female", "Female", "Femme", "Perempuan"),
         kc("sex", "male", "Male", "Homme", "Laki-laki"),
-        kc("province", "dki_jakarta", "DKI Jakarta", "DKI Jakarta", "DKI Jakarta"),
-        kc("province", "jawa_barat", "West Java", "Java occidental", "Jawa Barat"),
-        kc("province", "jawa_tengah", "Central Java", "Java central", "Jawa Tengah"),
-        kc("district", "jakarta_timur", "East Jakarta", "Jakarta Est", "Jakarta Timur").set("province", "dki_jakarta"),
-        kc("district", "jakarta_utara", "North Jakarta", "Jakarta Nord", "Jakarta Utara").set("province", "dki_jakarta"),
-        kc("district", "kab_bekasi", "Bekasi Regency", "Régence de Bekasi", "Kabupaten Bekasi").set("province", "jawa_barat"),
-        kc("district", "kota_bekasi", "Bekasi City", "Ville de Bekasi", "Kota Bekasi").set("province", "jawa_barat"),
-        kc("district", "kab_sukabumi", "Sukabumi Regency", "Régence de Sukabumi", "Kabupaten Sukabumi").set("province", "jawa_barat"),
-        kc("district", "kota_bandung", "Bandung City", "Ville de Bandung", "Kota Bandung").set("province", "jawa_barat"),
-        kc("district", "kota_semarang", "Semarang City", "Ville de Semarang", "Kota Semarang").set("province", "jawa_tengah"),
-        kc("district", "kab_sukoharjo", "Sukoharjo Regency", "Régence de Sukoharjo", "Kabupaten Sukoharjo").set("province", "jawa_tengah"),
+        kc(
+            "province",
+            "dki_jakarta",
+            "DKI Jakarta",
+            "DKI Jakarta",
+            "DKI Jakarta",
+        ),
+        kc(
+            "province",
+            "jawa_barat",
+            "West Java",
+            "Java occidental",
+            "Jawa Barat",
+        ),
+        kc(
+            "province",
+            "jawa_tengah",
+            "Central Java",
+            "Java central",
+            "Jawa Tengah",
+        ),
+        kc(
+            "district",
+            "jakarta_timur",
+            "East Jakarta",
+            "Jakarta Est",
+            "Jakarta Timur",
+        )
+        .set("province", "dki_jakarta"),
+        kc(
+            "district",
+            "jakarta_utara",
+            "North Jakarta",
+            "Jakarta Nord",
+            "Jakarta Utara",
+        )
+        .set("province", "dki_jakarta"),
+        kc(
+            "district",
+            "kab_bekasi",
+            "Bekasi Regency",
+            "Régence de Bekasi",
+            "Kabupaten Bekasi",
+        )
+        .set("province", "jawa_barat"),
+        kc(
+            "district",
+            "kota_bekasi",
+            "Bekasi City",
+            "Ville de Bekasi",
+            "Kota Bekasi",
+        )
+        .set("province", "jawa_barat"),
+        kc(
+            "district",
+            "kab_sukabumi",
+            "Sukabumi Regency",
+            "Régence de Sukabumi",
+            "Kabupaten Sukabumi",
+        )
+        .set("province", "jawa_barat"),
+        kc(
+            "district",
+            "kota_bandung",
+            "Bandung City",
+            "Ville de Bandung",
+            "Kota Bandung",
+        )
+        .set("province", "jawa_barat"),
+        kc(
+            "district",
+            "kota_semarang",
+            "Semarang City",
+            "Ville de Semarang",
+            "Kota Semarang",
+        )
+        .set("province", "jawa_tengah"),
+        kc(
+            "district",
+            "kab_sukoharjo",
+            "Sukoharjo Regency",
+            "Régence de Sukoharjo",
+            "Kabupaten Sukoharjo",
+        )
+        .set("province", "jawa_tengah"),
         kc("income_source", "wages", "Wages", "Salaires", "Gaji/upah"),
-        kc("income_source", "business", "Own business", "Entreprise propre", "Usaha sendiri"),
-        kc("income_source", "remittances", "Money from family", "Argent de la famille", "Kiriman keluarga"),
+        kc(
+            "income_source",
+            "business",
+            "Own business",
+            "Entreprise propre",
+            "Usaha sendiri",
+        ),
+        kc(
+            "income_source",
+            "remittances",
+            "Money from family",
+            "Argent de la famille",
+            "Kiriman keluarga",
+        ),
         kc("income_source", "other", "Other", "Autre", "Lainnya"),
     ];
 
@@ -253,8 +355,16 @@ pub fn kobo_household() -> Form {
     let mut survey_cols: Vec<Col> = vec![col("type", 22.0), col("$kuid", 12.0), col("name", 16.0)];
     survey_cols.extend(langs.iter().map(|l| col(leak(format!("label::{l}")), 45.0)));
     survey_cols.extend(langs.iter().map(|l| col(leak(format!("hint::{l}")), 30.0)));
-    survey_cols.extend([col("required", 20.0), col("relevant", 24.0), col("constraint", 24.0)]);
-    survey_cols.extend(langs.iter().map(|l| col(leak(format!("constraint_message::{l}")), 35.0)));
+    survey_cols.extend([
+        col("required", 20.0),
+        col("relevant", 24.0),
+        col("constraint", 24.0),
+    ]);
+    survey_cols.extend(
+        langs
+            .iter()
+            .map(|l| col(leak(format!("constraint_message::{l}")), 35.0)),
+    );
     survey_cols.extend([
         col("calculation", 45.0),
         col("choice_filter", 22.0),
@@ -266,8 +376,16 @@ pub fn kobo_household() -> Form {
     choice_cols.push(col("province", 14.0));
 
     Form {
-        survey: Sheet { name: "survey", columns: survey_cols, rows: survey },
-        choices: Sheet { name: "choices", columns: choice_cols, rows: choices },
+        survey: Sheet {
+            name: "survey",
+            columns: survey_cols,
+            rows: survey,
+        },
+        choices: Sheet {
+            name: "choices",
+            columns: choice_cols,
+            rows: choices,
+        },
         settings: settings(&[
             ("form_title", "Household survey"),
             ("form_id", "kobo_household"),
@@ -358,23 +476,36 @@ fn table<const N: usize>(columns: [&'static str; N], rows: &[[&str; N]]) -> Vec<
 }
 
 pub fn odk_clinic() -> Form {
-    let widths = [18.0, 18.0, 45.0, 20.0, 9.0, 25.0, 40.0, 40.0, 40.0, 60.0, 12.0, 12.0, 10.0];
+    let widths = [
+        18.0, 18.0, 45.0, 20.0, 9.0, 25.0, 40.0, 40.0, 40.0, 60.0, 12.0, 12.0, 10.0,
+    ];
     Form {
         survey: Sheet {
             name: "survey",
-            columns: CLINIC_COLUMNS.iter().zip(widths).map(|(h, w)| col(h, w)).collect(),
+            columns: CLINIC_COLUMNS
+                .iter()
+                .zip(widths)
+                .map(|(h, w)| col(h, w))
+                .collect(),
             rows: table(CLINIC_COLUMNS, CLINIC_SURVEY),
         },
         choices: Sheet {
             name: "choices",
-            columns: vec![col("list_name", 14.0), col("name", 14.0), col("label", 20.0)],
+            columns: vec![
+                col("list_name", 14.0),
+                col("name", 14.0),
+                col("label", 20.0),
+            ],
             rows: table(["list_name", "name", "label"], CLINIC_CHOICES),
         },
         settings: settings(&[
             ("form_title", "Clinic visit"),
             ("form_id", "odk_clinic"),
             ("version", "2024031501"),
-            ("instance_name", "concat(${patient_name}, ' ', ${visit_date})"),
+            (
+                "instance_name",
+                "concat(${patient_name}, ' ', ${visit_date})",
+            ),
         ]),
     }
 }

@@ -83,7 +83,10 @@ pub fn form() -> Form {
         end_group(),
     ]);
     survey.extend(common::bpjs());
-    survey.extend(common::digital("Sejak ikut program ini", "Since joining this programme"));
+    survey.extend(common::digital(
+        "Sejak ikut program ini",
+        "Since joining this programme",
+    ));
     survey.extend(common::closing(
         "Bagian mana dari program yang paling membantu Anda?",
         "Which part of the programme has helped you most?",
@@ -97,8 +100,16 @@ pub fn form() -> Form {
     ]);
 
     Form {
-        survey: Sheet { name: "survey", columns: crate::shipped_survey_columns(), rows: survey },
-        choices: Sheet { name: "choices", columns: crate::shipped_choices_columns(), rows: choices },
+        survey: Sheet {
+            name: "survey",
+            columns: crate::shipped_survey_columns(),
+            rows: survey,
+        },
+        choices: Sheet {
+            name: "choices",
+            columns: crate::shipped_choices_columns(),
+            rows: choices,
+        },
         settings: settings(&[
             ("form_title", "Pantau: Survei Lanjutan Peserta"),
             ("form_id", "pantau_followup"),

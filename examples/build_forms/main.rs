@@ -50,7 +50,10 @@ pub fn row(ty: &str, name: &str) -> Line {
 
 /// A `choices` row with its Indonesian and English labels.
 pub fn choice(list_name: &str, name: &str, id: &str, en: &str) -> Line {
-    Line::default().set("list_name", list_name).set("name", name).label(id, en)
+    Line::default()
+        .set("list_name", list_name)
+        .set("name", name)
+        .label(id, en)
 }
 
 /// The closing `end_group` row.
@@ -71,19 +74,27 @@ impl Line {
 
     /// `label` in Indonesian and English.
     pub fn label(self, id: &str, en: &str) -> Line {
-        self.set(&format!("label::{ID}"), id).set(&format!("label::{EN}"), en)
+        self.set(&format!("label::{ID}"), id)
+            .set(&format!("label::{EN}"), en)
     }
 
     /// `hint` in Indonesian and English.
     pub fn hint(self, id: &str, en: &str) -> Line {
-        self.set(&format!("hint::{ID}"), id).set(&format!("hint::{EN}"), en)
+        self.set(&format!("hint::{ID}"), id)
+            .set(&format!("hint::{EN}"), en)
     }
 
     /// `required` = yes, with the standard polite message in both languages.
     pub fn req(self) -> Line {
         self.set("required", "yes")
-            .set(&format!("required_message::{ID}"), "Mohon jawab pertanyaan ini.")
-            .set(&format!("required_message::{EN}"), "Please answer this question.")
+            .set(
+                &format!("required_message::{ID}"),
+                "Mohon jawab pertanyaan ini.",
+            )
+            .set(
+                &format!("required_message::{EN}"),
+                "Please answer this question.",
+            )
     }
 
     /// `relevant` expression.
@@ -119,7 +130,10 @@ impl Line {
     }
 
     fn get(&self, column: &str) -> Option<&str> {
-        self.cells.iter().find(|(c, _)| c == column).map(|(_, v)| v.as_str())
+        self.cells
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -153,12 +167,19 @@ pub struct Form {
 
 /// The `settings` sheet: one header row, one value row.
 pub fn settings(pairs: &[(&'static str, &str)]) -> Sheet {
-    let columns = pairs.iter().map(|(k, v)| col(k, (v.len() as f64 + 4.0).max(16.0))).collect();
+    let columns = pairs
+        .iter()
+        .map(|(k, v)| col(k, (v.len() as f64 + 4.0).max(16.0)))
+        .collect();
     let mut line = Line::default();
     for (k, v) in pairs {
         line = line.set(k, *v);
     }
-    Sheet { name: "settings", columns, rows: vec![line] }
+    Sheet {
+        name: "settings",
+        columns,
+        rows: vec![line],
+    }
 }
 
 /// The survey columns of the shipped forms, in spreadsheet order.
@@ -208,10 +229,13 @@ pub fn write_form(form: &Form, path: &Path) -> Result<(), XlsxError> {
             .set_title(path.file_stem().and_then(|s| s.to_str()).unwrap_or("form"))
             .set_creation_datetime(&created),
     );
-    let header = Format::new().set_bold().set_background_color("#DDEBF7").set_border_bottom(
-        rust_xlsxwriter::FormatBorder::Thin,
-    );
-    let wrap = Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7")
+        .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+    let wrap = Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     let group = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -286,7 +310,10 @@ fn main() {
     if shipped {
         let dir = root.join("forms");
         std::fs::create_dir_all(&dir).expect("create forms/");
-        for (file, form) in [("baseline.xlsx", baseline::form()), ("followup.xlsx", followup::form())] {
+        for (file, form) in [
+            ("baseline.xlsx", baseline::form()),
+            ("followup.xlsx", followup::form()),
+        ] {
             let path = dir.join(file);
             write_form(&form, &path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             println!("wrote {}", path.display());
@@ -325,7 +352,10 @@ fn convert_copies(xlsx: &Path, formats: &[&str]) {
         // A private profile directory, so that a running LibreOffice does not swallow the call.
         let profile = std::env::temp_dir().join(format!("build_forms_lo_{}", std::process::id()));
         let status = std::process::Command::new(soffice)
-            .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.display()
+            ))
             .args(["--headless", "--convert-to", format, "--outdir"])
             .arg(dir)
             .arg(xlsx)

@@ -28,7 +28,7 @@ pub fn run(files: &[PathBuf], json: bool) -> Result<(), Failure> {
                     form.id(),
                     form.question_count(),
                     form.screens().len(),
-                    form.languages().join(", "),
+                    form.language_names().join(", "),
                     plural_warnings(warnings),
                 ),
                 _ => println!(
@@ -65,10 +65,11 @@ fn plural_warnings(warnings: usize) -> String {
 fn problem_json(problem: &form::Problem) -> serde_json::Value {
     serde_json::json!({
         "severity": if problem.is_error() { "error" } else { "warning" },
-        "file": problem.file.display().to_string(),
+        "file": problem.file,
         "sheet": problem.sheet,
         "row": problem.row,
-        "column": problem.column,
+        "column": problem.column.as_ref().map(|c| c.header.clone()),
+        "column_letter": problem.column.as_ref().map(|c| c.letter()),
         "message": problem.message,
         "text": problem.to_string(),
     })

@@ -5,7 +5,10 @@
 //! in the user's input (a form with errors, a bad configuration file), `2` an internal failure
 //! (a database that cannot be opened, a bug).
 
-// mod check_form; (enabled once crate::form::check_path lands)
+mod check_form;
+mod import;
+mod links;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,36 @@ pub enum Command {
         /// Print the problems as JSON lines instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Import roster files (.xlsx, .xls, .ods, .csv). Each file imports whole or not at all;
+    /// a file already imported is skipped. Exits 1 when any file was not imported.
+    Import {
+        /// The roster files to import.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Check the files and report what would change, without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON object per file instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue the invitations due now and list the open ones with each participant's personal
+    /// survey link.
+    Links {
+        /// Only this wave.
+        #[arg(long, value_name = "WAVE")]
+        wave: Option<String>,
+        /// Print one JSON object per invitation instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the web server: participant surveys at /s/{token}. Listens on `[server] address`
+    /// (default 127.0.0.1:8080) unless --address is given.
+    Serve {
+        /// Address and port to listen on, overriding the configuration.
+        #[arg(long, value_name = "ADDR")]
+        address: Option<String>,
     },
 }
 
@@ -95,7 +128,14 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::CheckForm { .. } => Err(Failure::Internal(anyhow::anyhow!("not wired yet"))),
+        Command::CheckForm { files, json } => check_form::run(&files, json),
+        Command::Import {
+            files,
+            dry_run,
+            json,
+        } => import::run(cli.config.as_deref(), &files, dry_run, json),
+        Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
+        Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
 }
 

@@ -199,6 +199,8 @@ impl Parser<'_> {
         })
     }
 
+    /// Parses `-* primary`; each minus sign counts as a level of nesting because each becomes
+    /// a node of the tree.
     fn unary(&mut self) -> Result<Node, ParseError> {
         let mut signs = 0;
         while let Some(token) = self.peek().filter(|t| t.kind == TokenKind::Minus) {
@@ -207,14 +209,9 @@ impl Parser<'_> {
             self.advance();
             signs += 1;
         }
-        let mut node = self.primary();
-        for _ in 0..signs {
-            self.leave();
-        }
-        for _ in 0..signs {
-            node = node.map(|inner| Node::Negate(Box::new(inner)));
-        }
-        node
+        let operand = self.primary()?;
+        self.depth -= signs;
+        Ok((0..signs).fold(operand, |inner, _| Node::Negate(Box::new(inner))))
     }
 
     fn primary(&mut self) -> Result<Node, ParseError> {

@@ -46,7 +46,7 @@ pub(crate) fn rewrite(source: &str) -> Rewritten {
     let mut spans = Vec::new();
     let mut out_len = 0; // in characters
     let mut at = 0;
-    let mut copy = |text: &mut String, out_len: &mut usize, slice: &[char]| {
+    let copy = |text: &mut String, out_len: &mut usize, slice: &[char]| {
         text.extend(slice);
         *out_len += slice.len();
     };
@@ -120,12 +120,18 @@ mod tests {
         assert_eq!(r.original_offset(23), 9);
         assert_eq!(r.original_offset(5), 0);
         let inside_second = r.text.find("${__choice__.name}").unwrap() + 3;
-        assert_eq!(r.original_offset(inside_second), "province = ${province} and starts-with(".len());
+        assert_eq!(
+            r.original_offset(inside_second),
+            "province = ${province} and starts-with(".len()
+        );
     }
 
     #[test]
     fn numbers_and_strings_stay() {
-        assert_eq!(rewrite("1.5 < 'a b' or x").text, "1.5 < 'a b' or ${__choice__.x}");
+        assert_eq!(
+            rewrite("1.5 < 'a b' or x").text,
+            "1.5 < 'a b' or ${__choice__.x}"
+        );
         assert_eq!(rewrite("'unterminated").text, "'unterminated");
     }
 }

@@ -12,6 +12,7 @@ use super::load::{RowCells, text};
 use super::model::{Choice, ChoiceList, Settings};
 use super::problem::{Problems, Severity};
 use super::sheet::Sheet;
+use super::survey::Usage;
 
 /// The choice lists of a form, with what validation needs to know about the sheet.
 #[derive(Debug, Default)]
@@ -22,6 +23,8 @@ pub(crate) struct Choices {
     pub(crate) columns: Vec<String>,
     /// The sheet's name as written, when there is one.
     pub(crate) sheet: Option<String>,
+    /// Choice labels that interpolate `${name}`, for the reference check.
+    pub(crate) usages: Vec<Usage>,
 }
 
 /// Reads the choices sheet.
@@ -88,7 +91,9 @@ pub(crate) fn read_choices(
         let list = match choices.index.get(list_name) {
             Some(&i) => i,
             None => {
-                choices.index.insert(list_name.to_string(), choices.lists.len());
+                choices
+                    .index
+                    .insert(list_name.to_string(), choices.lists.len());
                 choices.lists.push(ChoiceList {
                     name: list_name.to_string(),
                     choices: Vec::new(),
@@ -103,7 +108,9 @@ pub(crate) fn read_choices(
         let Some(name) = name else {
             let message = format!("a choice of list {list_name} has no name");
             match headers.list.iter().find(|h| h.role == Role::Name) {
-                Some(h) => problems.cell(&sheet.name, row.number, &h.column, Severity::Error, message),
+                Some(h) => {
+                    problems.cell(&sheet.name, row.number, &h.column, Severity::Error, message)
+                }
                 None => problems.row(&sheet.name, row.number, Severity::Error, message),
             }
             continue;
@@ -128,15 +135,30 @@ pub(crate) fn read_choices(
                     row.number,
                     column,
                     Severity::Error,
-                    format!(
-                        "duplicate choice {name} in list {list_name} (first in row {first})"
-                    ),
+                    format!("duplicate choice {name} in list {list_name} (first in row {first})"),
                 );
                 continue;
             }
         }
         seen.insert((list, name.clone()), row.number);
         let label = text(&cells, Role::Label, languages, &sheet.name, problems);
+        for (lang, column, _) in cells.texts(Role::Label) {
+            let references: Vec<String> = label
+                .get(lang)
+                .map(|t| t.references().map(|(n, _)| n.to_string()).collect())
+                .unwrap_or_default();
+            if !references.is_empty() {
+                choices.usages.push(Usage {
+                    owner: None,
+                    sheet: sheet.name.clone(),
+                    row: row.number,
+                    column: column.clone(),
+                    role: Role::Label,
+                    references,
+                    uses_current: false,
+                });
+            }
+        }
         let columns: BTreeMap<String, String> = cells
             .others()
             .map(|(column, value)| (column.header.clone(), value.to_string()))

@@ -51,7 +51,11 @@ impl Role {
     pub(crate) fn is_translatable(self) -> bool {
         matches!(
             self,
-            Role::Label | Role::Hint | Role::RequiredMessage | Role::ConstraintMessage | Role::Media
+            Role::Label
+                | Role::Hint
+                | Role::RequiredMessage
+                | Role::ConstraintMessage
+                | Role::Media
         )
     }
 }
@@ -98,19 +102,19 @@ impl Headers {
                 index: *index,
             };
             let (role, language) = classify(kind, text);
-            if role == Role::Other {
-                if kind != SheetKind::Choices {
-                    if let Some(known) = near_miss(kind, text) {
-                        problems.cell(
-                            &sheet.name,
-                            1,
-                            &column,
-                            Severity::Warning,
-                            format!("unknown column {text} is ignored (did you mean {known}?)"),
-                        );
-                    }
-                    continue;
+            // Outside the choices sheet an unknown column means nothing; say so only when it
+            // looks like a misspelt known one.
+            if role == Role::Other && kind != SheetKind::Choices {
+                if let Some(known) = near_miss(kind, text) {
+                    problems.cell(
+                        &sheet.name,
+                        1,
+                        &column,
+                        Severity::Warning,
+                        format!("unknown column {text} is ignored (did you mean {known}?)"),
+                    );
                 }
+                continue;
             }
             // Two columns with one meaning would leave it to chance which one counts.
             let other_key = if role == Role::Other {
@@ -318,7 +322,10 @@ mod tests {
         use Role::*;
         let survey = |t| classify(SheetKind::Survey, t);
         assert_eq!(survey(" Type "), (Type, None));
-        assert_eq!(survey("label::English (en)"), (Label, Some("English (en)".into())));
+        assert_eq!(
+            survey("label::English (en)"),
+            (Label, Some("English (en)".into()))
+        );
         assert_eq!(survey("LABEL"), (Label, None));
         assert_eq!(survey("bind::relevant"), (Relevant, None));
         assert_eq!(survey("bind::jr:constraintMsg"), (ConstraintMessage, None));
@@ -335,7 +342,10 @@ mod tests {
     #[test]
     fn typos_are_caught_but_other_columns_are_not() {
         assert_eq!(near_miss(SheetKind::Survey, "requried"), Some("required"));
-        assert_eq!(near_miss(SheetKind::Survey, "contraint"), Some("constraint"));
+        assert_eq!(
+            near_miss(SheetKind::Survey, "contraint"),
+            Some("constraint")
+        );
         assert_eq!(near_miss(SheetKind::Survey, "relevance"), Some("relevant"));
         assert_eq!(near_miss(SheetKind::Survey, "note"), None);
         assert_eq!(near_miss(SheetKind::Survey, "$kuid"), None);

@@ -80,7 +80,14 @@ fn load_into(file: &str, bytes: &[u8], problems: &mut Problems) -> Option<Form> 
         problems,
     );
     let survey = read_survey(&survey, &survey_headers, &languages, problems)?;
-    validate(&survey, &choices, &languages, &survey_headers, &choice_headers, problems);
+    validate(
+        &survey,
+        &choices,
+        &languages,
+        &survey_headers,
+        &choice_headers,
+        problems,
+    );
     let order = evaluation_order(&survey, problems);
     if problems.has_errors() {
         return None;
@@ -239,7 +246,10 @@ impl<'a> RowCells<'a> {
     }
 
     /// The translated cells of `role`: `(language index, column, text)`.
-    pub(crate) fn texts(&self, role: Role) -> impl Iterator<Item = (usize, &'a Column, &'a str)> + '_ {
+    pub(crate) fn texts(
+        &self,
+        role: Role,
+    ) -> impl Iterator<Item = (usize, &'a Column, &'a str)> + '_ {
         self.cells
             .iter()
             .filter(move |(h, _)| h.role == role)
@@ -264,9 +274,9 @@ impl<'a> RowCells<'a> {
 
     /// Whether the row says anything pantau reads (Kobo's bookkeeping columns do not count).
     pub(crate) fn has_content(&self) -> bool {
-        self.cells.iter().any(|(h, _)| {
-            !matches!(h.role, Role::Other | Role::AutoName | Role::AutoValue)
-        })
+        self.cells
+            .iter()
+            .any(|(h, _)| !matches!(h.role, Role::Other | Role::AutoName | Role::AutoValue))
     }
 }
 
@@ -287,13 +297,19 @@ pub(crate) fn text(
                     *slot = Some(template);
                 }
             }
-            Err((offset, message)) => problems.cell(
-                sheet,
-                cells.number,
-                column,
-                Severity::Error,
-                format!("at character {}: {message}", offset + 1),
-            ),
+            Err((offset, message)) => {
+                problems.cell(
+                    sheet,
+                    cells.number,
+                    column,
+                    Severity::Error,
+                    format!("at character {}: {message}", offset + 1),
+                );
+                // Kept as plain text, so that the row does not also count as unlabelled.
+                if let Some(slot) = variants.get_mut(lang) {
+                    *slot = Some(Template::literal(value));
+                }
+            }
         }
     }
     Text { variants }

@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::expr::Expr;
 
+pub(crate) use super::template::Part;
+pub use super::template::Template;
+
 /// Index of a field in [`Form::fields`].
 pub type FieldId = usize;
 /// Index of a group in [`Form::groups`].
@@ -113,68 +116,6 @@ impl Text {
         self.get(lang)
             .or_else(|| self.get(default))
             .or_else(|| self.variants.iter().flatten().next())
-    }
-}
-
-/// A text with `${name}` placeholders, split once at load time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Template {
-    /// The text as written.
-    pub source: String,
-    pub(crate) parts: Vec<Part>,
-}
-
-/// A piece of a [`Template`].
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Part {
-    Literal(String),
-    /// `${name}`, with the character offset of the `$` in the source.
-    Reference(String, usize),
-}
-
-impl Template {
-    /// Splits `source` at `${name}` placeholders; the error is the character offset and message
-    /// of an unterminated or malformed placeholder.
-    pub(crate) fn parse(source: &str) -> Result<Template, (usize, String)> {
-        let mut parts = Vec::new();
-        let mut literal = String::new();
-        let chars: Vec<char> = source.chars().collect();
-        let mut at = 0;
-        while at < chars.len() {
-            if chars[at] == '$' && chars.get(at + 1) == Some(&'{') {
-                let Some(len) = chars[at + 2..].iter().position(|&c| c == '}') else {
-                    return Err((at, "unterminated ${, expected '}'".to_string()));
-                };
-                let name: String = chars[at + 2..at + 2 + len].iter().collect();
-                let name = name.trim().to_string();
-                if !super::load::is_xml_name(&name) {
-                    return Err((at, format!("'${{{name}}}' does not name a field")));
-                }
-                if !literal.is_empty() {
-                    parts.push(Part::Literal(std::mem::take(&mut literal)));
-                }
-                parts.push(Part::Reference(name, at));
-                at += len + 3;
-            } else {
-                literal.push(chars[at]);
-                at += 1;
-            }
-        }
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal));
-        }
-        Ok(Template {
-            source: source.to_string(),
-            parts,
-        })
-    }
-
-    /// The names this text interpolates, with their character offsets.
-    pub(crate) fn references(&self) -> impl Iterator<Item = (&str, usize)> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Reference(name, offset) => Some((name.as_str(), *offset)),
-            Part::Literal(_) => None,
-        })
     }
 }
 
@@ -313,7 +254,8 @@ pub struct Appearance(pub(crate) Vec<String>);
 
 impl Appearance {
     /// The appearances pantau acts on; others are kept and reported as ignored.
-    pub const SUPPORTED: &'static [&'static str] = &["field-list", "minimal", "numbers", "multiline"];
+    pub const SUPPORTED: &'static [&'static str] =
+        &["field-list", "minimal", "numbers", "multiline"];
 
     /// Whether `token` is among the appearances (case-insensitive).
     pub fn has(&self, token: &str) -> bool {
@@ -365,8 +307,8 @@ pub struct Field {
     pub calculation: Option<Expr>,
     /// `default`.
     pub default: Option<DefaultValue>,
-    /// `choice_filter`, with choice columns read as `${__choice__.column}` after the rewrite in
-    /// [`super::choice_filter`].
+    /// `choice_filter`, with choice columns read as `${__choice__.column}` (bare names are
+    /// rewritten so, see `choice_filter.rs`).
     pub choice_filter: Option<Expr>,
     /// `read_only`.
     pub read_only: Condition,
@@ -426,6 +368,27 @@ impl Form {
     /// The `settings` sheet.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The form's identifier: `form_id` from the settings, else the file name without its
+    /// extension (as pyxform does).
+    pub fn id(&self) -> &str {
+        if let Some(id) = self.settings.form_id.as_deref() {
+            return id;
+        }
+        let name = self.file.rsplit(['/', '\\']).next().unwrap_or(&self.file);
+        name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+    }
+
+    /// How many questions the participant answers (fields that take an answer; not notes,
+    /// calculations, hidden or metadata fields).
+    pub fn question_count(&self) -> usize {
+        self.fields.iter().filter(|f| f.kind.takes_answer()).count()
+    }
+
+    /// The names of the languages, as written in the column headers.
+    pub fn language_names(&self) -> Vec<&str> {
+        self.languages.iter().map(|l| l.name.as_str()).collect()
     }
 
     /// The languages of the form's texts, in the order of their first column.
@@ -523,14 +486,5 @@ mod tests {
         assert!(!id.matches("en"));
         assert_eq!(Language::new("en").code.as_deref(), Some("en"));
         assert_eq!(Language::new("default").code, None);
-    }
-
-    #[test]
-    fn templates_split_at_references() {
-        let t = Template::parse("Halo ${first_name}, umur ${ age }?").unwrap();
-        let refs: Vec<_> = t.references().collect();
-        assert_eq!(refs, vec![("first_name", 5), ("age", 25)]);
-        assert!(Template::parse("Halo ${name").is_err());
-        assert!(Template::parse("Harga $5 {x}").unwrap().references().next().is_none());
     }
 }

@@ -80,9 +80,12 @@ impl fmt::Display for Problem {
                 column.letter()
             )?,
             (Some(sheet), Some(row), None) => write!(f, " {sheet} row {row}:")?,
-            (Some(sheet), None, Some(column)) => {
-                write!(f, " {sheet}, column {} ({}):", column.header, column.letter())?
-            }
+            (Some(sheet), None, Some(column)) => write!(
+                f,
+                " {sheet}, column {} ({}):",
+                column.header,
+                column.letter()
+            )?,
             (Some(sheet), None, None) => write!(f, " {sheet} sheet:")?,
             (None, _, _) => {}
         }

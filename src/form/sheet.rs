@@ -12,6 +12,10 @@
 //!
 //! calamine parses untrusted bytes; a panic inside it must not take the server down, so reading
 //! runs under [`std::panic::catch_unwind`] and a panic becomes an ordinary "cannot be read" error.
+//! An allocation failure cannot be caught that way: `.xls` sizes calamine would trust are checked
+//! first (`xls_guard.rs`). Known gap: calamine also reserves room for as many shared strings as
+//! an `.xlsx` file's `sharedStrings.xml` claims (`uniqueCount`, calamine issue #684), and a
+//! forged count aborts the process; checking it first needs the `zip` crate as a dependency.
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -55,7 +59,9 @@ pub(crate) fn read_workbook(
     if bytes.is_empty() {
         return Err("the file is empty".to_string());
     }
-    match catch_unwind(AssertUnwindSafe(|| read_unguarded(file_name, bytes, wanted))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        read_unguarded(file_name, bytes, wanted)
+    })) {
         Ok(result) => result,
         Err(_) => Err("the file cannot be read as a workbook (the reader failed)".to_string()),
     }
@@ -66,6 +72,9 @@ fn read_unguarded(file_name: &str, bytes: &[u8], wanted: &[&str]) -> Result<Work
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase())
         .unwrap_or_default();
+    if !matches!(extension.as_str(), "xlsx" | "xlsm" | "ods") {
+        super::xls_guard::check(bytes)?;
+    }
     let cursor = Cursor::new(bytes);
     let mut sheets = match extension.as_str() {
         "xlsx" | "xlsm" => Sheets::Xlsx(
@@ -126,10 +135,7 @@ fn find_sheet(names: &[String], want: &str) -> Option<String> {
         .cloned()
 }
 
-fn read_xlsx_cells(
-    xlsx: &mut Xlsx<Cursor<&[u8]>>,
-    name: &str,
-) -> Result<Vec<SheetRow>, String> {
+fn read_xlsx_cells(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<SheetRow>, String> {
     let mut reader = xlsx
         .worksheet_cells_reader(name)
         .map_err(|e| format!("the sheet {name} cannot be read: {e}"))?;
@@ -223,11 +229,11 @@ fn serial_date_text(serial: f64, is_datetime: bool) -> String {
     // Excel's 1900 system counts from 1899-12-30 once the fictitious 1900-02-29 is passed;
     // dates in forms are far later than that.
     let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30);
-    if is_datetime && serial >= 61.0 && serial < 2_958_466.0 {
-        if let Some(date) = epoch.and_then(|e| e.checked_add_days(chrono::Days::new(serial as u64)))
-        {
-            return date.format("%Y-%m-%d").to_string();
-        }
+    let date = (is_datetime && (61.0..2_958_466.0).contains(&serial))
+        .then(|| epoch?.checked_add_days(chrono::Days::new(serial as u64)))
+        .flatten();
+    if let Some(date) = date {
+        return date.format("%Y-%m-%d").to_string();
     }
     number_text(serial)
 }

@@ -59,10 +59,20 @@ pub(crate) fn parse_type(cell: &str) -> TypeSpec {
         }
         [a, b, c, ..] if (a, b, c) == (&"select".into(), &"all".into(), &"that".into()) => {
             // "select all that apply LIST"
-            let skip = if lower.get(3).map(String::as_str) == Some("apply") { 4 } else { 3 };
-            ("select_multiple".to_string(), &words[skip.min(words.len())..])
+            let skip = if lower.get(3).map(String::as_str) == Some("apply") {
+                4
+            } else {
+                3
+            };
+            (
+                "select_multiple".to_string(),
+                &words[skip.min(words.len())..],
+            )
         }
-        [a, b, ..] if matches!(a.as_str(), "begin" | "end") && matches!(b.as_str(), "group" | "repeat") => {
+        [a, b, ..]
+            if matches!(a.as_str(), "begin" | "end")
+                && matches!(b.as_str(), "group" | "repeat") =>
+        {
             (format!("{a}_{b}"), &words[2..])
         }
         [a, ..] => (a.replace('-', "_").clone(), &words[1..]),
@@ -125,7 +135,9 @@ fn simple(keyword: &str, written: &str) -> TypeSpec {
             };
             TypeSpec::Unfilled(
                 Metadata::Unfilled(name),
-                format!("{name} is not collected by pantau (there is no device to ask); the field stays empty"),
+                format!(
+                    "{name} is not collected by pantau (there is no device to ask); the field stays empty"
+                ),
             )
         }
         "begin_repeat" | "end_repeat" | "repeat" => TypeSpec::Refused(
@@ -227,14 +239,24 @@ mod tests {
 
     #[test]
     fn unsupported_types_are_refused_with_a_reason() {
-        for t in ["begin repeat", "geopoint", "image", "range", "rank x", "time"] {
+        for t in [
+            "begin repeat",
+            "geopoint",
+            "image",
+            "range",
+            "rank x",
+            "time",
+        ] {
             match parse_type(t) {
                 TypeSpec::Refused(message) => assert!(message.contains("not supported"), "{t}"),
                 other => panic!("{t}: {other:?}"),
             }
         }
         assert!(matches!(parse_type("select_one"), TypeSpec::BadSelect(_)));
-        assert!(matches!(parse_type("select_one a or_other"), TypeSpec::Refused(_)));
+        assert!(matches!(
+            parse_type("select_one a or_other"),
+            TypeSpec::Refused(_)
+        ));
         assert_eq!(
             parse_type("textt"),
             TypeSpec::Unknown("unknown type textt (did you mean text?)".into())

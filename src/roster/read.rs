@@ -20,6 +20,8 @@ pub struct Sheet {
     pub hidden: bool,
     /// 0-based spreadsheet row and column of `cells[0][0]`.
     pub origin: (usize, usize),
+    /// Merged regions as 0-based spreadsheet (top, left) and (bottom, right) corners.
+    pub merged: Vec<((usize, usize), (usize, usize))>,
     cells: Cells,
 }
 
@@ -135,14 +137,47 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         let origin = range
             .start()
             .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+        let merged = if range.height() <= MERGE_CHECK_MAX_ROWS {
+            merged_regions(&mut workbook, &meta.name)
+        } else {
+            Vec::new()
+        };
         sheets.push(Sheet {
             name: meta.name.clone(),
             hidden: meta.visible != SheetVisible::Visible,
             origin,
+            merged,
             cells: Cells::Workbook(range),
         });
     }
     Ok(sheets)
+}
+
+/// Sheets taller than this are not searched for merged cells. calamine finds merges by reading
+/// the sheet's XML a second time, which would add a third to the reading time of a
+/// million-row export; merged cells come from hand-made rosters, which are far smaller.
+const MERGE_CHECK_MAX_ROWS: usize = 200_000;
+
+/// Merged regions of one sheet; a workbook whose merges cannot be read is treated as having
+/// none, since the cells themselves were read.
+fn merged_regions<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut calamine::Sheets<RS>,
+    name: &str,
+) -> Vec<((usize, usize), (usize, usize))> {
+    let dimensions = match workbook {
+        calamine::Sheets::Xlsx(xlsx) => xlsx.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        calamine::Sheets::Xls(xls) => xls.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    dimensions
+        .into_iter()
+        .map(|d| {
+            (
+                (d.start.0 as usize, d.start.1 as usize),
+                (d.end.0 as usize, d.end.1 as usize),
+            )
+        })
+        .collect()
 }
 
 /// An encrypted .xlsx is an OLE container holding an `EncryptedPackage` stream; its name is
@@ -207,6 +242,7 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Sheet, String> {
         name: name.to_owned(),
         hidden: false,
         origin: (0, 0),
+        merged: Vec::new(),
         cells: Cells::Text(rows),
     })
 }

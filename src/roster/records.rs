@@ -115,6 +115,11 @@ pub struct SheetSummary {
     pub extra: Vec<String>,
     /// Data rows read (blank rows not counted).
     pub rows: usize,
+    /// Whether the sheet is hidden in the workbook (its rows are read all the same).
+    pub hidden: bool,
+    /// Attribute name → place of its column ("D (Federasi)"), for problems found later, such
+    /// as conflicts with values from other files.
+    pub columns: Vec<(String, String)>,
 }
 
 /// Everything a roster file holds, ready to store.
@@ -187,6 +192,8 @@ fn parse_sheet(
             mapped: vec![],
             extra: vec![],
             rows: 0,
+            hidden: sheet.hidden,
+            columns: vec![],
         });
         return;
     };
@@ -197,8 +204,21 @@ fn parse_sheet(
         mapped: vec![],
         extra: vec![],
         rows: 0,
+        hidden: sheet.hidden,
+        columns: vec![],
     };
-    // Column index → (attribute name, field, header as written).
+    if sheet.hidden {
+        parsed.problems.push(RowProblem {
+            sheet: sheet.name.clone(),
+            row: 0,
+            column: None,
+            severity: Severity::Warning,
+            message: "the sheet is hidden in the workbook; its rows were read like the others"
+                .to_owned(),
+        });
+    }
+    merged_cells_in_data(sheet, header.row, parsed);
+    // Column index → (attribute name, field, place "D (Header)").
     let mut columns: Vec<Option<(String, Option<Field>, String)>> = Vec::new();
     let mut used: HashMap<String, usize> = HashMap::new();
     for (index, (text, field)) in header.columns.iter().enumerate().take(MAX_COLUMNS) {
@@ -216,19 +236,25 @@ fn parse_sheet(
                 Some((format!("extra_{}", snake(text)), None, text.clone()))
             }
         };
-        if let Some((name, _, _)) = &column {
-            if let Some(first) = used.insert(name.clone(), index) {
-                parsed.problems.push(RowProblem {
-                    sheet: sheet.name.clone(),
-                    row: sheet.row_number(header.row),
-                    column: Some(place),
-                    severity: Severity::Error,
-                    message: format!(
-                        "two columns mean {name}: {} and this one; remove or rename one",
-                        sheet.column_letters(first)
-                    ),
-                });
-            }
+        // The place is formatted once per column, not once per cell: a million-row roster
+        // would otherwise format sixteen million strings that are almost never shown.
+        let column = column.map(|(name, field, _)| (name, field, place.clone()));
+        if let Some((name, _, _)) = &column
+            && let Some(first) = used.insert(name.clone(), index)
+        {
+            parsed.problems.push(RowProblem {
+                sheet: sheet.name.clone(),
+                row: sheet.row_number(header.row),
+                column: Some(place.clone()),
+                severity: Severity::Error,
+                message: format!(
+                    "two columns mean {name}: {} and this one; remove or rename one",
+                    sheet.column_letters(first)
+                ),
+            });
+        }
+        if let Some((name, _, place)) = &column {
+            summary.columns.push((name.clone(), place.clone()));
         }
         columns.push(column);
     }
@@ -255,11 +281,10 @@ fn parse_sheet(
         let mut row_problems = Vec::new();
         let mut values = BTreeMap::new();
         for (col, column) in columns.iter().enumerate() {
-            let Some((name, field, header_text)) = column else {
+            let Some((name, field, place)) = column else {
                 continue;
             };
             let cell = cells.get(col).unwrap_or(&Cell::Empty);
-            let place = format!("{} ({header_text})", sheet.column_letters(col));
             let mut problem = |severity, message: String| {
                 row_problems.push(RowProblem {
                     sheet: sheet.name.clone(),
@@ -344,6 +369,36 @@ fn parse_sheet(
         }
     }
     parsed.sheets.push(summary);
+}
+
+/// Merged cells below the header hold their value in the first cell only, so the other rows
+/// of the merge would silently lose it (a federation merged over the rows of its members is
+/// common). Each such merge is an error naming its range; merged title cells above the header
+/// are normal and ignored.
+fn merged_cells_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRoster) {
+    let header_row = sheet.origin.0 + header_row;
+    for &((top, left), (bottom, right)) in &sheet.merged {
+        if bottom <= header_row {
+            continue;
+        }
+        let range = format!(
+            "{}{}:{}{}",
+            super::column_letters(left),
+            top + 1,
+            super::column_letters(right),
+            bottom + 1
+        );
+        parsed.problems.push(RowProblem {
+            sheet: sheet.name.clone(),
+            row: top + 1,
+            column: Some(super::column_letters(left)),
+            severity: Severity::Error,
+            message: format!(
+                "cells {range} are merged, so only the first cell holds the value; unmerge \
+                 them and type the value into every row"
+            ),
+        });
+    }
 }
 
 /// The key names its kind but not its value: the value is personal data and problems end up in
@@ -512,18 +567,18 @@ fn cross_check(
     else {
         return;
     };
-    if let Some(sex) = values.get("sex") {
-        if sex != facts.sex.code() {
-            warn(format!(
-                "sex {sex} disagrees with the NIK, which says {}",
-                facts.sex.code()
-            ));
-        }
+    if let Some(sex) = values.get("sex")
+        && sex != facts.sex.code()
+    {
+        warn(format!(
+            "sex {sex} disagrees with the NIK, which says {}",
+            facts.sex.code()
+        ));
     }
-    if let Some(birth) = values.get("birth_date") {
-        if *birth != facts.birth_date.format("%Y-%m-%d").to_string() {
-            warn("birth date disagrees with the birth date in the NIK".to_owned());
-        }
+    if let Some(birth) = values.get("birth_date")
+        && *birth != facts.birth_date.format("%Y-%m-%d").to_string()
+    {
+        warn("birth date disagrees with the birth date in the NIK".to_owned());
     }
 }
 

@@ -1,0 +1,215 @@
+//! Roster import benchmark: a 1,000,000-row, 16-column synthetic `.xlsx` roster, timed
+//! (a) read by calamine alone, (b) imported whole by pantau into a fresh database,
+//! (c) imported again unchanged, (d) imported again with 1% of its rows changed, and
+//! (e) read by `pandas.read_excel(engine="calamine")` when Python has pandas.
+//!
+//! Run with `cargo bench --bench roster_import`; `PANTAU_BENCH_ROWS=100000` for a smaller file.
+//! The workbooks are generated once and cached under `target/bench-data/`. Each phase runs in a
+//! child process of this binary so that its peak memory (`VmHWM`) is its own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use calamine::Reader;
+use pantau::import::{ImportOptions, ImportStatus, NoProgress, import_path};
+use pantau::reference::Reference;
+use pantau::roster::Aliases;
+use pantau::synthetic::{Spec, Style, roster, write_xlsx};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--phase") {
+        let phase = &args[at + 1];
+        let file = Path::new(&args[at + 2]);
+        let db = Path::new(&args[at + 3]);
+        let started = Instant::now();
+        let detail = run_phase(phase, file, db);
+        let seconds = started.elapsed().as_secs_f64();
+        println!("RESULT {seconds:.3} {} {detail}", peak_kib());
+        return;
+    }
+    // `cargo test --benches` and `cargo bench -- --list` must not run an hour of work.
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let rows: usize = std::env::var("PANTAU_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let data = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-data");
+    let name = format!("roster-{rows}x16.xlsx");
+    let file = data.join(&name);
+    // The changed roster carries the same file name, so its import counts as a newer version
+    // of the same roster (updates, not conflicts).
+    let changed = data.join("changed").join(&name);
+    prepare(rows, &file, &changed);
+    let db_dir = data.join(format!("db-{rows}"));
+    let _ = std::fs::remove_dir_all(&db_dir);
+    std::fs::create_dir_all(&db_dir).expect("bench database folder");
+    let db = db_dir.join("pantau.db");
+
+    println!(
+        "roster import benchmark: {rows} rows x 16 columns, {} MB",
+        std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) / 1_000_000
+    );
+    println!(
+        "{:<44} {:>10} {:>12}  detail",
+        "phase", "seconds", "peak MiB"
+    );
+    let phases = [
+        (
+            "calamine",
+            "(a) calamine alone: open + range + cells",
+            &file,
+        ),
+        ("import", "(b) pantau import into a fresh database", &file),
+        ("import", "(c) re-import, unchanged file", &file),
+        ("import", "(d) re-import, 1% of rows changed", &changed),
+    ];
+    let mut seconds = Vec::new();
+    for (phase, label, path) in phases {
+        let (secs, kib, detail) = child(phase, path, &db);
+        println!(
+            "{label:<44} {secs:>10.2} {:>12.0}  {detail}",
+            kib as f64 / 1024.0
+        );
+        seconds.push(secs);
+    }
+    match pandas(&file) {
+        Some(secs) => println!(
+            "{:<44} {secs:>10.2} {:>12}  python benches/pandas_read.py",
+            "(e) pandas.read_excel(engine=\"calamine\")", "-"
+        ),
+        None => println!("(e) pandas: skipped (python3 with pandas and python-calamine not found)"),
+    }
+    println!(
+        "full import / calamine alone: {:.2}x (target 1.3x)",
+        seconds[1] / seconds[0]
+    );
+}
+
+/// Generates the roster and its 1%-changed copy unless cached.
+fn prepare(rows: usize, file: &Path, changed: &Path) {
+    if file.exists() && changed.exists() {
+        return;
+    }
+    std::fs::create_dir_all(changed.parent().expect("folder")).expect("bench data folder");
+    let started = Instant::now();
+    let mut people = roster(&Spec::new(2026, rows));
+    write_xlsx(&people, &Style::benchmark(), file).expect("write the benchmark roster");
+    for person in people.iter_mut().step_by(100) {
+        person.last_wage += 100_000;
+    }
+    write_xlsx(&people, &Style::benchmark(), changed).expect("write the changed roster");
+    eprintln!(
+        "generated {} and its changed copy in {:.1} s",
+        file.display(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Runs one phase in a child process; (seconds, peak KiB, detail).
+fn child(phase: &str, file: &Path, db: &Path) -> (f64, u64, String) {
+    let output = Command::new(std::env::current_exe().expect("own path"))
+        .args(["--phase", phase])
+        .arg(file)
+        .arg(db)
+        .output()
+        .expect("run a phase");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .unwrap_or_else(|| {
+            panic!(
+                "phase {phase} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let mut parts = line.splitn(3, ' ');
+    let seconds = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    let kib = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    (seconds, kib, parts.next().unwrap_or("").to_owned())
+}
+
+fn run_phase(phase: &str, file: &Path, db: &Path) -> String {
+    match phase {
+        "calamine" => {
+            let mut workbook = calamine::open_workbook_auto(file).expect("open");
+            let name = workbook.sheet_names()[0].clone();
+            let range = workbook.worksheet_range(&name).expect("range");
+            let cells = range
+                .used_cells()
+                .filter(|(_, _, c)| !matches!(c, calamine::Data::Empty))
+                .count();
+            format!("{cells} cells")
+        }
+        _ => {
+            let mut conn = pantau::db::open(db).expect("database");
+            let aliases = Aliases::default();
+            let reference = Reference::builtin();
+            let reports: PathBuf = db.with_file_name("reports");
+            let options = ImportOptions {
+                dry_run: false,
+                today: Spec::new(0, 0).today,
+                now: chrono::Utc::now(),
+                reports_dir: &reports,
+                aliases: &aliases,
+                reference: &reference,
+                record_skipped: true,
+                progress: &NoProgress,
+            };
+            let outcome = import_path(&mut conn, file, &options);
+            assert!(
+                matches!(
+                    outcome.status,
+                    ImportStatus::Imported | ImportStatus::Skipped
+                ),
+                "{:?}: {:?}",
+                outcome.status,
+                outcome.problems.first()
+            );
+            format!(
+                "{:?}: new {} updated {} unchanged {} warnings {}",
+                outcome.status,
+                outcome.counts.new,
+                outcome.counts.updated,
+                outcome.counts.unchanged,
+                outcome.warnings
+            )
+        }
+    }
+}
+
+/// Peak resident memory of this process, KiB.
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Seconds pandas needs to read the file, from `benches/pandas_read.py`.
+fn pandas(file: &Path) -> Option<f64> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pandas_read.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(file)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("seconds "))
+        .and_then(|s| s.trim().parse().ok())
+}

@@ -1,0 +1,232 @@
+//! Finding the participant a roster row is about, and naming new participants.
+//!
+//! Participants are found through their identifying attributes (`participant_id`, `nik`,
+//! `phone`, indexed by `participant_attributes (name, value)`) and their `participant_key`.
+//! For a file that is large next to the database, every identifier is loaded into hash maps
+//! once, so that a million rows cost a million hash lookups rather than three million index
+//! searches; for a small file into a large database, each row is looked up with prepared
+//! queries instead, so that a ten-row file does not load a million identifiers.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use rusqlite::{OptionalExtension, Transaction};
+
+/// The attributes that identify a participant, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ident {
+    /// The programme's participant id.
+    Id,
+    /// The NIK.
+    Nik,
+    /// The normalised phone number.
+    Phone,
+}
+
+impl Ident {
+    /// All of them, strongest first.
+    pub(super) const ALL: [Ident; 3] = [Ident::Id, Ident::Nik, Ident::Phone];
+
+    /// The attribute name.
+    pub(super) fn attribute(self) -> &'static str {
+        match self {
+            Ident::Id => "participant_id",
+            Ident::Nik => "nik",
+            Ident::Phone => "phone",
+        }
+    }
+
+    /// The identifier an attribute name stands for.
+    pub(super) fn of_attribute(name: &str) -> Option<Ident> {
+        Ident::ALL.into_iter().find(|i| i.attribute() == name)
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// Identifiers loaded in memory.
+struct Loaded {
+    idents: [HashMap<String, i64>; 3],
+    keys: HashMap<String, i64>,
+    pseudonyms: HashSet<String>,
+}
+
+/// Looks participants up by identifier, either in loaded maps or with queries.
+pub(super) struct Directory {
+    loaded: Option<Loaded>,
+    random: RandomBytes,
+}
+
+impl Directory {
+    /// Loads every identifier when the file has at least a quarter as many rows as the
+    /// database has participants.
+    pub(super) fn new(tx: &Transaction, rows: usize) -> anyhow::Result<Directory> {
+        let participants: i64 = tx
+            .query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
+            .context("cannot count participants")?;
+        let loaded = if (rows as i64).saturating_mul(4) >= participants {
+            Some(load(tx, participants as usize)?)
+        } else {
+            None
+        };
+        tracing::debug!(
+            participants,
+            loaded = loaded.is_some(),
+            "participant directory"
+        );
+        Ok(Directory {
+            loaded,
+            random: RandomBytes::default(),
+        })
+    }
+
+    /// The participant whose `ident` is `value`; with several (a shared phone), one of them.
+    pub(super) fn find(
+        &self,
+        tx: &Transaction,
+        ident: Ident,
+        value: &str,
+    ) -> anyhow::Result<Option<i64>> {
+        if let Some(loaded) = &self.loaded {
+            return Ok(loaded.idents[ident.slot()].get(value).copied());
+        }
+        tx.prepare_cached(
+            "SELECT participant_id FROM participant_attributes WHERE name = ?1 AND value = ?2
+             ORDER BY participant_id LIMIT 1",
+        )?
+        .query_row([ident.attribute(), value], |row| row.get(0))
+        .optional()
+        .context("cannot look up a participant")
+    }
+
+    /// The participant with this `participant_key`.
+    pub(super) fn find_key(&self, tx: &Transaction, key: &str) -> anyhow::Result<Option<i64>> {
+        if let Some(loaded) = &self.loaded {
+            return Ok(loaded.keys.get(key).copied());
+        }
+        tx.prepare_cached("SELECT id FROM participants WHERE participant_key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()
+            .context("cannot look up a participant")
+    }
+
+    /// Notes a participant's new identifier (the database already has it; the loaded maps
+    /// must learn it too). The first participant seen with a shared phone keeps it.
+    pub(super) fn remember(&mut self, ident: Ident, value: &str, participant: i64) {
+        if let Some(loaded) = &mut self.loaded {
+            loaded.idents[ident.slot()]
+                .entry(value.to_owned())
+                .or_insert(participant);
+        }
+    }
+
+    /// Notes a new participant's key.
+    pub(super) fn remember_key(&mut self, key: String, participant: i64) {
+        if let Some(loaded) = &mut self.loaded {
+            loaded.keys.insert(key, participant);
+        }
+    }
+
+    /// A fresh pseudonym, `P-` and 8 characters of Crockford's base32 (40 random bits), unused
+    /// by any participant. Random rather than derived from the key, so that it reveals nothing
+    /// about the person; with a million participants two draws do collide now and then, hence
+    /// the check.
+    pub(super) fn new_pseudonym(&mut self, tx: &Transaction) -> anyhow::Result<String> {
+        loop {
+            let pseudonym = pseudonym(self.random.take5()?);
+            let taken = match &mut self.loaded {
+                Some(loaded) => !loaded.pseudonyms.insert(pseudonym.clone()),
+                None => tx
+                    .prepare_cached("SELECT 1 FROM participants WHERE pseudonym = ?1")?
+                    .query_row([&pseudonym], |_| Ok(()))
+                    .optional()?
+                    .is_some(),
+            };
+            if !taken {
+                return Ok(pseudonym);
+            }
+        }
+    }
+}
+
+fn load(tx: &Transaction, participants: usize) -> anyhow::Result<Loaded> {
+    let mut loaded = Loaded {
+        idents: Default::default(),
+        keys: HashMap::with_capacity(participants),
+        pseudonyms: HashSet::with_capacity(participants),
+    };
+    let mut statement = tx.prepare("SELECT id, participant_key, pseudonym FROM participants")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        loaded.keys.insert(row.get(1)?, row.get(0)?);
+        loaded.pseudonyms.insert(row.get(2)?);
+    }
+    let mut statement = tx.prepare(
+        "SELECT participant_id, name, value FROM participant_attributes
+         WHERE name IN ('participant_id', 'nik', 'phone') ORDER BY participant_id",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let name: String = row.get(1)?;
+        if let Some(ident) = Ident::of_attribute(&name) {
+            loaded.idents[ident.slot()]
+                .entry(row.get(2)?)
+                .or_insert(row.get(0)?);
+        }
+    }
+    Ok(loaded)
+}
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+fn pseudonym(bits: u64) -> String {
+    let mut out = String::with_capacity(10);
+    out.push_str("P-");
+    for i in (0..8).rev() {
+        out.push(CROCKFORD[((bits >> (i * 5)) & 31) as usize] as char);
+    }
+    out
+}
+
+/// Operating-system randomness fetched a page at a time: one system call per 800 pseudonyms
+/// rather than one each.
+#[derive(Default)]
+struct RandomBytes {
+    buffer: Vec<u8>,
+    used: usize,
+}
+
+impl RandomBytes {
+    fn take5(&mut self) -> anyhow::Result<u64> {
+        if self.used + 5 > self.buffer.len() {
+            self.buffer.resize(4000, 0);
+            getrandom::fill(&mut self.buffer)
+                .map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
+            self.used = 0;
+        }
+        let mut bits = 0u64;
+        for byte in &self.buffer[self.used..self.used + 5] {
+            bits = bits << 8 | u64::from(*byte);
+        }
+        self.used += 5;
+        Ok(bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_are_p_dash_eight_base32_characters() {
+        assert_eq!(pseudonym(0), "P-00000000");
+        assert_eq!(pseudonym((1 << 40) - 1), "P-ZZZZZZZZ");
+        let mut random = RandomBytes::default();
+        let drawn: HashSet<String> = (0..2000)
+            .map(|_| pseudonym(random.take5().unwrap()))
+            .collect();
+        assert!(drawn.len() >= 1999);
+    }
+}

@@ -1,0 +1,451 @@
+//! Writing roster records: new participants, changed values with their history, and the
+//! conflict rule between files.
+//!
+//! The rule, in the words the problems use: a value last set by an import of a file with the
+//! same name (ignoring case) is replaced, because that file is a newer version of the same
+//! roster ("federasi-a.xlsx" sent again with corrections). A value set by a file with another
+//! name, or by hand in the admin area, is kept, and the row gets a warning naming that file:
+//! two unions' lists disagreeing about a person is something a person must settle. A value that
+//! a file set and its newer version no longer has (the cell was emptied or the column removed)
+//! is cleared. Every value set or cleared goes into `participant_attribute_history` with the
+//! import's id.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::ImportOptions;
+use super::identity::{Directory, Ident};
+use crate::roster::{RosterRecord, RowProblem, Severity, SheetSummary};
+
+/// Attributes whose values are personal data; a conflict message names them without their
+/// values, since problems are copied into workbooks and the database.
+const PERSONAL: &[&str] = &[
+    "participant_id",
+    "nik",
+    "name",
+    "phone",
+    "email",
+    "address",
+    "birth_date",
+    "kpj",
+];
+
+/// What storing the records did.
+#[derive(Debug, Default)]
+pub(super) struct Stored {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub problems: Vec<RowProblem>,
+}
+
+/// How a record was matched.
+enum Resolution {
+    New,
+    Existing(i64),
+}
+
+/// Writes the records of one import, inside its transaction.
+pub(super) struct Store<'a, 'c> {
+    tx: &'a Transaction<'c>,
+    import_id: i64,
+    file_name: String,
+    now: String,
+    directory: Directory,
+    /// Import id → whether it imported a file of this file's name.
+    same_file: HashMap<i64, bool>,
+    /// Participants this file already wrote, with the row that did.
+    seen: HashMap<i64, (String, usize)>,
+    /// Scratch space for a participant's current values, reused from row to row.
+    current: Vec<(String, String, Option<i64>)>,
+    out: Stored,
+}
+
+impl<'a, 'c> Store<'a, 'c> {
+    /// Prepares to store `rows` records for import `import_id` of `file_name`.
+    pub(super) fn new(
+        tx: &'a Transaction<'c>,
+        import_id: i64,
+        file_name: &str,
+        options: &ImportOptions,
+        rows: usize,
+    ) -> anyhow::Result<Store<'a, 'c>> {
+        Ok(Store {
+            tx,
+            import_id,
+            file_name: file_name.to_lowercase(),
+            now: super::attempt::timestamp(options.now),
+            directory: Directory::new(tx, rows)?,
+            same_file: HashMap::new(),
+            seen: HashMap::with_capacity(rows),
+            current: Vec::new(),
+            out: Stored::default(),
+        })
+    }
+
+    /// The counts and problems.
+    pub(super) fn finish(self) -> Stored {
+        self.out
+    }
+
+    /// Stores one record, or adds the problems that keep it out.
+    pub(super) fn record(
+        &mut self,
+        record: &RosterRecord,
+        sheets: &[SheetSummary],
+    ) -> anyhow::Result<()> {
+        let place = |name: &str| -> Option<String> {
+            sheets
+                .iter()
+                .find(|s| s.name == record.sheet)
+                .and_then(|s| s.columns.iter().find(|(n, _)| n == name))
+                .map(|(_, place)| place.clone())
+        };
+        let problem = |severity, column: Option<String>, message: String| RowProblem {
+            sheet: record.sheet.clone(),
+            row: record.row,
+            column,
+            severity,
+            message,
+        };
+        let mut problems = Vec::new();
+        let resolution = self.resolve(record, &mut |severity, ident, message| {
+            problems.push(problem(severity, place(ident.attribute()), message))
+        })?;
+        let Some(resolution) = resolution else {
+            self.reject(problems);
+            return Ok(());
+        };
+        match resolution {
+            Resolution::New => {
+                self.create(record)?;
+                self.out.new += 1;
+            }
+            Resolution::Existing(participant) => {
+                if let Some((sheet, row)) = self.seen.get(&participant) {
+                    problems.push(problem(
+                        Severity::Error,
+                        None,
+                        format!(
+                            "this row is about the same participant as sheet {sheet:?}, row \
+                             {row} (matched by participant id, NIK or phone); keep one row \
+                             per person"
+                        ),
+                    ));
+                    self.reject(problems);
+                    return Ok(());
+                }
+                self.seen
+                    .insert(participant, (record.sheet.clone(), record.row));
+                let changed = self.update(participant, record, &mut |name, message| {
+                    problems.push(problem(Severity::Warning, place(name), message))
+                })?;
+                if changed {
+                    self.out.updated += 1;
+                } else {
+                    self.out.unchanged += 1;
+                }
+            }
+        }
+        self.out.problems.extend(problems);
+        Ok(())
+    }
+
+    fn reject(&mut self, problems: Vec<RowProblem>) {
+        self.out.rejected += 1;
+        self.out.problems.extend(problems);
+    }
+
+    /// Finds the participant a record is about. `None` when its identifiers contradict each
+    /// other (the reasons went to `report` as errors).
+    fn resolve(
+        &mut self,
+        record: &RosterRecord,
+        report: &mut dyn FnMut(Severity, Ident, String),
+    ) -> anyhow::Result<Option<Resolution>> {
+        let value = |ident: Ident| record.get(ident.attribute());
+        let mut found = [None; 3];
+        for (slot, ident) in Ident::ALL.into_iter().enumerate() {
+            if let Some(value) = value(ident) {
+                found[slot] = self.directory.find(self.tx, ident, value)?;
+            }
+        }
+        let [by_id, by_nik, by_phone] = found;
+        if let (Some(a), Some(b)) = (by_id, by_nik)
+            && a != b
+        {
+            report(
+                Severity::Error,
+                Ident::Nik,
+                format!(
+                    "the participant id belongs to participant {} but the NIK to {}; check \
+                     which is right",
+                    self.pseudonym(a)?,
+                    self.pseudonym(b)?
+                ),
+            );
+            return Ok(None);
+        }
+        if let Some(participant) = by_id.or(by_nik) {
+            if by_id.is_none()
+                && let Some(id) = value(Ident::Id)
+                && self
+                    .attribute(participant, "participant_id")?
+                    .is_some_and(|known| known != id)
+            {
+                report(
+                    Severity::Error,
+                    Ident::Id,
+                    format!(
+                        "the NIK belongs to participant {}, who has another participant id; a \
+                         participant id cannot change, check which is right",
+                        self.pseudonym(participant)?
+                    ),
+                );
+                return Ok(None);
+            }
+            if let Some(other) = by_phone.filter(|&other| other != participant) {
+                report(
+                    Severity::Warning,
+                    Ident::Phone,
+                    format!(
+                        "the phone number is also recorded for participant {}; is it shared?",
+                        self.pseudonym(other)?
+                    ),
+                );
+            }
+            return Ok(Some(Resolution::Existing(participant)));
+        }
+        if let Some(other) = by_phone {
+            // Only the phone matches: the same person unless the two disagree on a stronger
+            // identifier, as family members sharing one phone do.
+            let mut differs = false;
+            for ident in [Ident::Id, Ident::Nik] {
+                if let Some(value) = value(ident) {
+                    let known = self.attribute(other, ident.attribute())?;
+                    differs |= known.as_deref().is_some_and(|known| known != value);
+                }
+            }
+            if !differs {
+                return Ok(Some(Resolution::Existing(other)));
+            }
+            report(
+                Severity::Warning,
+                Ident::Phone,
+                format!(
+                    "the phone number is also recorded for participant {}, whose NIK or \
+                     participant id differs; imported as a separate participant",
+                    self.pseudonym(other)?
+                ),
+            );
+            return Ok(Some(Resolution::New));
+        }
+        // A key without a matching attribute: its attributes were changed by hand.
+        Ok(Some(
+            match self.directory.find_key(self.tx, &record.key.to_string())? {
+                Some(participant) => Resolution::Existing(participant),
+                None => Resolution::New,
+            },
+        ))
+    }
+
+    fn create(&mut self, record: &RosterRecord) -> anyhow::Result<()> {
+        let key = record.key.to_string();
+        let pseudonym = self.directory.new_pseudonym(self.tx)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![key, pseudonym, self.now])
+            .context("cannot add a participant")?;
+        let participant = self.tx.last_insert_rowid();
+        // One row per statement: measured faster than multi-row VALUES lists here, which
+        // SQLite runs through a co-routine.
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO participant_attributes
+                 (participant_id, name, value, set_by_import, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut history = self.tx.prepare_cached(HISTORY)?;
+        for (name, value) in &record.values {
+            insert
+                .execute(params![participant, name, value, self.import_id, self.now])
+                .context("cannot store a participant's value")?;
+            history
+                .execute(params![participant, name, value, self.import_id, self.now])
+                .context("cannot store a value's history")?;
+        }
+        for (name, value) in &record.values {
+            if let Some(ident) = Ident::of_attribute(name) {
+                self.directory.remember(ident, value, participant);
+            }
+        }
+        self.directory.remember_key(key, participant);
+        self.seen
+            .insert(participant, (record.sheet.clone(), record.row));
+        Ok(())
+    }
+
+    /// Applies a record to an existing participant under the conflict rule; true when
+    /// anything changed.
+    fn update(
+        &mut self,
+        participant: i64,
+        record: &RosterRecord,
+        warn: &mut dyn FnMut(&str, String),
+    ) -> anyhow::Result<bool> {
+        let mut current = std::mem::take(&mut self.current);
+        current.clear();
+        {
+            let mut select = self.tx.prepare_cached(
+                "SELECT name, value, set_by_import FROM participant_attributes
+                 WHERE participant_id = ?1 ORDER BY name",
+            )?;
+            let mut rows = select.query([participant])?;
+            while let Some(row) = rows.next()? {
+                current.push((row.get(0)?, row.get(1)?, row.get(2)?));
+            }
+        }
+        let mut changed = false;
+        for (name, value) in &record.values {
+            let found = current.binary_search_by(|(n, _, _)| n.as_str().cmp(name));
+            match found {
+                Err(_) => {
+                    self.tx
+                        .prepare_cached(
+                            "INSERT INTO participant_attributes
+                                 (participant_id, name, value, set_by_import, updated_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                        )?
+                        .execute(params![participant, name, value, self.import_id, self.now])
+                        .context("cannot store a participant's value")?;
+                    self.history(participant, name, Some(value))?;
+                    changed = true;
+                }
+                Ok(index) if current[index].1 == *value => {}
+                Ok(index) => {
+                    let source = current[index].2;
+                    if self.is_same_file(source)? {
+                        self.tx
+                            .prepare_cached(
+                                "UPDATE participant_attributes
+                                 SET value = ?3, set_by_import = ?4, updated_at = ?5
+                                 WHERE participant_id = ?1 AND name = ?2",
+                            )?
+                            .execute(params![participant, name, value, self.import_id, self.now])
+                            .context("cannot update a participant's value")?;
+                        self.history(participant, name, Some(value))?;
+                        changed = true;
+                    } else {
+                        let message = self.conflict(name, &current[index].1, source)?;
+                        warn(name, message);
+                    }
+                }
+            }
+            if let Some(ident) = Ident::of_attribute(name) {
+                self.directory.remember(ident, value, participant);
+            }
+        }
+        for (name, _, source) in &current {
+            if !record.values.contains_key(name) && self.is_same_file(*source)? {
+                self.tx
+                    .prepare_cached(
+                        "DELETE FROM participant_attributes WHERE participant_id = ?1 AND name = ?2",
+                    )?
+                    .execute(params![participant, name])
+                    .context("cannot clear a participant's value")?;
+                self.history(participant, name, None)?;
+                changed = true;
+            }
+        }
+        self.current = current;
+        Ok(changed)
+    }
+
+    fn history(&self, participant: i64, name: &str, value: Option<&str>) -> anyhow::Result<()> {
+        self.tx
+            .prepare_cached(HISTORY)?
+            .execute(params![participant, name, value, self.import_id, self.now])
+            .context("cannot store a value's history")?;
+        Ok(())
+    }
+
+    /// Whether a value set by import `source` may be replaced by this file.
+    fn is_same_file(&mut self, source: Option<i64>) -> anyhow::Result<bool> {
+        let Some(source) = source else {
+            // Set by hand: a person's correction outranks any roster.
+            return Ok(false);
+        };
+        if source == self.import_id {
+            return Ok(true);
+        }
+        if let Some(same) = self.same_file.get(&source) {
+            return Ok(*same);
+        }
+        let name: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT file_name FROM roster_imports WHERE id = ?1",
+                [source],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let same = name.is_some_and(|name| name.to_lowercase() == self.file_name);
+        self.same_file.insert(source, same);
+        Ok(same)
+    }
+
+    fn conflict(&self, name: &str, kept: &str, source: Option<i64>) -> anyhow::Result<String> {
+        let origin = match source {
+            None => "set by hand in pantau".to_owned(),
+            Some(id) => {
+                let file: Option<String> = self
+                    .tx
+                    .query_row(
+                        "SELECT file_name FROM roster_imports WHERE id = ?1",
+                        [id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                format!(
+                    "from {:?} (import {id})",
+                    file.unwrap_or_else(|| "another file".to_owned())
+                )
+            }
+        };
+        let kept = if PERSONAL.contains(&name) {
+            String::new()
+        } else {
+            format!(" ({kept:?})")
+        };
+        Ok(format!(
+            "conflict: {name} differs from the value{kept} {origin}, which is kept; correct \
+             the file that is wrong, or change the value in pantau"
+        ))
+    }
+
+    fn attribute(&self, participant: i64, name: &str) -> anyhow::Result<Option<String>> {
+        self.tx
+            .prepare_cached(
+                "SELECT value FROM participant_attributes WHERE participant_id = ?1 AND name = ?2",
+            )?
+            .query_row(params![participant, name], |row| row.get(0))
+            .optional()
+            .context("cannot read a participant's value")
+    }
+
+    fn pseudonym(&self, participant: i64) -> anyhow::Result<String> {
+        self.tx
+            .prepare_cached("SELECT pseudonym FROM participants WHERE id = ?1")?
+            .query_row([participant], |row| row.get(0))
+            .context("cannot read a participant's pseudonym")
+    }
+}
+
+const HISTORY: &str = "INSERT INTO participant_attribute_history
+                           (participant_id, name, value, import_id, set_at)
+                       VALUES (?1, ?2, ?3, ?4, ?5)";

@@ -1,0 +1,225 @@
+//! Computing one indicator over a set of records: the overall figure and one table per
+//! disaggregation.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::{Record, RecordEnv, suppress};
+use crate::config::{Indicator, IndicatorKind};
+use crate::expr::{self, Expr};
+
+/// An indicator with its expressions parsed.
+#[derive(Debug, Clone)]
+pub struct CompiledIndicator {
+    /// The configuration it came from.
+    pub definition: Indicator,
+    numerator: Option<Expr>,
+    denominator: Option<Expr>,
+    value: Option<Expr>,
+    compare: Option<Expr>,
+    filter: Option<Expr>,
+}
+
+/// Parses an indicator's expressions. The error names the indicator and the expression.
+pub fn compile(indicator: &Indicator) -> Result<CompiledIndicator, String> {
+    let parse = |field: &str, source: &Option<String>| -> Result<Option<Expr>, String> {
+        source
+            .as_deref()
+            .map(|text| {
+                expr::parse(text)
+                    .map_err(|e| format!("indicator {}, {field} {text:?}: {e}", indicator.id))
+            })
+            .transpose()
+    };
+    Ok(CompiledIndicator {
+        numerator: parse("numerator", &indicator.numerator)?,
+        denominator: parse("denominator", &indicator.denominator)?,
+        value: parse("value", &indicator.value)?,
+        compare: parse("compare", &indicator.compare)?,
+        filter: parse("filter", &indicator.filter)?,
+        definition: indicator.clone(),
+    })
+}
+
+/// One figure: the value with what it was computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The value (a count, a share between 0 and 1, an amount); None when suppressed or when
+    /// there is nothing to compute it from (no participants).
+    pub value: Option<f64>,
+    /// For shares, the participants meeting the numerator; for counts, the count; for the
+    /// others, the participants with a value.
+    pub numerator: usize,
+    /// Participants the figure is about (`n`): the denominator of a share, the participants
+    /// with a value for a mean, median, sum or change.
+    pub n: usize,
+    /// Whether the figure is hidden to protect small groups.
+    pub suppressed: bool,
+}
+
+impl Figure {
+    fn hidden(mut self) -> Figure {
+        self.value = None;
+        self.suppressed = true;
+        self
+    }
+}
+
+/// One disaggregation of an indicator: a figure per category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    /// The participant field it is broken down by (`sex`, `age_group`).
+    pub dimension: String,
+    /// Category (None: records without a value) and its figure, categories sorted.
+    pub cells: Vec<(Option<String>, Figure)>,
+}
+
+/// An indicator computed over a set of records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorResult {
+    /// The figure over all records.
+    pub overall: Figure,
+    /// One table per disaggregation, in the order asked for.
+    pub breakdowns: Vec<Breakdown>,
+}
+
+impl CompiledIndicator {
+    /// The overall figure and one breakdown per dimension, with cells of fewer than
+    /// `threshold` participants suppressed (plus complements).
+    pub fn compute(
+        &self,
+        records: &[&Record],
+        dimensions: &[String],
+        threshold: usize,
+        today: NaiveDate,
+    ) -> IndicatorResult {
+        let mut overall = self.figure(records, today);
+        if overall.n > 0 && overall.n < threshold {
+            overall = overall.hidden();
+        }
+        let breakdowns = dimensions
+            .iter()
+            .map(|dimension| {
+                let mut groups: BTreeMap<Option<String>, Vec<&Record>> = BTreeMap::new();
+                for record in records {
+                    groups
+                        .entry(record.category(dimension))
+                        .or_default()
+                        .push(record);
+                }
+                let mut cells: Vec<(Option<String>, Figure)> = groups
+                    .into_iter()
+                    .map(|(category, members)| (category, self.figure(&members, today)))
+                    .collect();
+                // Suppression counts people in the group, whatever the kind: a share's
+                // denominator, a mean's contributors.
+                let counts: Vec<usize> = cells.iter().map(|(_, f)| f.n).collect();
+                for ((_, figure), hide) in cells.iter_mut().zip(suppress(&counts, threshold)) {
+                    if hide {
+                        *figure = figure.clone().hidden();
+                    }
+                }
+                Breakdown {
+                    dimension: dimension.clone(),
+                    cells,
+                }
+            })
+            .collect();
+        IndicatorResult {
+            overall,
+            breakdowns,
+        }
+    }
+
+    /// The unsuppressed figure over `records`.
+    pub fn figure(&self, records: &[&Record], today: NaiveDate) -> Figure {
+        let holds = |expr: &Option<Expr>, record: &Record| {
+            expr.as_ref()
+                .is_none_or(|e| e.eval(&RecordEnv { record, today }).to_bool())
+        };
+        let number = |expr: &Option<Expr>, record: &Record| {
+            expr.as_ref().and_then(|e| {
+                let value = e.eval(&RecordEnv { record, today });
+                let number = value.to_num();
+                (!value.is_empty() && number.is_finite()).then_some(number)
+            })
+        };
+        let selected: Vec<&Record> = records
+            .iter()
+            .copied()
+            .filter(|r| holds(&self.filter, r))
+            .collect();
+        match self.definition.kind {
+            IndicatorKind::Count => Figure {
+                value: Some(selected.len() as f64),
+                numerator: selected.len(),
+                n: selected.len(),
+                suppressed: false,
+            },
+            IndicatorKind::Share => {
+                let base: Vec<&Record> = selected
+                    .into_iter()
+                    .filter(|r| holds(&self.denominator, r))
+                    .collect();
+                let numerator = base.iter().filter(|r| holds(&self.numerator, r)).count();
+                Figure {
+                    value: (!base.is_empty()).then(|| numerator as f64 / base.len() as f64),
+                    numerator,
+                    n: base.len(),
+                    suppressed: false,
+                }
+            }
+            IndicatorKind::Mean | IndicatorKind::Median | IndicatorKind::Sum => {
+                let values: Vec<f64> = selected
+                    .iter()
+                    .filter_map(|r| number(&self.value, r))
+                    .collect();
+                let value = match self.definition.kind {
+                    IndicatorKind::Mean => mean(&values),
+                    IndicatorKind::Median => median(values.clone()),
+                    _ => Some(values.iter().sum()),
+                };
+                Figure {
+                    value,
+                    numerator: values.len(),
+                    n: values.len(),
+                    suppressed: false,
+                }
+            }
+            IndicatorKind::Change => {
+                let changes: Vec<f64> = selected
+                    .iter()
+                    .filter_map(|r| Some(number(&self.value, r)? - number(&self.compare, r)?))
+                    .collect();
+                Figure {
+                    value: median(changes.clone()),
+                    numerator: changes.len(),
+                    n: changes.len(),
+                    suppressed: false,
+                }
+            }
+        }
+    }
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The median; for an even count the mean of the two middle values, as Excel's MEDIAN does.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! Indicator arithmetic on small hand-made record sets.
+
+use super::*;
+use crate::config::{IndicatorFormat, WaveScope};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+fn indicator(kind: IndicatorKind, fields: &[(&str, &str)]) -> CompiledIndicator {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    compile(&Indicator {
+        id: "test".into(),
+        label: BTreeMap::new(),
+        kind,
+        wave: WaveScope::EachWave,
+        numerator: get("numerator"),
+        denominator: get("denominator"),
+        value: get("value"),
+        compare: get("compare"),
+        filter: get("filter"),
+        format: Some(IndicatorFormat::Number),
+        baseline: None,
+        target: None,
+        definition: BTreeMap::new(),
+    })
+    .unwrap()
+}
+
+/// (sex, working, income, baseline income); empty text is a missing answer.
+fn records(rows: &[(&str, &str, &str, &str)]) -> Vec<Record> {
+    rows.iter()
+        .map(|(sex, working, income, baseline)| {
+            let mut r = Record::new();
+            r.set_text("sex", *sex)
+                .set_text("work_status", *working)
+                .set_text("income_total", *income)
+                .set_text("baseline.income_total", *baseline);
+            r
+        })
+        .collect()
+}
+
+fn refs(records: &[Record]) -> Vec<&Record> {
+    records.iter().collect()
+}
+
+#[test]
+fn share_counts_numerator_over_denominator() {
+    let rs = records(&[
+        ("L", "wage", "", ""),
+        ("P", "self", "", ""),
+        ("P", "none", "", ""),
+        ("L", "", "", ""),
+    ]);
+    let share = indicator(
+        IndicatorKind::Share,
+        &[
+            ("numerator", "${work_status} != 'none'"),
+            ("denominator", "${work_status} != ''"),
+        ],
+    );
+    let figure = share.figure(&refs(&rs), today());
+    assert_eq!((figure.numerator, figure.n), (2, 3));
+    assert!((figure.value.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+}
+
+#[test]
+fn median_mean_and_sum_skip_missing_and_keep_zero() {
+    let rs = records(&[
+        ("L", "", "1000", ""),
+        ("L", "", "0", ""),
+        ("P", "", "", ""),
+        ("P", "", "3000", ""),
+        ("P", "", "4000", ""),
+    ]);
+    let value = [("value", "${income_total}")];
+    let median = indicator(IndicatorKind::Median, &value).figure(&refs(&rs), today());
+    assert_eq!((median.value, median.n), (Some(2000.0), 4));
+    let mean = indicator(IndicatorKind::Mean, &value).figure(&refs(&rs), today());
+    assert_eq!(mean.value, Some(2000.0));
+    let sum = indicator(IndicatorKind::Sum, &value).figure(&refs(&rs), today());
+    assert_eq!(sum.value, Some(8000.0));
+}
+
+#[test]
+fn change_is_the_median_difference_over_participants_with_both() {
+    let rs = records(&[
+        ("L", "", "3000", "2000"),
+        ("L", "", "1000", "2000"),
+        ("P", "", "5000", ""),
+        ("P", "", "2500", "2000"),
+    ]);
+    let change = indicator(
+        IndicatorKind::Change,
+        &[
+            ("value", "${income_total}"),
+            ("compare", "${baseline.income_total}"),
+        ],
+    )
+    .figure(&refs(&rs), today());
+    assert_eq!((change.value, change.n), (Some(500.0), 3));
+}
+
+#[test]
+fn breakdowns_suppress_small_cells_with_a_complement() {
+    // 12 men, 6 women, 2 with sex unknown: the unknown cell is small, so the women's cell
+    // (the next smallest) is hidden too; the total stays visible.
+    let mut rows = vec![("L", "wage", "", ""); 12];
+    rows.extend(vec![("P", "wage", "", ""); 6]);
+    rows.extend(vec![("", "none", "", ""); 2]);
+    let rs = records(&rows);
+    let count = indicator(IndicatorKind::Count, &[]);
+    let result = count.compute(&refs(&rs), &["sex".to_owned()], 5, today());
+    assert_eq!(result.overall.value, Some(20.0));
+    let cells = &result.breakdowns[0].cells;
+    assert_eq!(cells.len(), 3);
+    assert_eq!(cells[0].0, None);
+    assert!(cells[0].1.suppressed && cells[0].1.value.is_none());
+    assert_eq!(cells[1].0.as_deref(), Some("L"));
+    assert_eq!(cells[1].1.value, Some(12.0));
+    assert!(cells[2].1.suppressed, "the complement");
+}
+
+#[test]
+fn a_small_overall_figure_is_suppressed() {
+    let rs = records(&[("L", "wage", "", ""); 3]);
+    let result = indicator(IndicatorKind::Count, &[]).compute(&refs(&rs), &[], 5, today());
+    assert!(result.overall.suppressed);
+    assert_eq!(result.overall.value, None);
+}
+
+#[test]
+fn bad_expressions_name_the_indicator() {
+    let err = compile(&Indicator {
+        numerator: Some("${a} = ".into()),
+        ..indicator(IndicatorKind::Share, &[("numerator", "1")]).definition
+    })
+    .unwrap_err();
+    assert!(
+        err.starts_with("indicator test, numerator \"${a} = \": at character"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_shipped_indicator_compiles() {
+    let config = crate::config::Config::default();
+    assert!(config.indicators.len() >= 20);
+    for indicator in &config.indicators {
+        compile(indicator).unwrap_or_else(|e| panic!("{e}"));
+    }
+}

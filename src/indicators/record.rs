@@ -1,0 +1,73 @@
+//! The merged record an indicator is computed over: one participant in one wave, with roster
+//! attributes, derived attributes, the wave's answers and the baseline's answers.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::expr::{Env, Value};
+
+/// One participant in one wave (or in the roster, for roster indicators). Names follow the
+/// configuration's conventions: roster and derived attributes by name (`sex`, `age_group`),
+/// the wave's answers by field name, the baseline's as `baseline.<field>`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    values: HashMap<String, Value>,
+}
+
+impl Record {
+    /// An empty record.
+    pub fn new() -> Record {
+        Record::default()
+    }
+
+    /// Sets one value; an empty text is the same as no value.
+    pub fn set(&mut self, name: impl Into<String>, value: Value) -> &mut Record {
+        self.values.insert(name.into(), value);
+        self
+    }
+
+    /// Sets a text value.
+    pub fn set_text(&mut self, name: impl Into<String>, text: impl Into<String>) -> &mut Record {
+        self.set(name, Value::Str(text.into()))
+    }
+
+    /// Sets a number.
+    pub fn set_num(&mut self, name: impl Into<String>, number: f64) -> &mut Record {
+        self.set(name, Value::Num(number))
+    }
+
+    /// The value of `name`, empty when absent.
+    pub fn get(&self, name: &str) -> Value {
+        self.values.get(name).cloned().unwrap_or_else(Value::empty)
+    }
+
+    /// The category of this record in a disaggregation: its value as text, or None when empty.
+    pub fn category(&self, dimension: &str) -> Option<String> {
+        let value = self.get(dimension);
+        (!value.is_empty()).then(|| value.to_text())
+    }
+}
+
+/// Evaluates expressions against a record. `today` is the reporting date, passed in because
+/// indicators never read the clock.
+pub struct RecordEnv<'a> {
+    /// The record.
+    pub record: &'a Record,
+    /// The date `today()` returns.
+    pub today: NaiveDate,
+}
+
+impl Env for RecordEnv<'_> {
+    fn value(&self, name: &str) -> Value {
+        self.record.get(name)
+    }
+
+    fn current(&self) -> Value {
+        Value::empty()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.today
+    }
+}

@@ -1,0 +1,429 @@
+//! The participant survey at `/s/{token}`: consent, one screen at a time, review, submit.
+//!
+//! Routes:
+//!
+//! - `GET /s/{token}` shows where the participant is: the consent screen, the screen they
+//!   stopped at (the draft's `screen`), the review, or the outcome (received on a date, closed,
+//!   declined). `?lang=en|id` switches the language and keeps it in the draft; `?screen=NAME`
+//!   opens the screen holding field `NAME` (the review's "change" links and Back from review).
+//! - `POST /s/{token}/consent` records the decision with [`CONSENT_VERSION`].
+//! - `POST /s/{token}` saves one screen (`_action=next` checks it and moves on; `_action=back`
+//!   keeps what was typed, even if not yet valid, and goes back), then redirects to the GET
+//!   (post/redirect/get, so that reloading never posts twice). A refused screen is shown again
+//!   with the errors and the typed values. Every post carries the draft version it was rendered
+//!   from; a post from a stale page (another tab moved on) is refused with the latest state.
+//! - `POST /s/{token}/submit` stores the response exactly once (see `store::submit`) and shows
+//!   the thank-you page only after the commit.
+//!
+//! All database work runs in `web::block`. Logs name the invitation id, never the token or an
+//! answer.
+//!
+//! Files: this one (routes and the flow between pages), `surveyed.rs` (the form evaluated for
+//! one participant, and the screen, review and stale pages), `pages.rs` (markup), `store.rs`
+//! (database).
+
+mod pages;
+mod store;
+mod surveyed;
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::i18n::{self, CONSENT_VERSION, Texts};
+use super::layout::page;
+use super::state::{AppState, with_connection};
+use store::{Draft, Situation};
+use surveyed::{Surveyed, screen_key};
+
+pub use pages::is_money;
+
+/// The draft's `screen` value for the review screen.
+const REVIEW: &str = "review";
+
+/// Registers the survey routes.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/s/{token}", web::get().to(show))
+        .route("/s/{token}", web::post().to(answer))
+        .route("/s/{token}/consent", web::post().to(consent))
+        .route("/s/{token}/submit", web::post().to(submit));
+}
+
+/// What a handler decided, built on a blocking thread and turned into a response on the
+/// executor.
+enum Reply {
+    Page(StatusCode, String),
+    Redirect(String),
+    NotFound,
+}
+
+/// Runs `work` on a blocking thread with a reused connection, and turns its outcome into a
+/// response; failures are logged (without the token) and shown as an opaque error page.
+async fn run(
+    state: web::Data<AppState>,
+    work: impl FnOnce(&AppState, &mut Connection) -> anyhow::Result<Reply> + Send + 'static,
+) -> HttpResponse {
+    let shared = state.clone();
+    let outcome = web::block(move || {
+        let state = shared.get_ref();
+        with_connection(&state.database, |conn| work(state, conn))
+    })
+    .await;
+    let texts = i18n::texts(&state.config.programme.default_language);
+    let contact = &state.config.programme.contact;
+    match outcome {
+        Ok(Ok(Reply::Page(status, body))) => page_from_string(status, body),
+        Ok(Ok(Reply::Redirect(to))) => HttpResponse::SeeOther()
+            .insert_header((LOCATION, to))
+            .finish(),
+        Ok(Ok(Reply::NotFound)) => not_found_response(&state),
+        Ok(Err(err)) => {
+            tracing::error!(error = %format!("{err:#}"), "survey request failed");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::error(texts, contact),
+            )
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "survey worker failed");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::error(texts, contact),
+            )
+        }
+    }
+}
+
+fn page_from_string(status: StatusCode, body: String) -> HttpResponse {
+    use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// The one not-found response, for unknown paths and unknown tokens alike.
+pub fn not_found_response(state: &AppState) -> HttpResponse {
+    let texts = i18n::texts(&state.config.programme.default_language);
+    page(
+        StatusCode::NOT_FOUND,
+        pages::not_found(texts, &state.config.programme.contact),
+    )
+}
+
+/// `GET /s/{token}`.
+async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let query: BTreeMap<String, String> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    run(state, move |state, conn| {
+        let now = Utc::now();
+        let Some(situation) = store::situation(conn, &token)? else {
+            return Ok(Reply::NotFound);
+        };
+        let asked = query.get("lang").and_then(|l| i18n::parse_language(l));
+        if let (Some(lang), Some(draft)) = (asked, &situation.draft)
+            && draft.language.as_deref() != Some(lang)
+        {
+            store::set_language(conn, situation.invitation.id, lang)?;
+        }
+        let texts = language(state, asked, situation.draft.as_ref());
+        if let Some(reply) = ending(state, &situation, texts, now) {
+            return Ok(reply);
+        }
+        // Only the first opening writes: a plain page view stays a read.
+        if matches!(situation.invitation.status.as_str(), "issued" | "sent") {
+            store::mark_opened(conn, situation.invitation.id, now)?;
+        }
+        let Some(draft) = situation
+            .draft
+            .as_ref()
+            .filter(|_| situation.consent.as_deref() == Some("accepted"))
+        else {
+            let name = store::first_name(conn, situation.invitation.participant_id)?;
+            let markup = pages::consent(
+                texts,
+                &token,
+                name.as_deref(),
+                state.config.programme.retention_months,
+            );
+            return Ok(Reply::Page(StatusCode::OK, markup.into_string()));
+        };
+        let target = query.get("screen").map(String::as_str);
+        let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
+        surveyed.current(&token, draft, target, None)
+    })
+    .await
+}
+
+/// `POST /s/{token}/consent`.
+async fn consent(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let fields = parse_body(&body);
+    run(state, move |state, conn| {
+        let now = Utc::now();
+        let Some(situation) = store::situation(conn, &token)? else {
+            return Ok(Reply::NotFound);
+        };
+        let asked = fields.get("lang").and_then(|l| i18n::parse_language(l));
+        let texts = language(state, asked, situation.draft.as_ref());
+        if let Some(reply) = ending(state, &situation, texts, now) {
+            return Ok(reply);
+        }
+        let id = situation.invitation.id;
+        match fields.get("decision").map(String::as_str) {
+            Some("accept") => {
+                store::record_consent(conn, id, true, CONSENT_VERSION, texts.code, now)?;
+                tracing::info!(invitation = id, "consent accepted");
+                Ok(Reply::Redirect(format!("/s/{token}")))
+            }
+            Some("decline") => {
+                store::record_consent(conn, id, false, CONSENT_VERSION, texts.code, now)?;
+                tracing::info!(invitation = id, "consent declined");
+                let markup = pages::declined(texts, &state.config.programme.contact);
+                Ok(Reply::Page(StatusCode::OK, markup.into_string()))
+            }
+            _ => Ok(Reply::Redirect(format!("/s/{token}"))),
+        }
+    })
+    .await
+}
+
+/// `POST /s/{token}`: one screen's answers.
+async fn answer(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let fields = parse_body(&body);
+    run(state, move |state, conn| {
+        let now = Utc::now();
+        let Some(situation) = store::situation(conn, &token)? else {
+            return Ok(Reply::NotFound);
+        };
+        let texts = language(state, None, situation.draft.as_ref());
+        if let Some(reply) = ending(state, &situation, texts, now) {
+            return Ok(reply);
+        }
+        let Some(draft) = situation
+            .draft
+            .as_ref()
+            .filter(|_| situation.consent.as_deref() == Some("accepted"))
+        else {
+            return Ok(Reply::Redirect(format!("/s/{token}")));
+        };
+        let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
+        let version: Option<i64> = fields.get("_version").and_then(|v| v.parse().ok());
+        let screen = fields
+            .get("_screen")
+            .and_then(|key| surveyed.form.screen_of(key));
+        let (Some(version), Some(screen)) = (version, screen) else {
+            return Ok(Reply::Redirect(format!("/s/{token}")));
+        };
+        if version != draft.version {
+            return surveyed.stale(&token, draft);
+        }
+        let back = fields.get("_action").map(String::as_str) == Some("back");
+        let submitted: BTreeMap<String, String> = fields
+            .iter()
+            .filter(|(name, _)| !name.starts_with('_'))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let evaluation = surveyed.evaluate(&draft.answers);
+        let check = evaluation.validate_screen(screen, &submitted);
+        let mut answers = draft.answers.clone();
+        answers.extend(check.answers.clone());
+        for name in &check.cleared {
+            answers.remove(name);
+        }
+        // What could not be read is kept as typed, so that nothing typed is lost; it is
+        // checked again when the participant moves forward.
+        for error in &check.errors {
+            let typed = submitted.get(&error.field).cloned().unwrap_or_default();
+            answers.insert(error.field.clone(), typed);
+        }
+        let id = situation.invitation.id;
+        let after = surveyed.evaluate(&answers);
+        let next_key = if back {
+            after
+                .prev_screen(screen)
+                .or_else(|| after.first_screen())
+                .map(|s| screen_key(&after, s))
+        } else if check.is_ok() {
+            Some(
+                after
+                    .next_screen(screen)
+                    .map_or_else(|| REVIEW.to_string(), |s| screen_key(&after, s)),
+            )
+        } else {
+            Some(screen_key(&after, screen))
+        };
+        let next_key = next_key.unwrap_or_else(|| REVIEW.to_string());
+        if !store::save_draft(conn, id, version, &answers, &next_key, now)? {
+            let latest = store::situation(conn, &token)?
+                .and_then(|s| s.draft)
+                .unwrap_or_default();
+            return surveyed.stale(&token, &latest);
+        }
+        tracing::debug!(invitation = id, screen, "screen saved");
+        if back || check.is_ok() {
+            return Ok(Reply::Redirect(format!("/s/{token}")));
+        }
+        let typed: BTreeMap<String, String> = check
+            .errors
+            .iter()
+            .map(|e| {
+                let value = submitted.get(&e.field).cloned().unwrap_or_default();
+                (e.field.clone(), value)
+            })
+            .collect();
+        let markup = surveyed.screen_page(
+            &token,
+            &after,
+            screen,
+            version + 1,
+            &typed,
+            &check.errors,
+            None,
+        );
+        Ok(Reply::Page(StatusCode::UNPROCESSABLE_ENTITY, markup))
+    })
+    .await
+}
+
+/// `POST /s/{token}/submit`: the final submission.
+async fn submit(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let fields = parse_body(&body);
+    run(state, move |state, conn| {
+        let now = Utc::now();
+        let Some(situation) = store::situation(conn, &token)? else {
+            return Ok(Reply::NotFound);
+        };
+        let texts = language(state, None, situation.draft.as_ref());
+        if let Some(reply) = ending(state, &situation, texts, now) {
+            return Ok(reply);
+        }
+        let Some(draft) = situation
+            .draft
+            .as_ref()
+            .filter(|_| situation.consent.as_deref() == Some("accepted"))
+        else {
+            return Ok(Reply::Redirect(format!("/s/{token}")));
+        };
+        let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
+        let version: Option<i64> = fields.get("_version").and_then(|v| v.parse().ok());
+        if version != Some(draft.version) {
+            return surveyed.stale(&token, draft);
+        }
+        let evaluation = surveyed.evaluate(&draft.answers);
+        let outstanding = evaluation.outstanding();
+        let submission_id = fields.get("submission_id").map(String::as_str);
+        let Some(submission_id) = submission_id
+            .filter(|id| crate::invitations::looks_like_token(id) && outstanding.is_empty())
+        else {
+            let markup =
+                surveyed.review_page(&token, &evaluation, draft.version, &outstanding, None)?;
+            return Ok(Reply::Page(StatusCode::UNPROCESSABLE_ENTITY, markup));
+        };
+        let record = evaluation.record();
+        let form = surveyed.form;
+        let submission = store::Submission {
+            invitation: situation.invitation.id,
+            submission_id,
+            form_id: form.id(),
+            form_version: form.settings().version.as_deref().unwrap_or(""),
+            record: &record,
+            language: texts.code,
+        };
+        let submitted_at = store::submit(conn, &submission, now)?;
+        let markup = pages::thanks(
+            texts,
+            &received_date(state, texts, &submitted_at),
+            &state.config.programme.contact,
+        );
+        Ok(Reply::Page(StatusCode::OK, markup.into_string()))
+    })
+    .await
+}
+
+/// The language to show: asked for in this request, else the draft's, else the programme's.
+fn language(state: &AppState, asked: Option<&str>, draft: Option<&Draft>) -> &'static Texts {
+    let code = asked
+        .or_else(|| draft.and_then(|d| d.language.as_deref()))
+        .unwrap_or(&state.config.programme.default_language);
+    i18n::texts(code)
+}
+
+/// The page for a link that no longer takes answers: received, declined or closed.
+fn ending(
+    state: &AppState,
+    situation: &Situation,
+    texts: &'static Texts,
+    now: DateTime<Utc>,
+) -> Option<Reply> {
+    let contact = &state.config.programme.contact;
+    let markup = if let Some(received) = &situation.received {
+        pages::thanks(
+            texts,
+            &received_date(state, texts, &received.submitted_at),
+            contact,
+        )
+    } else if situation.invitation.status == "declined" {
+        pages::declined(texts, contact)
+    } else if situation.invitation.is_closed(now)
+        || !state.forms.contains_key(&situation.invitation.wave)
+    {
+        pages::closed(texts, contact)
+    } else {
+        return None;
+    };
+    Some(Reply::Page(StatusCode::OK, markup.into_string()))
+}
+
+/// A stored UTC time as a local date in words ("24 November 2026").
+fn received_date(state: &AppState, texts: &Texts, stamp: &str) -> String {
+    DateTime::parse_from_rfc3339(stamp)
+        .map(|t| {
+            texts.date(
+                t.with_timezone(&state.config.programme.time_zone)
+                    .date_naive(),
+            )
+        })
+        .unwrap_or_else(|_| stamp.to_string())
+}
+
+/// Reads a urlencoded body; repeated names (ticked checkboxes) are joined with spaces, as
+/// `select_multiple` answers are stored.
+fn parse_body(body: &[u8]) -> BTreeMap<String, String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in pairs {
+        fields
+            .entry(name)
+            .and_modify(|existing| {
+                existing.push(' ');
+                existing.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    fields
+}

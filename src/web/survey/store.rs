@@ -1,0 +1,360 @@
+//! The survey's database work: invitations by token, consent, drafts with optimistic
+//! concurrency, prefill values, and the exactly-once submission.
+//!
+//! Everything here is blocking and runs inside `web::block` on a worker thread's reused
+//! connection (see `state.rs`).
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::config::Config;
+use crate::form::{Form, Prefill};
+use crate::invitations::{looks_like_token, rfc3339};
+
+/// The invitation a personal link belongs to.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub id: i64,
+    pub participant_id: i64,
+    pub wave: String,
+    pub status: String,
+    /// UTC RFC 3339, as stored.
+    pub closes_at: String,
+}
+
+impl Invitation {
+    /// Whether the window has closed at `now` (or the job already marked it expired).
+    pub fn is_closed(&self, now: DateTime<Utc>) -> bool {
+        self.status == "expired" || rfc3339(now) >= self.closes_at
+    }
+}
+
+/// The stored answers of a survey in progress.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub answers: BTreeMap<String, String>,
+    /// Where the participant is: the name of the first field of a screen, or `review`.
+    pub screen: Option<String>,
+    pub language: Option<String>,
+    pub version: i64,
+}
+
+/// A stored response: when it was received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub submitted_at: String,
+}
+
+/// Everything the survey pages need to know about a link, read in one go.
+#[derive(Debug, Clone)]
+pub struct Situation {
+    pub invitation: Invitation,
+    pub received: Option<Received>,
+    /// The latest consent decision (`accepted`, `declined`), if any.
+    pub consent: Option<String>,
+    pub draft: Option<Draft>,
+}
+
+/// Reads the invitation of `token` and its state; `None` for an unknown token.
+pub fn situation(conn: &Connection, token: &str) -> anyhow::Result<Option<Situation>> {
+    if !looks_like_token(token) {
+        return Ok(None);
+    }
+    let invitation = conn
+        .prepare_cached(
+            "SELECT id, participant_id, wave, status, closes_at FROM invitations WHERE token = ?1",
+        )?
+        .query_row([token], |row| {
+            Ok(Invitation {
+                id: row.get(0)?,
+                participant_id: row.get(1)?,
+                wave: row.get(2)?,
+                status: row.get(3)?,
+                closes_at: row.get(4)?,
+            })
+        })
+        .optional()?;
+    let Some(invitation) = invitation else {
+        return Ok(None);
+    };
+    let received = conn
+        .prepare_cached("SELECT submitted_at FROM responses WHERE invitation_id = ?1")?
+        .query_row([invitation.id], |row| {
+            Ok(Received {
+                submitted_at: row.get(0)?,
+            })
+        })
+        .optional()?;
+    let consent = conn
+        .prepare_cached(
+            "SELECT decision FROM consents WHERE invitation_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([invitation.id], |row| row.get(0))
+        .optional()?;
+    let draft = draft(conn, invitation.id)?;
+    Ok(Some(Situation {
+        invitation,
+        received,
+        consent,
+        draft,
+    }))
+}
+
+fn draft(conn: &Connection, invitation: i64) -> anyhow::Result<Option<Draft>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT answers, screen, language, version FROM drafts WHERE invitation_id = ?1",
+        )?
+        .query_row([invitation], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((answers, screen, language, version)) = row else {
+        return Ok(None);
+    };
+    let answers = serde_json::from_str(&answers)
+        .with_context(|| format!("the draft of invitation {invitation} is not a JSON object"))?;
+    Ok(Some(Draft {
+        answers,
+        screen,
+        language,
+        version,
+    }))
+}
+
+/// Marks the invitation opened the first time its link is opened.
+pub fn mark_opened(conn: &Connection, invitation: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    conn.prepare_cached(
+        "UPDATE invitations SET status = 'opened', opened_at = ?2
+         WHERE id = ?1 AND status IN ('issued', 'sent')",
+    )?
+    .execute(params![invitation, rfc3339(now)])?;
+    Ok(())
+}
+
+/// Records a consent decision with the text version and language shown. Accepting creates the
+/// draft (kept when one exists); declining marks the invitation declined.
+pub fn record_consent(
+    conn: &mut Connection,
+    invitation: i64,
+    accepted: bool,
+    text_version: &str,
+    language: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let stamp = rfc3339(now);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO consents (invitation_id, decision, text_version, language, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            invitation,
+            if accepted { "accepted" } else { "declined" },
+            text_version,
+            language,
+            stamp
+        ],
+    )?;
+    if accepted {
+        tx.execute(
+            "INSERT INTO drafts (invitation_id, answers, screen, language, version, updated_at)
+             VALUES (?1, '{}', NULL, ?2, 1, ?3) ON CONFLICT (invitation_id) DO NOTHING",
+            params![invitation, language, stamp],
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE invitations SET status = 'declined'
+             WHERE id = ?1 AND status IN ('issued', 'sent', 'opened')",
+            [invitation],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Saves the draft if it is still at `expected_version`; `false` when another tab or device
+/// saved it meanwhile (nothing is written then).
+pub fn save_draft(
+    conn: &Connection,
+    invitation: i64,
+    expected_version: i64,
+    answers: &BTreeMap<String, String>,
+    screen: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE drafts SET answers = ?3, screen = ?4, version = version + 1, updated_at = ?5
+             WHERE invitation_id = ?1 AND version = ?2",
+        )?
+        .execute(params![
+            invitation,
+            expected_version,
+            serde_json::to_string(answers)?,
+            screen,
+            rfc3339(now)
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Keeps the participant's language choice in the draft. Not a new version: switching the
+/// language in one tab does not make another tab's answers stale.
+pub fn set_language(conn: &Connection, invitation: i64, language: &str) -> anyhow::Result<()> {
+    conn.prepare_cached("UPDATE drafts SET language = ?2 WHERE invitation_id = ?1")?
+        .execute(params![invitation, language])?;
+    Ok(())
+}
+
+/// The values the server fills in: `roster_<attribute>` from the participant's roster record
+/// (`roster_first_name` falls back to the first word of `name`), `previous_<field>` from their
+/// response in the wave configured before this one.
+pub fn prefill(
+    conn: &Connection,
+    config: &Config,
+    form: &Form,
+    invitation: &Invitation,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut values = BTreeMap::new();
+    let mut attributes: Option<BTreeMap<String, String>> = None;
+    let mut previous: Option<BTreeMap<String, String>> = None;
+    for (name, source) in form.prefills() {
+        let value = match source {
+            Prefill::Roster(attribute) => {
+                if attributes.is_none() {
+                    attributes = Some(roster(conn, invitation.participant_id)?);
+                }
+                let attributes = attributes.as_ref().expect("just read");
+                attributes.get(attribute.as_str()).cloned().or_else(|| {
+                    (attribute == "first_name")
+                        .then(|| attributes.get("name"))
+                        .flatten()
+                        .and_then(|n| n.split_whitespace().next())
+                        .map(str::to_string)
+                })
+            }
+            Prefill::Previous(field) => {
+                if previous.is_none() {
+                    previous = Some(previous_answers(conn, config, invitation)?);
+                }
+                previous
+                    .as_ref()
+                    .and_then(|p| p.get(field.as_str()))
+                    .cloned()
+            }
+            Prefill::Metadata(_) => None,
+        };
+        if let Some(value) = value {
+            values.insert(name.to_string(), value);
+        }
+    }
+    Ok(values)
+}
+
+/// The participant's first name for the greeting, if the roster has one.
+pub fn first_name(conn: &Connection, participant: i64) -> anyhow::Result<Option<String>> {
+    let attributes = roster(conn, participant)?;
+    Ok(attributes
+        .get("first_name")
+        .or_else(|| attributes.get("name"))
+        .and_then(|name| name.split_whitespace().next())
+        .map(str::to_string))
+}
+
+fn roster(conn: &Connection, participant: i64) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT name, value FROM participant_attributes WHERE participant_id = ?1",
+    )?;
+    let rows = statement.query_map([participant], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn previous_answers(
+    conn: &Connection,
+    config: &Config,
+    invitation: &Invitation,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let Some(position) = config.waves.iter().position(|w| w.name == invitation.wave) else {
+        return Ok(BTreeMap::new());
+    };
+    // The nearest earlier wave the participant answered.
+    for wave in config.waves[..position].iter().rev() {
+        let answers: Option<String> = conn
+            .prepare_cached(
+                "SELECT r.answers FROM responses r JOIN invitations i ON i.id = r.invitation_id
+                 WHERE i.participant_id = ?1 AND i.wave = ?2",
+            )?
+            .query_row(params![invitation.participant_id, wave.name], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        if let Some(answers) = answers {
+            return Ok(serde_json::from_str(&answers).unwrap_or_default());
+        }
+    }
+    Ok(BTreeMap::new())
+}
+
+/// What the final submission contains.
+#[derive(Debug)]
+pub struct Submission<'a> {
+    pub invitation: i64,
+    pub submission_id: &'a str,
+    pub form_id: &'a str,
+    pub form_version: &'a str,
+    pub record: &'a BTreeMap<String, String>,
+    pub language: &'a str,
+}
+
+/// Stores the response once, marks the invitation submitted and drops the draft, in one
+/// IMMEDIATE transaction committed before returning (with `synchronous = FULL`, on disk). A
+/// second call for the same invitation stores nothing. Returns when the response was received.
+pub fn submit(
+    conn: &mut Connection,
+    submission: &Submission<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let stamp = rfc3339(now);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let inserted = tx.execute(
+        "INSERT INTO responses
+             (invitation_id, submission_id, form_id, form_version, answers, language, submitted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        params![
+            submission.invitation,
+            submission.submission_id,
+            submission.form_id,
+            submission.form_version,
+            serde_json::to_string(submission.record)?,
+            submission.language,
+            stamp
+        ],
+    )?;
+    if inserted == 1 {
+        tx.execute(
+            "UPDATE invitations SET status = 'submitted' WHERE id = ?1",
+            [submission.invitation],
+        )?;
+        tx.execute(
+            "DELETE FROM drafts WHERE invitation_id = ?1",
+            [submission.invitation],
+        )?;
+    }
+    let submitted_at: String = tx.query_row(
+        "SELECT submitted_at FROM responses WHERE invitation_id = ?1",
+        [submission.invitation],
+        |row| row.get(0),
+    )?;
+    tx.commit()?;
+    if inserted == 1 {
+        tracing::info!(invitation = submission.invitation, "response stored");
+    }
+    Ok(submitted_at)
+}
