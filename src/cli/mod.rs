@@ -6,6 +6,7 @@
 //! (a database that cannot be opened, a bug).
 
 mod check_form;
+mod demo;
 mod import;
 mod links;
 mod serve;
@@ -55,6 +56,13 @@ pub enum Command {
         /// Print one JSON object per file instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Build a demonstration programme on the built-in defaults: synthetic rosters in the inbox,
+    /// imported; due invitations issued; survey links printed; then serve the surveys.
+    Demo {
+        /// Prepare the demo and print the links, but do not start the server.
+        #[arg(long)]
+        no_serve: bool,
     },
     /// Issue the invitations due now and list the open ones with each participant's personal
     /// survey link.
@@ -134,6 +142,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             dry_run,
             json,
         } => import::run(cli.config.as_deref(), &files, dry_run, json),
+        Command::Demo { no_serve } => demo::run(cli.config.as_deref(), !no_serve),
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
@@ -143,7 +152,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// lines never carry personal data: modules log identifiers and counts, not values.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("PANTAU_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("PANTAU_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,rusqlite_migration=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -2,6 +2,7 @@
 //! of the programme; fixtures live under `tests/data/`.
 mod check_form_cli;
 mod db;
+mod demo_cli;
 mod expr_cases;
 mod expr_fuzz;
 mod form_fixtures;

@@ -1,0 +1,128 @@
+//! `pantau demo`: a demonstration programme on the built-in defaults. It writes synthetic rosters
+//! (two federations, the messy spellings real rosters have) into the inbox, imports them, issues
+//! the invitations that are due, prints where everything is and a few personal survey links, and
+//! serves the surveys until stopped.
+//!
+//! Everything lives in the folders of the configuration (by default beside `pantau.toml`, or
+//! the current folder): the database, `inbox/`, `reports/`. Running it again reuses them: the
+//! rosters are already imported (same content) and invitations are never issued twice.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::Failure;
+use crate::config::Config;
+use crate::import::{self, ImportOptions, ImportStatus, NoProgress};
+use crate::invitations;
+use crate::reference::Reference;
+use crate::roster::Aliases;
+use crate::synthetic::{self, Spec, Style};
+
+/// The shipped forms, compiled in so that the demo also runs from a folder without `forms/`.
+const SHIPPED_FORMS: [(&str, &[u8]); 2] = [
+    ("baseline.xlsx", include_bytes!("../../forms/baseline.xlsx")),
+    ("followup.xlsx", include_bytes!("../../forms/followup.xlsx")),
+];
+
+/// Participants per demo roster file.
+const PER_FILE: usize = 150;
+
+/// Runs the command.
+pub fn run(config_path: Option<&Path>, serve: bool) -> Result<(), Failure> {
+    let config = Config::load(config_path).map_err(|e| Failure::Input(e.to_string()))?;
+    let inbox = config.inbox_dir();
+    std::fs::create_dir_all(&inbox)
+        .with_context(|| format!("cannot create the inbox folder {}", inbox.display()))?;
+    let forms = config.forms_dir();
+    std::fs::create_dir_all(&forms)
+        .with_context(|| format!("cannot create the forms folder {}", forms.display()))?;
+    for (name, bytes) in SHIPPED_FORMS {
+        let path = forms.join(name);
+        if !path.exists() {
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("cannot write the form {}", path.display()))?;
+        }
+    }
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&config.programme.time_zone).date_naive();
+
+    // Two federations' rosters; the second overlaps the first by 20 people, as rosters from
+    // different unions do, so the import shows one participant per person.
+    for (index, (first_id, seed)) in [(1, 11), (PER_FILE - 19, 12)].into_iter().enumerate() {
+        let path = inbox.join(format!("demo-roster-{}.xlsx", index + 1));
+        if path.exists() {
+            continue;
+        }
+        let spec = Spec {
+            first_id,
+            today,
+            ..Spec::new(2026, PER_FILE)
+        };
+        let people = synthetic::roster(&spec);
+        synthetic::write_xlsx(&people, &Style::messy(seed), &path)
+            .map_err(|e| anyhow::anyhow!("cannot write the demo roster {}: {e}", path.display()))?;
+    }
+
+    let mut conn = crate::db::open(&config.database())?;
+    let reports_dir = config.reports_dir();
+    let aliases = Aliases::default();
+    let reference = Reference::builtin();
+    let options = ImportOptions {
+        dry_run: false,
+        today,
+        now,
+        reports_dir: &reports_dir,
+        aliases: &aliases,
+        reference: &reference,
+        record_skipped: false,
+        progress: &NoProgress,
+    };
+    println!("pantau demo — {}", config.programme.name);
+    println!("database: {}", config.database().display());
+    println!("forms:    {}", forms.display());
+    println!("rosters:  {}", inbox.display());
+    println!("reports:  {}", reports_dir.display());
+    for outcome in import::import_inbox(&mut conn, &inbox, &options)? {
+        let status = match outcome.status {
+            ImportStatus::Imported => "imported",
+            ImportStatus::Rejected => "rejected (see the error workbook)",
+            ImportStatus::Skipped => "already imported",
+            ImportStatus::Unreadable => "unreadable",
+            ImportStatus::Failed => "failed",
+        };
+        println!(
+            "roster {}: {status}; {} rows, {} new, {} updated, {} warnings",
+            outcome.file_name,
+            outcome.counts.read,
+            outcome.counts.new,
+            outcome.counts.updated,
+            outcome.warnings
+        );
+        if let Some(workbook) = &outcome.error_workbook {
+            println!("  problems listed in {}", workbook.display());
+        }
+    }
+    let issued = invitations::issue_due(&mut conn, &config, now)?;
+    for (wave, count) in &issued.issued {
+        println!("wave {wave}: {count} new invitation(s)");
+    }
+    let links = invitations::open_links(&conn, &config.server.public_base_url, None)?;
+    println!(
+        "{} open invitation(s); a few personal survey links:",
+        links.len()
+    );
+    for link in links.iter().take(5) {
+        println!("  {} ({}): {}", link.participant, link.wave, link.url);
+    }
+    println!("all links: pantau links");
+    drop(conn);
+    if serve {
+        println!(
+            "serving the surveys on {} (stop with Ctrl-C)",
+            config.server.address
+        );
+        return super::serve::run(config_path, None);
+    }
+    Ok(())
+}
