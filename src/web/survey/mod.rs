@@ -212,18 +212,11 @@ async fn answer(
     let fields = parse_body(&body);
     run(state, move |state, conn| {
         let now = Utc::now();
-        let Some(situation) = store::situation(conn, &token)? else {
-            return Ok(Reply::NotFound);
+        let (situation, texts) = match consented(state, conn, &token, now)? {
+            Ok(open) => open,
+            Err(reply) => return Ok(reply),
         };
-        let texts = language(state, None, situation.draft.as_ref());
-        if let Some(reply) = ending(state, &situation, texts, now) {
-            return Ok(reply);
-        }
-        let Some(draft) = situation
-            .draft
-            .as_ref()
-            .filter(|_| situation.consent.as_deref() == Some("accepted"))
-        else {
+        let Some(draft) = situation.draft.as_ref() else {
             return Ok(Reply::Redirect(format!("/s/{token}")));
         };
         let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
@@ -315,18 +308,11 @@ async fn submit(
     let fields = parse_body(&body);
     run(state, move |state, conn| {
         let now = Utc::now();
-        let Some(situation) = store::situation(conn, &token)? else {
-            return Ok(Reply::NotFound);
+        let (situation, texts) = match consented(state, conn, &token, now)? {
+            Ok(open) => open,
+            Err(reply) => return Ok(reply),
         };
-        let texts = language(state, None, situation.draft.as_ref());
-        if let Some(reply) = ending(state, &situation, texts, now) {
-            return Ok(reply);
-        }
-        let Some(draft) = situation
-            .draft
-            .as_ref()
-            .filter(|_| situation.consent.as_deref() == Some("accepted"))
-        else {
+        let Some(draft) = situation.draft.as_ref() else {
             return Ok(Reply::Redirect(format!("/s/{token}")));
         };
         let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
@@ -363,6 +349,28 @@ async fn submit(
         Ok(Reply::Page(StatusCode::OK, markup.into_string()))
     })
     .await
+}
+
+/// Where every answer post starts: the token exists, its window is open, the participant has
+/// consented and a draft exists. Otherwise the reply to send instead (not found, the closed or
+/// received page, or back to the start of the survey).
+fn consented(
+    state: &AppState,
+    conn: &Connection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<(Situation, &'static Texts), Reply>> {
+    let Some(situation) = store::situation(conn, token)? else {
+        return Ok(Err(Reply::NotFound));
+    };
+    let texts = language(state, None, situation.draft.as_ref());
+    if let Some(reply) = ending(state, &situation, texts, now) {
+        return Ok(Err(reply));
+    }
+    if situation.draft.is_none() || situation.consent.as_deref() != Some("accepted") {
+        return Ok(Err(Reply::Redirect(format!("/s/{token}"))));
+    }
+    Ok(Ok((situation, texts)))
 }
 
 /// The language to show: asked for in this request, else the draft's, else the programme's.
