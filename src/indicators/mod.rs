@@ -7,9 +7,11 @@
 //! that a reader can check it, and a suppressed figure carries no value at all.
 
 mod compute;
+mod derive;
 mod record;
 mod suppression;
 
 pub use compute::{Breakdown, CompiledIndicator, Figure, IndicatorResult, compile};
+pub use derive::{WG_DOMAINS, age_group, age_on, disability, minimum_wage};
 pub use record::{Record, RecordEnv};
 pub use suppression::suppress;
