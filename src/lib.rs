@@ -15,6 +15,7 @@ pub mod form;
 pub mod import;
 pub mod indicators;
 pub mod invitations;
+pub mod pipeline;
 pub mod reference;
 pub mod roster;
 pub mod synthetic;
