@@ -8,6 +8,22 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::Cell;
 
+/// Indonesian month names as written in dates ("12 Januari 2024"), January first.
+pub const INDONESIAN_MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
 /// Parses a date cell. `today` decides the century of two-digit years.
 pub fn parse_date(cell: &Cell, today: NaiveDate) -> Result<NaiveDate, String> {
     match cell {

@@ -391,7 +391,7 @@ fn value(person: &Person, index: usize, column: Column, mode: Mode, rng: &mut Rn
                 3 => Value::Text(format!(
                     "{} {} {}",
                     date.day(),
-                    MONTHS[date.month0() as usize],
+                    crate::roster::INDONESIAN_MONTHS[date.month0() as usize],
                     date.year()
                 )),
                 _ => Value::Text(date.format("%Y-%m-%d").to_string()),
@@ -452,21 +452,6 @@ fn value(person: &Person, index: usize, column: Column, mode: Mode, rng: &mut Rn
         Column::ShirtSize => text(["S", "M", "L", "XL", "XXL"][index % 5]),
     }
 }
-
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
 
 fn grouped(amount: u64) -> String {
     let digits = amount.to_string();

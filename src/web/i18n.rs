@@ -117,20 +117,7 @@ pub const INDONESIAN: Texts = Texts {
     choose_one: "Pilih satu",
     choose_any: "Boleh pilih lebih dari satu",
     yes_ok: "Ya",
-    months: [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ],
+    months: crate::roster::INDONESIAN_MONTHS,
 };
 
 /// English.
