@@ -17,6 +17,8 @@ pub mod indicators;
 pub mod invitations;
 pub mod pipeline;
 pub mod reference;
+pub mod report;
 pub mod roster;
 pub mod synthetic;
 pub mod web;
+pub mod workbook;

@@ -10,6 +10,7 @@
 //! the participant first appeared on a roster.
 
 mod token;
+mod whatsapp;
 mod window;
 
 use anyhow::Context;
@@ -18,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 pub use token::{looks_like_token, new_token};
+pub use whatsapp::{invitation_message, whatsapp_link};
 pub use window::Window;
 
 use crate::config::{Anchor, Config, Wave};
