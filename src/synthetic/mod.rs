@@ -14,7 +14,9 @@
 //! set of bad rows whose problems the caller can check for.
 
 mod people;
+mod respondent;
 mod write;
 
 pub use people::{Person, Rng, Spec, roster};
+pub use respondent::{Persona, answers};
 pub use write::{BadRow, Column, Mode, Style, Written, write_csv, write_xlsx, xlsx_bytes};
