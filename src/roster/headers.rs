@@ -56,6 +56,8 @@ pub enum Field {
     TrainingLocation,
     /// Date the training ended.
     TrainingDate,
+    /// Date the participant joined the programme (anchors the baseline wave).
+    EnrolmentDate,
     /// Attendance of training session n (1-based).
     Attended(u8),
     /// Disability as the roster records it.
@@ -120,6 +122,7 @@ const CANONICAL: &[(&str, Field)] = &[
     ("cohort", Field::Cohort),
     ("training_location", Field::TrainingLocation),
     ("training_date", Field::TrainingDate),
+    ("enrolment_date", Field::EnrolmentDate),
     ("disability", Field::Disability),
     ("kpj", Field::Kpj),
 ];
@@ -321,6 +324,21 @@ const ALIASES: &[(Field, &[&str])] = &[
             "training date",
             "tanggal selesai pelatihan",
             "training end date",
+        ],
+    ),
+    (
+        Field::EnrolmentDate,
+        &[
+            "tanggal daftar",
+            "tgl daftar",
+            "tanggal pendaftaran",
+            "tgl pendaftaran",
+            "tanggal registrasi",
+            "tanggal bergabung",
+            "enrolment date",
+            "enrollment date",
+            "registration date",
+            "date enrolled",
         ],
     ),
     (

@@ -444,7 +444,7 @@ fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<N
         }
         Field::Phone => plain(Phone::parse(cell)?.as_str().to_owned()),
         Field::Sex => plain(Sex::parse(cell)?.code().to_owned()),
-        Field::BirthDate | Field::LayoffDate | Field::TrainingDate => {
+        Field::BirthDate | Field::LayoffDate | Field::TrainingDate | Field::EnrolmentDate => {
             let date = parse_date(cell, rules.today)?;
             let mut warnings = Vec::new();
             if date > rules.today {

@@ -107,6 +107,8 @@ pub struct Person {
     pub training_location: &'static str,
     /// Last day of the training.
     pub training_date: NaiveDate,
+    /// Day the participant joined the programme: three to five weeks before the training ended.
+    pub enrolment_date: NaiveDate,
     /// Attendance of the three sessions, falling like the first cohort's 48 → 30 → 29.
     pub attended: [bool; 3],
 }
@@ -321,6 +323,8 @@ fn person(spec: &Spec, id: usize, niks: &mut HashSet<String>) -> Person {
         cohort: format!("Angkatan {cohort_number}"),
         training_location,
         training_date,
+        // From the id, not the random stream, so that adding it changed no other value.
+        enrolment_date: training_date - Duration::days(21 + (id % 15) as i64),
         attended: [first, second, third],
     }
 }

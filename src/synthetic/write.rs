@@ -58,6 +58,8 @@ pub enum Column {
     TrainingLocation,
     /// Training date.
     TrainingDate,
+    /// Enrolment date.
+    EnrolmentDate,
     /// Attendance of session 1, 2 or 3.
     Attended(u8),
     /// A column pantau does not know ("Ukuran Baju"), kept as an extra attribute.
@@ -66,7 +68,7 @@ pub enum Column {
 
 impl Column {
     /// Every column, in the order rosters usually have them.
-    pub const ALL: [Column; 22] = [
+    pub const ALL: [Column; 23] = [
         Column::RowNumber,
         Column::ParticipantId,
         Column::Nik,
@@ -86,6 +88,7 @@ impl Column {
         Column::Cohort,
         Column::TrainingLocation,
         Column::TrainingDate,
+        Column::EnrolmentDate,
         Column::Attended(1),
         Column::Attended(2),
         Column::Attended(3),
@@ -133,6 +136,7 @@ impl Column {
             Column::Cohort => &["Angkatan", "Batch", "Kohort"],
             Column::TrainingLocation => &["Lokasi Pelatihan", "Tempat Pelatihan", "Lokasi"],
             Column::TrainingDate => &["Tanggal Pelatihan", "Tgl Pelatihan", "Training date"],
+            Column::EnrolmentDate => &["Tanggal Daftar", "Tgl. Pendaftaran", "Enrolment date"],
             Column::Attended(1) => &["Sesi 1", "Kehadiran Sesi 1", "Hadir Sesi 1"],
             Column::Attended(2) => &["Sesi 2", "Kehadiran Sesi 2", "Hadir Sesi 2"],
             Column::Attended(_) => &["Sesi 3", "Kehadiran Sesi 3", "Hadir Sesi 3"],
@@ -162,6 +166,7 @@ impl Column {
             Column::Cohort => "cohort".into(),
             Column::TrainingLocation => "training_location".into(),
             Column::TrainingDate => "training_date".into(),
+            Column::EnrolmentDate => "enrolment_date".into(),
             Column::Attended(n) => format!("attended_{n}"),
             Column::ShirtSize => "extra_ukuran_baju".into(),
         }
@@ -190,6 +195,7 @@ impl Column {
             Column::Cohort => Some(person.cohort.clone()),
             Column::TrainingLocation => Some(person.training_location.into()),
             Column::TrainingDate => date(person.training_date),
+            Column::EnrolmentDate => date(person.enrolment_date),
             Column::Attended(n) => Some(
                 if person.attended[usize::from(n.clamp(1, 3)) - 1] {
                     "1"
@@ -375,10 +381,11 @@ fn value(person: &Person, index: usize, column: Column, mode: Mode, rng: &mut Rn
             text(spelling)
         }
         Column::Sex => Value::Text(person.sex.to_string()),
-        Column::BirthDate | Column::LayoffDate | Column::TrainingDate => {
+        Column::BirthDate | Column::LayoffDate | Column::TrainingDate | Column::EnrolmentDate => {
             let date = match column {
                 Column::BirthDate => person.birth_date,
                 Column::LayoffDate => person.layoff_date,
+                Column::EnrolmentDate => person.enrolment_date,
                 _ => person.training_date,
             };
             if !messy {

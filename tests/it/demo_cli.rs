@@ -32,10 +32,22 @@ fn the_demo_builds_a_programme_in_an_empty_folder_and_is_repeatable() {
         stdout.contains("roster demo-roster-2.xlsx: imported; 150 rows, 130 new"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("wave baseline: 280 new invitation(s)"),
-        "{stdout}"
-    );
+    // The programme's past is replayed: every wave has responses, and the waves open today
+    // still have links to answer.
+    for wave in ["baseline", "m3", "m6", "m12"] {
+        let line = stdout
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!("wave {wave}: ")) && l.contains("in the programme's past")
+            })
+            .unwrap_or_else(|| panic!("no past responses line for {wave}: {stdout}"));
+        let count: usize = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(count > 50, "{line}");
+    }
     assert!(stdout.contains("http://127.0.0.1:8080/s/"), "{stdout}");
 
     let second = run();
@@ -49,10 +61,30 @@ fn the_demo_builds_a_programme_in_an_empty_folder_and_is_repeatable() {
         stdout.contains("wave baseline: 0 new invitation(s)"),
         "{stdout}"
     );
+    assert!(
+        !stdout.contains("in the programme's past"),
+        "replayed twice: {stdout}"
+    );
 
     let conn = rusqlite::Connection::open(dir.path().join("pantau.db")).unwrap();
     let participants: i64 = conn
         .query_row("SELECT COUNT(*) FROM participants", [], |r| r.get(0))
         .unwrap();
     assert_eq!(participants, 280);
+    // Stored the way the survey stores them: consent first, one response per invitation,
+    // the invitation marked submitted.
+    let (responses, submitted, consented): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM responses),
+                    (SELECT COUNT(*) FROM invitations WHERE status = 'submitted'),
+                    (SELECT COUNT(DISTINCT r.invitation_id) FROM responses r
+                     JOIN consents c ON c.invitation_id = r.invitation_id
+                     WHERE c.decision = 'accepted' AND c.decided_at <= r.submitted_at)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(responses > 280, "{responses}");
+    assert_eq!(responses, submitted);
+    assert_eq!(responses, consented);
 }

@@ -1,15 +1,19 @@
 //! `pantau demo`: a demonstration programme on the built-in defaults. It writes synthetic rosters
-//! (two federations, the messy spellings real rosters have) into the inbox, imports them, issues
-//! the invitations that are due, prints where everything is and a few personal survey links, and
-//! serves the surveys until stopped.
+//! (two federations, the messy spellings real rosters have) into the inbox, imports them,
+//! replays the programme's past week by week (waves falling due, most participants answering,
+//! some not: see [`history`]), issues the invitations due today, prints where everything is and
+//! a few personal survey links, and serves the surveys until stopped.
 //!
 //! Everything lives in the folders of the configuration (by default beside `pantau.toml`, or
 //! the current folder): the database, `inbox/`, `reports/`. Running it again reuses them: the
 //! rosters are already imported (same content) and invitations are never issued twice.
 
+mod history;
+
 use std::path::Path;
 
 use anyhow::Context;
+use chrono::{NaiveDate, TimeZone};
 
 use super::Failure;
 use crate::config::Config;
@@ -21,8 +25,14 @@ use crate::synthetic::{self, Spec, Style};
 
 /// The shipped forms, compiled in so that the demo also runs from a folder without `forms/`.
 const SHIPPED_FORMS: [(&str, &[u8]); 2] = [
-    ("baseline.xlsx", include_bytes!("../../forms/baseline.xlsx")),
-    ("followup.xlsx", include_bytes!("../../forms/followup.xlsx")),
+    (
+        "baseline.xlsx",
+        include_bytes!("../../../forms/baseline.xlsx"),
+    ),
+    (
+        "followup.xlsx",
+        include_bytes!("../../../forms/followup.xlsx"),
+    ),
 ];
 
 /// Participants per demo roster file.
@@ -101,6 +111,37 @@ pub fn run(config_path: Option<&Path>, serve: bool) -> Result<(), Failure> {
         );
         if let Some(workbook) = &outcome.error_workbook {
             println!("  problems listed in {}", workbook.display());
+        }
+    }
+    let responses: i64 = conn
+        .query_row("SELECT COUNT(*) FROM responses", [], |r| r.get(0))
+        .context("cannot read the database")?;
+    if responses == 0 {
+        // The programme's past, from the week before the first enrolment.
+        let first: Option<String> = conn
+            .query_row(
+                "SELECT MIN(value) FROM participant_attributes WHERE name = 'enrolment_date'",
+                [],
+                |r| r.get(0),
+            )
+            .context("cannot read the database")?;
+        if let Some(first) = first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+            let from = config
+                .programme
+                .time_zone
+                .from_local_datetime(
+                    &(first - chrono::Duration::days(7))
+                        .and_hms_opt(9, 0, 0)
+                        .expect("valid time"),
+                )
+                .earliest()
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or(now);
+            let past = history::replay(&mut conn, &config, &forms, from, now, 2026)?;
+            for (wave, count) in &past.responses {
+                println!("wave {wave}: {count} response(s) in the programme's past");
+            }
+            println!("{} participant(s) declined consent", past.declined);
         }
     }
     let issued = invitations::issue_due(&mut conn, &config, now)?;
