@@ -236,11 +236,11 @@ fn participants(rows: usize) -> ParticipantTable {
         .map(|index| {
             vec![
                 Datum::Text(format!("P-{index:04}")),
-                Datum::Text(if index % 2 == 0 { "P" } else { "L" }.to_string()),
+                Datum::Text(if index.is_multiple_of(2) { "P" } else { "L" }.to_string()),
                 Datum::Text(["<30", "30-39", "40-49", "50+"][index % 4].to_string()),
                 Datum::Date(date(2026, 1, 1 + (index % 28) as u32)),
                 Datum::Number((index % 4) as f64),
-                if index % 5 == 0 {
+                if index.is_multiple_of(5) {
                     Datum::Empty
                 } else {
                     Datum::Number(1_000_000.0 + 50_000.0 * index as f64)
@@ -501,7 +501,7 @@ impl ReadBack {
         (0..range.height() as u32)
             .find(|row| {
                 self.cell(sheet, *row, 0) == Data::String(key.to_string())
-                    && self.cell(sheet, *row, 2).to_string() == wave
+                    && matches!(self.cell(sheet, *row, 2), Data::String(w) if w == wave)
             })
             .unwrap_or_else(|| panic!("no row {key} {wave} in {sheet}"))
     }
@@ -850,7 +850,7 @@ fn text_that_looks_like_a_formula_stays_the_same_string() {
         assert_eq!(donor.cell("Data dictionary", 1, label), text(hostile));
         let choices = donor.column_of("Data dictionary", 0, "Choices (en)");
         // Even texts were added to the second question's choices, odd ones to the first.
-        let question = if position % 2 == 0 { 2 } else { 1 };
+        let question = if position.is_multiple_of(2) { 2 } else { 1 };
         let listed = donor.cell("Data dictionary", question, choices);
         assert!(
             listed.to_string().contains(&format!("= {hostile}")),
