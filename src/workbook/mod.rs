@@ -10,13 +10,49 @@
 //!   columns A indicator id, B label (in the workbook's language), C wave (empty for roster
 //!   indicators), D baseline, E target, F actual, G numerator, H n. A suppressed figure shows
 //!   the word for "suppressed" (`disembunyikan` / `suppressed`) in F, G and H instead of numbers.
+//!
+//! The whole workbook, in sheet order (names in the workbook's language, Indonesian / English):
+//! - `Sampul` / `Cover` ([`cover`]): programme, country, period, run date, threshold, and the
+//!   source roster files with the start of their hash and their row counts.
+//! - `Logframe` ([`logframe`]), as above.
+//! - `Per <dimension>` / `By <dimension>` ([`disaggregation`]), one per entry of
+//!   [`Report::disaggregations`]: columns indicator id, label, wave, then two per category
+//!   (value, `n`); categories sorted, the unknown category last.
+//! - `Respons` / `Response` and `Kehadiran` / `Attendance` ([`funnel`]).
+//! - `Grafik` / `Charts` ([`charts`]): the data of each chart beside a native Excel chart.
+//! - `Peserta` / `Participants` ([`participants`]), split into `Peserta 1`, `Peserta 2`… when
+//!   the rows do not fit one sheet.
+//! - `Kamus data` / `Data dictionary` ([`dictionary`]).
+//! - `Metodologi` / `Methodology`, `Upah minimum` / `Minimum wages`, `Kualitas data` /
+//!   `Data quality` ([`methodology`]).
+//! - Manager variant only ([`manager`]): `Belum merespons` / `Non-respondents`,
+//!   `Tanda kualitas` / `Quality flags`, `Masalah impor` / `Import problems`.
+//!
+//! Every table has one header row, frozen, with an autofilter; widths follow the content.
+
+mod cells;
+mod charts;
+mod cover;
+mod dictionary;
+mod disaggregation;
+mod funnel;
+mod logframe;
+mod long_table;
+mod manager;
+mod methodology;
+mod names;
+mod participants;
+mod text;
 
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Workbook, XlsxError};
 
-use crate::config::{IndicatorFormat, WorkbookVariant};
+use crate::config::WorkbookVariant;
 use crate::report::Report;
+
+use cells::Formats;
+use names::SheetNames;
 
 /// Why a workbook could not be written; names the file.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +63,26 @@ pub struct WorkbookError {
     /// What rust_xlsxwriter reported.
     #[source]
     pub source: XlsxError,
+}
+
+/// How large tables are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Data rows per sheet of a long table (participants, non-respondents, flags, import
+    /// problems) before it continues on a numbered sheet. Excel's limit (1,048,575 below the
+    /// header) by default; tests use a small number to see the split.
+    pub rows_per_sheet: usize,
+}
+
+/// Excel's rows per sheet (1,048,576) minus the header row.
+pub const EXCEL_DATA_ROWS: usize = 1_048_575;
+
+impl Default for Layout {
+    fn default() -> Layout {
+        Layout {
+            rows_per_sheet: EXCEL_DATA_ROWS,
+        }
+    }
 }
 
 /// The word shown in place of a suppressed figure.
@@ -54,70 +110,59 @@ pub fn write(
     language: &str,
     path: &Path,
 ) -> Result<(), WorkbookError> {
+    write_with(report, variant, language, path, Layout::default())
+}
+
+/// [`write`] with long tables split after `layout.rows_per_sheet` rows.
+pub fn write_with(
+    report: &Report,
+    variant: WorkbookVariant,
+    language: &str,
+    path: &Path,
+    layout: Layout,
+) -> Result<(), WorkbookError> {
     let fail = |source| WorkbookError {
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = Workbook::new();
-    logframe(&mut workbook, report, language).map_err(fail)?;
-    let _ = variant;
+    let mut workbook = build(report, variant, language, layout).map_err(fail)?;
     workbook.save(path).map_err(fail)
 }
 
-fn logframe(workbook: &mut Workbook, report: &Report, language: &str) -> Result<(), XlsxError> {
-    let sheet = workbook.add_worksheet().set_name("Logframe")?;
-    let bold = Format::new().set_bold();
-    let percent = Format::new().set_num_format("0.0%");
-    let rupiah = Format::new().set_num_format("\"Rp\" #,##0");
-    let number = Format::new().set_num_format("#,##0.##");
-    let headers = [
-        "Indicator",
-        "Label",
-        "Wave",
-        "Baseline",
-        "Target",
-        "Actual",
-        "Numerator",
-        "n",
-    ];
-    for (column, header) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, column as u16, *header, &bold)?;
+/// What every sheet writer needs besides the report.
+pub(crate) struct Context<'a> {
+    pub language: &'a str,
+    pub formats: Formats,
+    pub names: SheetNames,
+    pub layout: Layout,
+}
+
+fn build(
+    report: &Report,
+    variant: WorkbookVariant,
+    language: &str,
+    layout: Layout,
+) -> Result<Workbook, XlsxError> {
+    let mut workbook = Workbook::new();
+    let mut context = Context {
+        language,
+        formats: Formats::new(),
+        names: SheetNames::default(),
+        layout: Layout {
+            rows_per_sheet: layout.rows_per_sheet.clamp(1, EXCEL_DATA_ROWS),
+        },
+    };
+    cover::write(&mut workbook, &mut context, report, variant)?;
+    logframe::write(&mut workbook, &mut context, report)?;
+    disaggregation::write(&mut workbook, &mut context, report)?;
+    funnel::write(&mut workbook, &mut context, report)?;
+    charts::write(&mut workbook, &mut context, report)?;
+    participants::write(&mut workbook, &mut context, &report.participants)?;
+    dictionary::write(&mut workbook, &mut context, report)?;
+    methodology::write(&mut workbook, &mut context, report)?;
+    // The only place the manager extras are read, and only for the manager variant.
+    if let (WorkbookVariant::Manager, Some(extras)) = (variant, &report.manager) {
+        manager::write(&mut workbook, &mut context, extras)?;
     }
-    for (index, figures) in report.indicators.iter().enumerate() {
-        let row = index as u32 + 1;
-        let format = match figures.format {
-            IndicatorFormat::Percent => &percent,
-            IndicatorFormat::Rupiah => &rupiah,
-            IndicatorFormat::Number => &number,
-        };
-        sheet.write_string(row, 0, &figures.id)?;
-        let label = figures
-            .label
-            .get(language)
-            .or_else(|| figures.label.values().next())
-            .map(String::as_str)
-            .unwrap_or(&figures.id);
-        sheet.write_string(row, 1, label)?;
-        sheet.write_string(row, 2, figures.wave.as_deref().unwrap_or(""))?;
-        if let Some(baseline) = figures.baseline {
-            sheet.write_number_with_format(row, 3, baseline, format)?;
-        }
-        if let Some(target) = figures.target {
-            sheet.write_number_with_format(row, 4, target, format)?;
-        }
-        let overall = &figures.result.overall;
-        if overall.suppressed {
-            for column in 5..8 {
-                sheet.write_string(row, column, suppressed_word(language))?;
-            }
-        } else {
-            if let Some(value) = overall.value {
-                sheet.write_number_with_format(row, 5, value, format)?;
-            }
-            sheet.write_number(row, 6, overall.numerator as f64)?;
-            sheet.write_number(row, 7, overall.n as f64)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    Ok(())
+    Ok(workbook)
 }

@@ -10,3 +10,4 @@ mod form_fuzz;
 mod form_validation;
 mod roster_import;
 mod survey;
+mod workbook;
