@@ -129,14 +129,8 @@ fn populate(conn: &mut Connection, participants: usize) {
                 ("training_date", "2026-03-01".to_owned()),
                 ("last_wage", (3_000_000 + (i % 40) * 75_000).to_string()),
                 ("attended_1", "1".to_owned()),
-                (
-                    "attended_2",
-                    (i % 4 != 0).then_some("1").unwrap_or("0").to_owned(),
-                ),
-                (
-                    "attended_3",
-                    (i % 5 != 0).then_some("1").unwrap_or("0").to_owned(),
-                ),
+                ("attended_2", if i % 4 != 0 { "1" } else { "0" }.to_owned()),
+                ("attended_3", if i % 5 != 0 { "1" } else { "0" }.to_owned()),
             ];
             for (name, value) in values {
                 attribute

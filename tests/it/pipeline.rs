@@ -410,6 +410,70 @@ fn fixture_figures_match_the_independent_script() {
             .any(|n| n.ends_with(".comments") || n.ends_with(".bpjs_kpj"))
     );
 
+    // Minimum wages of the three provinces in the roster, each with its certainty mark.
+    let provinces: Vec<&str> = report
+        .minimum_wages
+        .iter()
+        .map(|w| w.province.as_str())
+        .collect();
+    assert_eq!(provinces, ["Banten", "DKI Jakarta", "Jawa Barat"]);
+    assert!(report.minimum_wages.iter().all(|w| w.year == 2026
+        && w.amount > 2_000_000
+        && ["verified", "UNVERIFIED", "CONFLICT"].contains(&w.certainty.as_str())));
+
+    // The manager variant adds who to chase, with links, and every flag with its reason.
+    let manager = assemble(
+        &conn,
+        &ReportInputs {
+            config: &config,
+            reference: &reference,
+            forms: &forms,
+            run_at: run_at(),
+            variant: WorkbookVariant::Manager,
+        },
+    )
+    .unwrap()
+    .manager
+    .expect("manager extras");
+    // 168 invitations, 129 answered; expired ones are no longer chased.
+    let chased: Vec<_> = manager.non_respondents.iter().collect();
+    assert!(
+        chased
+            .iter()
+            .all(|n| n.status != "expired" && n.status != "submitted")
+    );
+    let p016 = chased
+        .iter()
+        .find(|n| n.participant_key.ends_with("P016"))
+        .expect("P016 declined and is listed");
+    assert_eq!(p016.status, "declined");
+    assert_eq!(p016.name, "Peserta 16");
+    assert!(
+        p016.link
+            .starts_with("http://127.0.0.1:8080/s/fixture-token-"),
+        "{}",
+        p016.link
+    );
+    assert!(
+        p016.whatsapp
+            .starts_with("https://wa.me/6281200000016?text=Halo%20Peserta%2C"),
+        "{}",
+        p016.whatsapp
+    );
+    assert_eq!(manager.flags.len(), 15);
+    let mismatch = manager
+        .flags
+        .iter()
+        .find(|f| f.code == "income_sum_mismatch")
+        .unwrap();
+    assert!(mismatch.participant_key.ends_with("P010"));
+    assert_eq!(mismatch.wave.as_deref(), Some("m3"));
+    assert!(
+        mismatch.reason.contains("income_total"),
+        "{}",
+        mismatch.reason
+    );
+
     // The donor workbook, read back.
     let donor = record
         .outputs
