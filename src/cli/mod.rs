@@ -9,6 +9,8 @@ mod check_form;
 mod demo;
 mod import;
 mod links;
+mod report;
+mod run;
 mod serve;
 
 use std::path::PathBuf;
@@ -71,6 +73,21 @@ pub enum Command {
         #[arg(long, value_name = "WAVE")]
         wave: Option<String>,
         /// Print one JSON object per invitation instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the job once: import the inbox, issue due invitations, check data quality and write
+    /// the donor and manager workbooks into the reports folder. Exits 1 when a roster was
+    /// rejected, the run failed or another run is in progress.
+    Run {
+        /// Print the run record as JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the workbooks from the database as it is (no import, no invitations); the run is
+    /// recorded like `pantau run`.
+    Report {
+        /// Print the run record as JSON instead of a summary.
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +161,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => import::run(cli.config.as_deref(), &files, dry_run, json),
         Command::Demo { no_serve } => demo::run(cli.config.as_deref(), !no_serve),
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
+        Command::Run { json } => run::run(cli.config.as_deref(), json),
+        Command::Report { json } => report::run(cli.config.as_deref(), json),
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Names in a record, as indicator expressions see them:
 //! - roster attributes by their canonical name (`sex`, `union`, `attended_1`, `training_date`);
-//! - derived: `age`, `age_group`, `age40plus` (1/0), `disability` (1/0, from the baseline's
+//! - derived: `pre_layoff_wage` (the roster's `last_wage`, else the baseline's answer), `age`,
+//!   `age_group`, `age40plus` (1/0), `disability` (1/0, from the baseline's
 //!   Washington Group answers, else the roster's disability column), `province` (the roster's,
 //!   else from the NIK), `ump` (the provincial minimum wage for the year);
 //! - for a wave: `invited` (1), `responded` (1/0) and the wave's answers by field name;
@@ -71,7 +72,20 @@ pub fn wave_records(
     wave: &str,
     context: &MergeContext,
 ) -> anyhow::Result<Vec<Record>> {
-    let mut roster = roster_records(conn, context)?;
+    let roster = roster_records(conn, context)?;
+    Ok(wave_records_from(conn, wave, &roster)?
+        .into_iter()
+        .map(|(_, record)| record)
+        .collect())
+}
+
+/// Like [`wave_records`], but from roster records already built (a report reads the roster
+/// once for every wave), with each record's participant id.
+pub fn wave_records_from(
+    conn: &Connection,
+    wave: &str,
+    roster: &BTreeMap<i64, Record>,
+) -> anyhow::Result<Vec<(i64, Record)>> {
     let answers = answers_of(conn, wave)?;
     let mut statement =
         conn.prepare("SELECT participant_id FROM invitations WHERE wave = ?1 ORDER BY id")?;
@@ -82,7 +96,7 @@ pub fn wave_records(
     for id in invited {
         // Erased participants keep their invitation rows but have no record: they are left out
         // of every figure from then on.
-        let Some(mut record) = roster.remove(&id) else {
+        let Some(mut record) = roster.get(&id).cloned() else {
             continue;
         };
         record.set_num("invited", 1.0);
@@ -97,13 +111,13 @@ pub fn wave_records(
                 record.set_num("responded", 0.0);
             }
         }
-        records.push(record);
+        records.push((id, record));
     }
     Ok(records)
 }
 
-/// Submitted answers of one wave by participant.
-fn answers_of(
+/// Submitted answers of one wave by participant, as text (numbers in their JSON spelling).
+pub fn answers_of(
     conn: &Connection,
     wave: &str,
 ) -> anyhow::Result<HashMap<i64, BTreeMap<String, String>>> {
@@ -153,6 +167,15 @@ fn record(
         record.set_num("age", f64::from(age));
         record.set_text("age_group", indicators::age_group(age));
         record.set_num("age40plus", if age >= 40 { 1.0 } else { 0.0 });
+    }
+    // The wage before the layoff: the roster's last wage, else what the participant said in
+    // the baseline.
+    let pre_layoff_wage = roster
+        .get("last_wage")
+        .or_else(|| baseline.and_then(|answers| answers.get("pre_layoff_wage")))
+        .filter(|text| !text.is_empty());
+    if let Some(wage) = pre_layoff_wage.and_then(|text| text.parse::<f64>().ok()) {
+        record.set_num("pre_layoff_wage", wage);
     }
     if let Some(answers) = baseline {
         record.set_num("baseline.responded", 1.0);

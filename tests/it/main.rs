@@ -8,6 +8,7 @@ mod expr_fuzz;
 mod form_fixtures;
 mod form_fuzz;
 mod form_validation;
+mod pipeline;
 mod roster_import;
 mod survey;
 mod workbook;

@@ -1,0 +1,509 @@
+//! The job, as a plain function: [`run_once`] imports the inbox, issues due invitations,
+//! recomputes data-quality flags, assembles the report, writes the donor and manager workbooks
+//! and records all of it in `report_runs`. The scheduler and the command line only decide when
+//! to call it, so tests call it directly with a fixed clock.
+//!
+//! Only one job runs at a time across processes (`pantau serve` and a `pantau run` from cron):
+//! it takes the single `job_lock` row first, and a second caller gets [`JobError::Busy`]
+//! naming the holder. A lock whose holder crashed lapses at its expiry and is taken over.
+//!
+//! A run that fails after it started is recorded as `failed` with its error and still returned
+//! as a [`RunRecord`]; only "already running" and a database that cannot record anything are
+//! errors of the call itself.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::quality;
+use super::report::{Forms, ReportInputs, assemble};
+use crate::config::{Config, WorkbookVariant};
+use crate::import::{self, ImportOptions, ImportStatus, NoProgress};
+use crate::invitations::{issue_due, rfc3339};
+use crate::reference::Reference;
+use crate::roster::Aliases;
+
+/// How long a lock holds before another process may take it over: far longer than any run
+/// (a million participants take minutes), short enough that a crash blocks a day's job at most.
+pub const LOCK_LIFETIME: Duration = Duration::hours(6);
+
+/// What started a run, as stored in `report_runs.origin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Schedule,
+    Admin,
+    CommandLine,
+}
+
+impl Origin {
+    fn stored(self) -> &'static str {
+        match self {
+            Origin::Schedule => "schedule",
+            Origin::Admin => "admin",
+            Origin::CommandLine => "command_line",
+        }
+    }
+}
+
+/// How much of the job to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Import, invitations, flags, report, workbooks.
+    Full,
+    /// Flags, report and workbooks from the database as it is (`pantau report`).
+    ReportOnly,
+}
+
+/// Everything a run needs besides the database.
+pub struct JobContext<'a> {
+    pub config: &'a Config,
+    pub reference: &'a Reference,
+    /// The moment the run happens; every time it records derives from this.
+    pub now: DateTime<Utc>,
+    pub origin: Origin,
+    /// Who takes the lock, for the "already running" message ("pantau run pid 123").
+    pub holder: String,
+    pub mode: Mode,
+}
+
+/// Why [`run_once`] did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Another run holds the lock.
+    #[error("the job is already running (holder {holder}, since {since}, lock expires {expires})")]
+    Busy {
+        holder: String,
+        since: String,
+        expires: String,
+    },
+    /// The database could not record the run.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// One run as recorded in `report_runs`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub origin: Origin,
+    pub mode: Mode,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: i64,
+    /// Roster files with hashes and statuses, configuration hash, forms with versions.
+    pub inputs: serde_json::Value,
+    /// Rows imported, invitations, responses, flags.
+    pub counts: serde_json::Value,
+    pub warnings: Vec<String>,
+    /// Workbooks written, relative to the reports folder.
+    pub outputs: Vec<String>,
+    /// Roster files rejected or unreadable in this run.
+    pub rosters_rejected: usize,
+    pub error: Option<String>,
+}
+
+impl RunRecord {
+    /// Whether the run finished its work.
+    pub fn succeeded(&self) -> bool {
+        self.status == "succeeded"
+    }
+}
+
+/// What the steps produced, recorded whether the run succeeds or fails.
+#[derive(Default)]
+struct Progress {
+    inputs: serde_json::Map<String, serde_json::Value>,
+    counts: serde_json::Map<String, serde_json::Value>,
+    warnings: Vec<String>,
+    outputs: Vec<String>,
+    rosters_rejected: usize,
+}
+
+/// Runs the job once. See the module documentation.
+pub fn run_once(conn: &mut Connection, context: &JobContext) -> Result<RunRecord, JobError> {
+    let started = Instant::now();
+    let run_id = acquire(conn, context)?;
+    let mut progress = Progress::default();
+    let outcome = steps(conn, context, run_id, &mut progress);
+    let elapsed = Duration::from_std(started.elapsed()).unwrap_or_default();
+    let finished = context.now + elapsed;
+    let (status, error) = match &outcome {
+        Ok(()) => ("succeeded", None),
+        Err(err) => ("failed", Some(format!("{err:#}"))),
+    };
+    let record = RunRecord {
+        id: run_id,
+        origin: context.origin,
+        mode: context.mode,
+        status: status.to_owned(),
+        started_at: rfc3339(context.now),
+        finished_at: rfc3339(finished),
+        duration_ms: elapsed.num_milliseconds(),
+        inputs: serde_json::Value::Object(progress.inputs),
+        counts: serde_json::Value::Object(progress.counts),
+        warnings: progress.warnings,
+        outputs: progress.outputs,
+        rosters_rejected: progress.rosters_rejected,
+        error,
+    };
+    let saved = finish(conn, &record);
+    // The lock is released even when recording failed, so the next run is not blocked.
+    let released = release(conn, run_id);
+    saved.context("cannot record the end of the run")?;
+    released.context("cannot release the job lock")?;
+    tracing::info!(
+        run = run_id,
+        status,
+        duration_ms = record.duration_ms,
+        "job run finished"
+    );
+    Ok(record)
+}
+
+/// Takes the lock and records the run as running, in one transaction.
+fn acquire(conn: &mut Connection, context: &JobContext) -> Result<i64, JobError> {
+    let now = rfc3339(context.now);
+    let expires = rfc3339(context.now + LOCK_LIFETIME);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("cannot start the job's transaction")?;
+    let taken = tx
+        .execute(
+            "UPDATE job_lock SET holder = ?1, acquired_at = ?2, expires_at = ?3
+             WHERE id = 1 AND (holder IS NULL OR expires_at < ?2)",
+            params![context.holder, now, expires],
+        )
+        .context("cannot take the job lock")?;
+    if taken == 0 {
+        let held: Option<(String, Option<String>, String)> = tx
+            .query_row(
+                "SELECT holder, acquired_at, expires_at FROM job_lock WHERE id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .context("cannot read the job lock")?;
+        let (holder, since, expires) = held.unwrap_or_default();
+        return Err(JobError::Busy {
+            holder,
+            since: since.unwrap_or_else(|| "an unknown time".to_owned()),
+            expires,
+        });
+    }
+    tx.execute(
+        "INSERT INTO report_runs (origin, status, started_at) VALUES (?1, 'running', ?2)",
+        params![context.origin.stored(), now],
+    )
+    .context("cannot record the run")?;
+    let run_id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE job_lock SET report_run_id = ?1 WHERE id = 1",
+        [run_id],
+    )
+    .context("cannot record the run on the job lock")?;
+    tx.commit().context("cannot record the run")?;
+    Ok(run_id)
+}
+
+fn release(conn: &Connection, run_id: i64) -> anyhow::Result<()> {
+    conn.execute(
+        "UPDATE job_lock SET holder = NULL, acquired_at = NULL, expires_at = NULL
+         WHERE id = 1 AND report_run_id = ?1",
+        [run_id],
+    )?;
+    Ok(())
+}
+
+fn finish(conn: &Connection, record: &RunRecord) -> anyhow::Result<()> {
+    conn.execute(
+        "UPDATE report_runs SET status = ?2, finished_at = ?3, duration_ms = ?4, inputs = ?5,
+             counts = ?6, warnings = ?7, outputs = ?8, error = ?9
+         WHERE id = ?1",
+        params![
+            record.id,
+            record.status,
+            record.finished_at,
+            record.duration_ms,
+            record.inputs.to_string(),
+            record.counts.to_string(),
+            serde_json::to_string(&record.warnings)?,
+            serde_json::to_string(&record.outputs)?,
+            record.error,
+        ],
+    )?;
+    Ok(())
+}
+
+fn steps(
+    conn: &mut Connection,
+    context: &JobContext,
+    run_id: i64,
+    progress: &mut Progress,
+) -> anyhow::Result<()> {
+    let config = context.config;
+    progress
+        .inputs
+        .insert("mode".into(), serde_json::to_value(context.mode)?);
+    progress
+        .inputs
+        .insert("config".into(), config_input(config)?);
+    if context.mode == Mode::Full {
+        import_inbox(conn, context, progress)?;
+        let issued = issue_due(conn, config, context.now).context("cannot issue invitations")?;
+        progress
+            .counts
+            .insert("invitations_issued".into(), issued.total_issued().into());
+        progress
+            .counts
+            .insert("invitations_expired".into(), issued.expired.into());
+    }
+    let flags = quality::find(conn).context("cannot check the data quality")?;
+    let stored = quality::store(conn, &flags, Some(run_id), context.now)
+        .context("cannot store the data-quality flags")?;
+    progress.counts.insert("flags".into(), stored.total.into());
+    progress
+        .counts
+        .insert("flags_added".into(), stored.added.into());
+    progress
+        .counts
+        .insert("flags_removed".into(), stored.removed.into());
+
+    let forms_dir = config.forms_dir();
+    let forms = Forms::load(config, &forms_dir)?;
+    progress.inputs.insert(
+        "forms".into(),
+        forms_input(conn, config, &forms_dir, &forms, context.now)?,
+    );
+    let inputs = ReportInputs {
+        config,
+        reference: context.reference,
+        forms: &forms,
+        run_at: context.now,
+        variant: WorkbookVariant::Manager,
+    };
+    let mut report = assemble(conn, &inputs).context("cannot assemble the report")?;
+    progress.inputs.insert(
+        "rosters".into(),
+        report
+            .sources
+            .iter()
+            .map(|file| json!({"file": file.file_name, "sha256": file.content_hash}))
+            .collect(),
+    );
+    let responses: usize = report.funnel.iter().map(|wave| wave.submitted).sum();
+    progress
+        .counts
+        .insert("participants".into(), report.participants.rows.len().into());
+    progress.counts.insert("responses".into(), responses.into());
+    for note in &report.minimum_wages {
+        if note.certainty != "verified" {
+            progress.warnings.push(format!(
+                "the minimum wage of {} for {} is marked {} in the reference data",
+                note.province, note.year, note.certainty
+            ));
+        }
+    }
+
+    let reports_dir = config.reports_dir();
+    let folder = format!("run-{run_id}");
+    std::fs::create_dir_all(reports_dir.join(&folder)).with_context(|| {
+        format!(
+            "cannot create the reports folder {}",
+            reports_dir.join(&folder).display()
+        )
+    })?;
+    // Manager workbooks first, then the donor ones from the same report with the staff-only
+    // part removed, so the donor writer cannot read it even by mistake.
+    for variant in [WorkbookVariant::Manager, WorkbookVariant::Donor] {
+        if variant == WorkbookVariant::Donor {
+            report.manager = None;
+        }
+        for language in languages_for(config, variant) {
+            let name = workbook_name(&crate::workbook::file_name(&report, variant), &language);
+            let relative = format!("{folder}/{name}");
+            write_workbook(&report, variant, &language, &reports_dir.join(&relative))?;
+            progress.outputs.push(relative);
+        }
+    }
+    Ok(())
+}
+
+fn import_inbox(
+    conn: &mut Connection,
+    context: &JobContext,
+    progress: &mut Progress,
+) -> anyhow::Result<()> {
+    let config = context.config;
+    let extra: Vec<(String, Vec<String>)> = config
+        .roster
+        .aliases
+        .iter()
+        .map(|(field, spellings)| (field.clone(), spellings.clone()))
+        .collect();
+    let aliases = Aliases::new(&extra).map_err(|e| anyhow::anyhow!(e))?;
+    let reports_dir = config.reports_dir();
+    let options = ImportOptions {
+        dry_run: false,
+        today: context
+            .now
+            .with_timezone(&config.programme.time_zone)
+            .date_naive(),
+        now: context.now,
+        reports_dir: &reports_dir,
+        aliases: &aliases,
+        reference: context.reference,
+        record_skipped: false,
+        progress: &NoProgress,
+    };
+    let outcomes = import::import_inbox(conn, &config.inbox_dir(), &options)?;
+    let mut files = Vec::new();
+    let (mut imported, mut skipped, mut new, mut updated) = (0usize, 0usize, 0usize, 0usize);
+    for outcome in &outcomes {
+        files.push(json!({
+            "file": outcome.file_name,
+            "sha256": outcome.content_hash,
+            "status": outcome.status,
+        }));
+        match outcome.status {
+            ImportStatus::Imported => {
+                imported += 1;
+                new += outcome.counts.new;
+                updated += outcome.counts.updated;
+            }
+            ImportStatus::Skipped => skipped += 1,
+            ImportStatus::Rejected | ImportStatus::Unreadable => {
+                progress.rosters_rejected += 1;
+                progress.warnings.push(format!(
+                    "roster {} was not imported: {}",
+                    outcome.file_name,
+                    outcome.message.clone().unwrap_or_else(|| format!(
+                        "{} errors; see the error workbook",
+                        outcome.errors()
+                    ))
+                ));
+            }
+            ImportStatus::Failed => {
+                anyhow::bail!(
+                    "roster {} could not be imported: {}",
+                    outcome.file_name,
+                    outcome.message.clone().unwrap_or_default()
+                );
+            }
+        }
+    }
+    progress.inputs.insert("inbox".into(), files.into());
+    for (key, value) in [
+        ("rosters_imported", imported),
+        ("rosters_skipped", skipped),
+        ("rosters_rejected", progress.rosters_rejected),
+        ("participants_new", new),
+        ("participants_updated", updated),
+    ] {
+        progress.counts.insert(key.into(), value.into());
+    }
+    Ok(())
+}
+
+/// The configuration file and its hash (the defaults when there is no file).
+fn config_input(config: &Config) -> anyhow::Result<serde_json::Value> {
+    Ok(match config.file() {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read the configuration {}", path.display()))?;
+            json!({"file": path.display().to_string(), "sha256": sha256(&bytes)})
+        }
+        None => json!({"file": null, "sha256": sha256(crate::config::EXAMPLE_TOML.as_bytes())}),
+    })
+}
+
+/// Each wave's form with its id, version and hash; the `waves` table is brought up to date so
+/// the admin area can show which version answered.
+fn forms_input(
+    conn: &Connection,
+    config: &Config,
+    dir: &Path,
+    forms: &Forms,
+    now: DateTime<Utc>,
+) -> anyhow::Result<serde_json::Value> {
+    let mut listed = Vec::new();
+    for wave in &config.waves {
+        let path = dir.join(&wave.form);
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("cannot read the form {}", path.display()))?;
+        let hash = sha256(&bytes);
+        let settings = forms.by_file.get(&wave.form).map(|form| form.settings());
+        let form_id = settings.and_then(|s| s.form_id.clone());
+        let version = settings.and_then(|s| s.version.clone());
+        conn.execute(
+            "INSERT INTO waves (name, form_file, form_id, form_version, form_hash, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (name) DO UPDATE SET form_file = excluded.form_file,
+                 form_id = excluded.form_id, form_version = excluded.form_version,
+                 form_hash = excluded.form_hash, updated_at = excluded.updated_at
+             WHERE form_hash IS NOT excluded.form_hash OR form_file != excluded.form_file",
+            params![wave.name, wave.form, form_id, version, hash, rfc3339(now)],
+        )
+        .with_context(|| format!("cannot record the form of wave {}", wave.name))?;
+        listed.push(json!({
+            "wave": wave.name,
+            "file": wave.form,
+            "form_id": form_id,
+            "version": version,
+            "sha256": hash,
+        }));
+    }
+    Ok(listed.into())
+}
+
+/// The languages a variant is written in: the default language and every language a recipient
+/// of that variant reads.
+fn languages_for(config: &Config, variant: WorkbookVariant) -> Vec<String> {
+    let mut languages: BTreeSet<String> = config
+        .recipients
+        .iter()
+        .filter(|recipient| recipient.workbook == variant)
+        .map(|recipient| recipient.language.clone())
+        .collect();
+    languages.insert(config.programme.default_language.clone());
+    languages.into_iter().collect()
+}
+
+/// `pantau-donor-2026-11-29.xlsx` in English becomes `pantau-donor-2026-11-29-en.xlsx`.
+fn workbook_name(file_name: &str, language: &str) -> String {
+    match file_name.strip_suffix(".xlsx") {
+        Some(stem) => format!("{stem}-{language}.xlsx"),
+        None => format!("{file_name}-{language}"),
+    }
+}
+
+/// Writes beside the target and renames, so a reader never opens a half-written workbook.
+fn write_workbook(
+    report: &crate::report::Report,
+    variant: WorkbookVariant,
+    language: &str,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let partial: PathBuf = path.with_extension("xlsx.partial");
+    crate::workbook::write(report, variant, language, &partial)?;
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("cannot move the workbook into place at {}", path.display()))?;
+    Ok(())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

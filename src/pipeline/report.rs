@@ -1,0 +1,754 @@
+//! Assembling a [`Report`] from the database, the configuration, the reference data and the
+//! forms, at a moment passed in (`run_at`): no clock here, so a test fixes the date and gets the
+//! same report every time.
+//!
+//! The donor-safe parts are always filled; [`ManagerExtras`] (names, phones, personal links,
+//! flags per participant, import problems) only for [`WorkbookVariant::Manager`]. The participant
+//! table is built from an allow-list of derived roster fields and the forms' non-free-text
+//! answers, so a new roster column or a new text question never leaks into it by default.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use rusqlite::Connection;
+
+use super::merge::{self, MergeContext};
+use super::quality;
+use crate::config::{Anchor, Config, WaveScope, WorkbookVariant};
+use crate::expr::Value;
+use crate::form::{FieldKind, Form};
+use crate::indicators::{self, Record, suppress};
+use crate::invitations::{invitation_message, survey_url, whatsapp_link};
+use crate::reference::{Certainty, Reference};
+use crate::report::{
+    AttendanceRow, Column, ColumnFormat, Datum, DictionaryEntry, FlagRow, ImportProblemRow,
+    IndicatorFigures, ManagerExtras, MinimumWageNote, NonRespondent, ParticipantTable,
+    QualityCount, Report, SourceFile, WaveFunnel,
+};
+
+/// Roster and derived fields shown in the participant table, after the pseudonym. Nothing that
+/// identifies a person (name, NIK, phone, email, birth date, address, KPJ, employer) is here.
+const PARTICIPANT_FIELDS: &[(&str, &str, &str, ColumnFormat)] = &[
+    ("sex", "Jenis kelamin", "Sex", ColumnFormat::Text),
+    (
+        "age_group",
+        "Kelompok umur",
+        "Age group",
+        ColumnFormat::Text,
+    ),
+    ("age40plus", "Umur 40+", "Aged 40+", ColumnFormat::Integer),
+    (
+        "disability",
+        "Disabilitas",
+        "Disability",
+        ColumnFormat::Integer,
+    ),
+    ("province", "Provinsi", "Province", ColumnFormat::Text),
+    (
+        "confederation",
+        "Konfederasi",
+        "Confederation",
+        ColumnFormat::Text,
+    ),
+    ("federation", "Federasi", "Federation", ColumnFormat::Text),
+    ("union", "Serikat pekerja", "Union", ColumnFormat::Text),
+    ("sector", "Sektor", "Sector", ColumnFormat::Text),
+    ("cohort", "Angkatan", "Cohort", ColumnFormat::Text),
+    (
+        "training_location",
+        "Lokasi pelatihan",
+        "Training location",
+        ColumnFormat::Text,
+    ),
+    (
+        "pre_layoff_wage",
+        "Upah sebelum PHK",
+        "Wage before layoff",
+        ColumnFormat::Rupiah,
+    ),
+];
+
+/// Form fields never shown in the participant table even though their type is not free text:
+/// the KPJ number identifies a person.
+const WITHHELD_FIELDS: &[&str] = &["bpjs_kpj"];
+
+/// The forms of the configured waves, loaded once.
+pub struct Forms {
+    /// By file name.
+    pub by_file: BTreeMap<String, Form>,
+}
+
+impl Forms {
+    /// Loads the form of every configured wave from `dir`; the error names each form file and
+    /// its problems.
+    pub fn load(config: &Config, dir: &Path) -> anyhow::Result<Forms> {
+        let mut by_file = BTreeMap::new();
+        for wave in &config.waves {
+            if by_file.contains_key(&wave.form) {
+                continue;
+            }
+            let path = dir.join(&wave.form);
+            let form = Form::load_path(&path).map_err(|problems| {
+                let listed: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                anyhow!(
+                    "the form {} of wave {} cannot be used: {}",
+                    path.display(),
+                    wave.name,
+                    listed.join("; ")
+                )
+            })?;
+            by_file.insert(wave.form.clone(), form);
+        }
+        Ok(Forms { by_file })
+    }
+}
+
+/// Everything [`assemble`] reads besides the database.
+pub struct ReportInputs<'a> {
+    pub config: &'a Config,
+    pub reference: &'a Reference,
+    pub forms: &'a Forms,
+    /// The moment the report describes.
+    pub run_at: DateTime<Utc>,
+    /// Donor: the [`Report::manager`] stays None. Manager: it is filled.
+    pub variant: WorkbookVariant,
+}
+
+/// Builds the report.
+pub fn assemble(conn: &Connection, inputs: &ReportInputs) -> anyhow::Result<Report> {
+    let config = inputs.config;
+    let tz = config.programme.time_zone;
+    let local = inputs.run_at.with_timezone(&tz).naive_local();
+    let today = local.date();
+    let baseline_wave = config
+        .waves
+        .iter()
+        .find(|wave| wave.anchor == Anchor::Enrolment)
+        .map(|wave| wave.name.as_str());
+    let context = MergeContext {
+        reference: inputs.reference,
+        on: today,
+        baseline_wave,
+    };
+    let roster = merge::roster_records(conn, &context).context("cannot merge the roster")?;
+    let mut waves: BTreeMap<&str, Vec<(i64, Record)>> = BTreeMap::new();
+    for wave in &config.waves {
+        let records = merge::wave_records_from(conn, &wave.name, &roster)
+            .with_context(|| format!("cannot merge the responses of wave {}", wave.name))?;
+        waves.insert(&wave.name, records);
+    }
+    let threshold = config.reporting.suppression_threshold as usize;
+    let indicators = indicators_of(config, &roster, &waves, today)?;
+    let participants = participant_table(conn, config, inputs.forms, &roster, &waves)?;
+    let mut languages = vec![config.programme.default_language.clone()];
+    languages.extend(
+        config
+            .programme
+            .languages
+            .iter()
+            .filter(|code| **code != config.programme.default_language)
+            .cloned(),
+    );
+    let sources = sources(conn, &tz)?;
+    let first = first_day(conn, &tz)?.unwrap_or(today).min(today);
+    Ok(Report {
+        programme: config.programme.name.clone(),
+        country: config.programme.country.clone(),
+        run_at: local,
+        period: (first, today),
+        languages,
+        sources,
+        suppression_threshold: threshold,
+        disaggregations: config.reporting.disaggregations.clone(),
+        indicators,
+        funnel: funnel(conn, config)?,
+        attendance: attendance(&roster, threshold),
+        participants,
+        dictionary: dictionary(config, inputs.forms),
+        minimum_wages: minimum_wages(inputs.reference, &roster, today),
+        quality: quality_counts(conn)?,
+        manager: match inputs.variant {
+            WorkbookVariant::Donor => None,
+            WorkbookVariant::Manager => Some(manager_extras(conn, config, inputs.run_at)?),
+        },
+    })
+}
+
+/// Every indicator over its scope, in configuration order, each wave in configuration order.
+fn indicators_of(
+    config: &Config,
+    roster: &BTreeMap<i64, Record>,
+    waves: &BTreeMap<&str, Vec<(i64, Record)>>,
+    today: NaiveDate,
+) -> anyhow::Result<Vec<IndicatorFigures>> {
+    let threshold = config.reporting.suppression_threshold as usize;
+    let dimensions = &config.reporting.disaggregations;
+    let roster_refs: Vec<&Record> = roster.values().collect();
+    let mut figures = Vec::new();
+    for indicator in &config.indicators {
+        let compiled = indicators::compile(indicator).map_err(|e| anyhow!(e))?;
+        let scoped: Vec<Option<&str>> = match &indicator.wave {
+            WaveScope::Roster => vec![None],
+            WaveScope::EachWave => config.waves.iter().map(|w| Some(w.name.as_str())).collect(),
+            WaveScope::EachFollowup => config
+                .waves
+                .iter()
+                .filter(|w| w.is_followup())
+                .map(|w| Some(w.name.as_str()))
+                .collect(),
+            WaveScope::Wave(name) => vec![Some(name.as_str())],
+        };
+        for wave in scoped {
+            let records: Vec<&Record> = match wave {
+                None => roster_refs.clone(),
+                Some(name) => waves
+                    .get(name)
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "indicator {} names wave {name}, which is not configured",
+                            indicator.id
+                        )
+                    })?
+                    .iter()
+                    .map(|(_, record)| record)
+                    .collect(),
+            };
+            figures.push(IndicatorFigures {
+                id: indicator.id.clone(),
+                label: indicator.label.clone(),
+                definition: indicator.definition.clone(),
+                kind: indicator.kind,
+                format: indicator.display_format(),
+                wave: wave.map(str::to_owned),
+                baseline: indicator.baseline,
+                target: indicator.target,
+                result: compiled.compute(&records, dimensions, threshold, today),
+            });
+        }
+    }
+    Ok(figures)
+}
+
+/// Roster files that were imported, oldest first.
+fn sources(conn: &Connection, tz: &chrono_tz::Tz) -> anyhow::Result<Vec<SourceFile>> {
+    let mut statement = conn.prepare(
+        "SELECT file_name, content_hash, started_at, rows_read FROM roster_imports
+         WHERE status = 'imported' ORDER BY started_at, id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut files = Vec::new();
+    for row in rows {
+        let (file_name, content_hash, at, rows) = row?;
+        files.push(SourceFile {
+            file_name,
+            content_hash,
+            imported_at: local_time(&at, tz).unwrap_or_default(),
+            rows: rows.max(0) as usize,
+        });
+    }
+    Ok(files)
+}
+
+/// The first day of the data: the earliest import or invitation.
+fn first_day(conn: &Connection, tz: &chrono_tz::Tz) -> anyhow::Result<Option<NaiveDate>> {
+    let first: Option<String> = conn.query_row(
+        "SELECT min(at) FROM (
+             SELECT min(started_at) AS at FROM roster_imports WHERE status = 'imported'
+             UNION ALL SELECT min(issued_at) FROM invitations)",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(first.and_then(|at| local_time(&at, tz)).map(|at| at.date()))
+}
+
+fn local_time(text: &str, tz: &chrono_tz::Tz) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.with_timezone(tz).naive_local())
+}
+
+/// How far participants got, per configured wave.
+fn funnel(conn: &Connection, config: &Config) -> anyhow::Result<Vec<WaveFunnel>> {
+    let mut statement = conn.prepare(
+        "SELECT count(*),
+                count(*) FILTER (WHERE i.opened_at IS NOT NULL
+                                  OR i.status IN ('opened', 'submitted', 'declined')),
+                count(*) FILTER (WHERE (SELECT c.decision FROM consents c
+                                        WHERE c.invitation_id = i.id
+                                        ORDER BY c.decided_at DESC, c.id DESC LIMIT 1)
+                                       = 'accepted'
+                                  OR EXISTS (SELECT 1 FROM responses r
+                                             WHERE r.invitation_id = i.id)),
+                count(*) FILTER (WHERE i.status = 'declined'),
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM responses r
+                                               WHERE r.invitation_id = i.id)),
+                count(*) FILTER (WHERE i.status = 'expired')
+         FROM invitations i JOIN participants p ON p.id = i.participant_id
+         WHERE i.wave = ?1 AND p.erased_at IS NULL",
+    )?;
+    let mut rows = Vec::new();
+    for wave in &config.waves {
+        let counts: [i64; 6] = statement.query_row([&wave.name], |row| {
+            Ok([
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ])
+        })?;
+        let [invited, opened, consented, declined, submitted, expired] =
+            counts.map(|n| n.max(0) as usize);
+        rows.push(WaveFunnel {
+            wave: wave.name.clone(),
+            invited,
+            opened,
+            consented,
+            declined,
+            submitted,
+            expired,
+        });
+    }
+    Ok(rows)
+}
+
+/// Sessions attended by age group, with a row over everyone first. Age groups under the
+/// threshold are suppressed with a complement, as in indicator tables.
+fn attendance(roster: &BTreeMap<i64, Record>, threshold: usize) -> Vec<AttendanceRow> {
+    let sessions = roster
+        .values()
+        .flat_map(|record| {
+            (1..=32).filter(move |n| !record.get(&format!("attended_{n}")).is_empty())
+        })
+        .max()
+        .unwrap_or(0);
+    let attended = |record: &Record, n: usize| record.get(&format!("attended_{n}")).to_num() == 1.0;
+    let row = |age_group: Option<String>, members: &[&Record]| AttendanceRow {
+        age_group,
+        enrolled: members.len(),
+        sessions: (1..=sessions)
+            .map(|n| members.iter().filter(|r| attended(r, n)).count())
+            .collect(),
+        completed: members
+            .iter()
+            .filter(|r| sessions > 0 && (1..=sessions).all(|n| attended(r, n)))
+            .count(),
+        suppressed: false,
+    };
+    let everyone: Vec<&Record> = roster.values().collect();
+    let mut groups: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
+    for record in &everyone {
+        let group = record
+            .category("age_group")
+            .unwrap_or_else(|| "unknown".to_owned());
+        groups.entry(group).or_default().push(record);
+    }
+    let mut rows = vec![row(None, &everyone)];
+    let mut grouped: Vec<AttendanceRow> = groups
+        .into_iter()
+        .map(|(group, members)| row(Some(group), &members))
+        .collect();
+    let counts: Vec<usize> = grouped.iter().map(|r| r.enrolled).collect();
+    for (row, hide) in grouped.iter_mut().zip(suppress(&counts, threshold)) {
+        row.suppressed = hide;
+    }
+    if everyone.len() < threshold && !everyone.is_empty() {
+        rows[0].suppressed = true;
+    }
+    rows.extend(grouped);
+    rows
+}
+
+/// Whether answers to a field of this kind belong in the participant table: chosen and
+/// numeric answers do, free text and what the server fills in (names, roster values) do not.
+fn shown_in_table(name: &str, kind: &FieldKind) -> bool {
+    let allowed = matches!(
+        kind,
+        FieldKind::Integer
+            | FieldKind::Decimal
+            | FieldKind::Date
+            | FieldKind::SelectOne { .. }
+            | FieldKind::SelectMultiple { .. }
+            | FieldKind::Calculate
+    );
+    allowed && !WITHHELD_FIELDS.contains(&name) && !name.ends_with("_fmt")
+}
+
+fn column_format(name: &str, kind: &FieldKind) -> ColumnFormat {
+    let money = name.starts_with("income_")
+        || name.ends_with("_wage")
+        || name == "resell_sales"
+        || name == "resell_commission";
+    match kind {
+        FieldKind::Date => ColumnFormat::Date,
+        FieldKind::SelectOne { .. } | FieldKind::SelectMultiple { .. } => ColumnFormat::Text,
+        _ if money => ColumnFormat::Rupiah,
+        FieldKind::Integer => ColumnFormat::Integer,
+        _ => ColumnFormat::Number,
+    }
+}
+
+/// Labels of a form field by language code.
+fn field_labels(form: &Form, label: &crate::form::Text) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    for (index, language) in form.languages().iter().enumerate() {
+        let code = language
+            .code
+            .clone()
+            .unwrap_or_else(|| language.name.clone());
+        if let Some(template) = label.get(index) {
+            labels.insert(code, template.source.clone());
+        }
+    }
+    labels
+}
+
+/// The pseudonymised participant table: derived roster fields, then per wave whether the
+/// participant responded and their non-free-text answers.
+fn participant_table(
+    conn: &Connection,
+    config: &Config,
+    forms: &Forms,
+    roster: &BTreeMap<i64, Record>,
+    waves: &BTreeMap<&str, Vec<(i64, Record)>>,
+) -> anyhow::Result<ParticipantTable> {
+    let both = |id: &str, en: &str| {
+        BTreeMap::from([
+            ("id".to_owned(), id.to_owned()),
+            ("en".to_owned(), en.to_owned()),
+        ])
+    };
+    let mut columns = vec![Column {
+        name: "pseudonym".into(),
+        label: both("Pseudonim", "Pseudonym"),
+        format: ColumnFormat::Text,
+    }];
+    for (name, id, en, format) in PARTICIPANT_FIELDS {
+        columns.push(Column {
+            name: (*name).into(),
+            label: both(id, en),
+            format: *format,
+        });
+    }
+    let sessions = roster
+        .values()
+        .flat_map(|record| {
+            (1..=32).filter(move |n| !record.get(&format!("attended_{n}")).is_empty())
+        })
+        .max()
+        .unwrap_or(0);
+    for n in 1..=sessions {
+        columns.push(Column {
+            name: format!("attended_{n}"),
+            label: both(&format!("Hadir sesi {n}"), &format!("Attended session {n}")),
+            format: ColumnFormat::Integer,
+        });
+    }
+    // Per wave: the fields, then a lookup from participant to the wave's record.
+    let mut wave_fields: Vec<(&str, Vec<String>)> = Vec::new();
+    for wave in &config.waves {
+        let form = forms
+            .by_file
+            .get(&wave.form)
+            .ok_or_else(|| anyhow!("the form of wave {} was not loaded", wave.name))?;
+        columns.push(Column {
+            name: format!("{}.responded", wave.name),
+            label: both(
+                &format!("{}: menjawab", wave.name),
+                &format!("{}: responded", wave.name),
+            ),
+            format: ColumnFormat::Integer,
+        });
+        let mut names = Vec::new();
+        for field in form.fields() {
+            if !shown_in_table(&field.name, &field.kind) {
+                continue;
+            }
+            let label = field_labels(form, &field.label)
+                .into_iter()
+                .map(|(code, text)| (code, format!("{}: {text}", wave.name)))
+                .collect();
+            columns.push(Column {
+                name: format!("{}.{}", wave.name, field.name),
+                label,
+                format: column_format(&field.name, &field.kind),
+            });
+            names.push(field.name.clone());
+        }
+        wave_fields.push((&wave.name, names));
+    }
+    let by_wave: HashMap<&str, HashMap<i64, &Record>> = waves
+        .iter()
+        .map(|(wave, records)| (*wave, records.iter().map(|(id, r)| (*id, r)).collect()))
+        .collect();
+    let mut pseudonyms: HashMap<i64, String> = HashMap::new();
+    let mut statement =
+        conn.prepare("SELECT id, pseudonym FROM participants WHERE erased_at IS NULL")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        pseudonyms.insert(row.get(0)?, row.get(1)?);
+    }
+    let mut table_rows = Vec::with_capacity(roster.len());
+    for (id, record) in roster {
+        let mut row = Vec::with_capacity(columns.len());
+        row.push(Datum::Text(pseudonyms.get(id).cloned().unwrap_or_default()));
+        for (name, _, _, format) in PARTICIPANT_FIELDS {
+            row.push(datum(record.get(name), *format));
+        }
+        for n in 1..=sessions {
+            row.push(datum(
+                record.get(&format!("attended_{n}")),
+                ColumnFormat::Integer,
+            ));
+        }
+        for (wave, names) in &wave_fields {
+            let wave_record = by_wave.get(wave).and_then(|records| records.get(id));
+            match wave_record {
+                Some(wave_record) => {
+                    row.push(datum(wave_record.get("responded"), ColumnFormat::Integer));
+                    for (name, column) in names.iter().zip(columns[row.len()..].iter()) {
+                        row.push(datum(wave_record.get(name), column.format));
+                    }
+                }
+                None => {
+                    row.extend(std::iter::repeat_n(Datum::Empty, names.len() + 1));
+                }
+            }
+        }
+        table_rows.push(row);
+    }
+    Ok(ParticipantTable {
+        columns,
+        rows: table_rows,
+    })
+}
+
+/// A record value as a cell: numbers for numeric columns when they read as numbers, dates for
+/// date columns, text otherwise.
+fn datum(value: Value, format: ColumnFormat) -> Datum {
+    if value.is_empty() {
+        return Datum::Empty;
+    }
+    match format {
+        ColumnFormat::Text => Datum::Text(value.to_text()),
+        ColumnFormat::Date => {
+            let text = value.to_text();
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map(Datum::Date)
+                .unwrap_or(Datum::Text(text))
+        }
+        _ => {
+            let number = value.to_num();
+            if number.is_finite() {
+                Datum::Number(number)
+            } else {
+                Datum::Text(value.to_text())
+            }
+        }
+    }
+}
+
+/// Every field of the forms in use, with labels and choices in every language of the form.
+fn dictionary(config: &Config, forms: &Forms) -> Vec<DictionaryEntry> {
+    let mut entries = Vec::new();
+    for (file, form) in &forms.by_file {
+        let waves: Vec<String> = config
+            .waves
+            .iter()
+            .filter(|wave| &wave.form == file)
+            .map(|wave| wave.name.clone())
+            .collect();
+        for field in form.fields() {
+            if matches!(field.kind, FieldKind::Note | FieldKind::Metadata(_)) {
+                continue;
+            }
+            let choices = field
+                .kind
+                .list()
+                .and_then(|list| form.choice_list(list))
+                .map(|list| {
+                    list.choices
+                        .iter()
+                        .map(|choice| (choice.name.clone(), field_labels(form, &choice.label)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let kind = match field.kind.list() {
+                Some(list) => format!("{} {list}", field.kind.type_name()),
+                None => field.kind.type_name().to_owned(),
+            };
+            entries.push(DictionaryEntry {
+                form: file.clone(),
+                waves: waves.clone(),
+                name: field.name.clone(),
+                kind,
+                label: field_labels(form, &field.label),
+                choices,
+                in_participant_sheet: shown_in_table(&field.name, &field.kind),
+            });
+        }
+    }
+    entries
+}
+
+/// The minimum wage of every province participants live in, for the year of the report.
+fn minimum_wages(
+    reference: &Reference,
+    roster: &BTreeMap<i64, Record>,
+    today: NaiveDate,
+) -> Vec<MinimumWageNote> {
+    let provinces: BTreeSet<String> = roster
+        .values()
+        .filter_map(|record| record.category("province"))
+        .collect();
+    let mut notes = Vec::new();
+    for name in provinces {
+        let Some(province) = reference.province_by_name(&name) else {
+            continue;
+        };
+        let Some(wage) = reference.minimum_wage(province.bps_code, today.year()) else {
+            continue;
+        };
+        notes.push(MinimumWageNote {
+            province: province.name.clone(),
+            year: today.year(),
+            amount: wage.rupiah as i64,
+            certainty: match wage.certainty {
+                Certainty::Sourced => "verified",
+                Certainty::Unverified => "UNVERIFIED",
+                Certainty::Conflict => "CONFLICT",
+            }
+            .to_owned(),
+            source: wage.source.clone(),
+        });
+    }
+    notes
+}
+
+/// Flags counted by code and wave.
+fn quality_counts(conn: &Connection) -> anyhow::Result<Vec<QualityCount>> {
+    let mut statement = conn.prepare(
+        "SELECT code, wave, count(*) FROM data_quality_flags
+         GROUP BY code, wave ORDER BY code, wave",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut counts = Vec::new();
+    for row in rows {
+        let (code, wave, count) = row?;
+        counts.push(QualityCount {
+            meaning: quality::meaning(&code),
+            code,
+            wave,
+            count: count.max(0) as usize,
+        });
+    }
+    Ok(counts)
+}
+
+/// What staff need to act: who to chase with which link, every flag, every import problem.
+fn manager_extras(
+    conn: &Connection,
+    config: &Config,
+    run_at: DateTime<Utc>,
+) -> anyhow::Result<ManagerExtras> {
+    let mut statement = conn.prepare(
+        "SELECT p.participant_key, i.wave, i.status, i.issued_at, i.token,
+                (SELECT value FROM participant_attributes a
+                 WHERE a.participant_id = p.id AND a.name = 'name'),
+                (SELECT value FROM participant_attributes a
+                 WHERE a.participant_id = p.id AND a.name = 'phone')
+         FROM invitations i JOIN participants p ON p.id = i.participant_id
+         WHERE p.erased_at IS NULL AND i.status IN ('issued', 'sent', 'opened', 'declined')
+           AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.invitation_id = i.id)
+         ORDER BY i.closes_at, i.issued_at, p.participant_key, i.wave",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, Option<String>>(5)?,
+            row.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut non_respondents = Vec::new();
+    for row in rows {
+        let (participant_key, wave, status, issued_at, token, name, phone) = row?;
+        let name = name.unwrap_or_default();
+        let phone = phone.unwrap_or_default();
+        let link = survey_url(&config.server.public_base_url, &token);
+        let first_name = name.split_whitespace().next().unwrap_or_default();
+        let message = invitation_message(first_name, &config.programme.name, &link, "id");
+        let days_since_invited = DateTime::parse_from_rfc3339(&issued_at)
+            .map(|at| (run_at - at.with_timezone(&Utc)).num_days())
+            .unwrap_or_default();
+        non_respondents.push(NonRespondent {
+            participant_key,
+            whatsapp: whatsapp_link(&phone, &message).unwrap_or_default(),
+            name,
+            phone,
+            wave,
+            status,
+            days_since_invited,
+            link,
+        });
+    }
+    let mut statement = conn.prepare(
+        "SELECT p.participant_key, p.pseudonym, f.wave, f.code, f.reason
+         FROM data_quality_flags f JOIN participants p ON p.id = f.participant_id
+         ORDER BY f.code, f.wave, p.participant_key",
+    )?;
+    let flags = statement
+        .query_map([], |row| {
+            Ok(FlagRow {
+                participant_key: row.get(0)?,
+                pseudonym: row.get(1)?,
+                wave: row.get(2)?,
+                code: row.get(3)?,
+                reason: row.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statement = conn.prepare(
+        "SELECT i.file_name, p.sheet, p.row, p.column_name, p.message, p.severity
+         FROM roster_import_problems p JOIN roster_imports i ON i.id = p.import_id
+         ORDER BY i.id, p.id",
+    )?;
+    let import_problems = statement
+        .query_map([], |row| {
+            Ok(ImportProblemRow {
+                file_name: row.get(0)?,
+                sheet: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                row: row
+                    .get::<_, Option<i64>>(2)?
+                    .and_then(|row| u32::try_from(row).ok()),
+                column: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                message: row.get(4)?,
+                severity: row.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ManagerExtras {
+        non_respondents,
+        flags,
+        import_problems,
+    })
+}
