@@ -9,6 +9,7 @@ mod check_form;
 mod demo;
 mod import;
 mod links;
+mod outbox;
 mod serve;
 
 use std::path::PathBuf;
@@ -72,6 +73,15 @@ pub enum Command {
         wave: Option<String>,
         /// Print one JSON object per invitation instead of a table.
         #[arg(long)]
+        json: bool,
+    },
+    /// List the email outbox (counts, and the failed emails with their errors); `send` sends
+    /// the due emails once, `retry ID` queues a failed one again.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<outbox::Action>,
+        /// Print JSON instead of text.
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Run the web server: participant surveys at /s/{token}. Listens on `[server] address`
@@ -144,6 +154,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => import::run(cli.config.as_deref(), &files, dry_run, json),
         Command::Demo { no_serve } => demo::run(cli.config.as_deref(), !no_serve),
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
+        Command::Outbox { action, json } => outbox::run(cli.config.as_deref(), action, json),
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
 }

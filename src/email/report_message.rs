@@ -208,3 +208,93 @@ fn html_body(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{IndicatorFormat, IndicatorKind};
+    use crate::indicators::{Figure, IndicatorResult};
+    use crate::report::ParticipantTable;
+    use chrono::NaiveDate;
+
+    fn figures(id: &str, format: IndicatorFormat, value: Option<f64>, n: usize) -> IndicatorFigures {
+        IndicatorFigures {
+            id: id.into(),
+            label: [
+                ("id".to_string(), format!("{id} (id)")),
+                ("en".to_string(), format!("{id} (en)")),
+            ]
+            .into(),
+            definition: Default::default(),
+            kind: IndicatorKind::Share,
+            format,
+            wave: None,
+            baseline: None,
+            target: None,
+            result: IndicatorResult {
+                overall: Figure {
+                    value,
+                    numerator: 0,
+                    n,
+                    suppressed: value.is_none() && n > 0,
+                },
+                breakdowns: Vec::new(),
+            },
+        }
+    }
+
+    fn report() -> Report {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        Report {
+            programme: "Promise <II>".into(),
+            country: "Indonesia".into(),
+            run_at: day(29).and_hms_opt(7, 0, 0).unwrap(),
+            period: (day(1), day(29)),
+            languages: vec!["id".into(), "en".into()],
+            sources: Vec::new(),
+            suppression_threshold: 5,
+            disaggregations: Vec::new(),
+            indicators: vec![
+                figures("enrolled", IndicatorFormat::Number, Some(1250.0), 1250),
+                figures("bpjs_jkp", IndicatorFormat::Percent, None, 3),
+                figures("income_change", IndicatorFormat::Rupiah, None, 0),
+            ],
+            funnel: Vec::new(),
+            attendance: Vec::new(),
+            participants: ParticipantTable::default(),
+            dictionary: Vec::new(),
+            minimum_wages: Vec::new(),
+            quality: Vec::new(),
+            manager: None,
+        }
+    }
+
+    #[test]
+    fn the_indonesian_email_lists_every_figure_with_suppression_in_words() {
+        let rendered = report_message(&report(), "id", WorkbookVariant::Manager, "book.xlsx");
+        assert_eq!(
+            rendered.subject,
+            "Promise <II>: laporan pemantauan 1 November 2026 – 29 November 2026"
+        );
+        let text = &rendered.text;
+        assert!(text.contains("- enrolled (id): 1.250 (n = 1.250)\n"), "{text}");
+        assert!(
+            text.contains("- bpjs_jkp (id): disembunyikan (n = disembunyikan)\n"),
+            "{text}"
+        );
+        assert!(text.contains("- income_change (id): belum ada data (n = 0)\n"), "{text}");
+        assert!(text.contains("Buku kerja lengkap terlampir: book.xlsx."));
+        assert!(text.contains("berisi data pribadi"), "the manager email warns");
+        let html = rendered.html.unwrap();
+        assert!(html.contains("Promise &lt;II&gt;"), "escaped: {html}");
+        assert_eq!(html.matches("<tr>").count(), 4, "header and three rows");
+    }
+
+    #[test]
+    fn the_english_donor_email_has_no_personal_data_warning() {
+        let rendered = report_message(&report(), "en", WorkbookVariant::Donor, "book.xlsx");
+        assert!(rendered.text.contains("- enrolled (en): 1,250 (n = 1,250)\n"));
+        assert!(rendered.text.contains("- bpjs_jkp (en): suppressed (n = suppressed)\n"));
+        assert!(!rendered.text.contains("personal data (names"));
+    }
+}

@@ -66,7 +66,7 @@ fn number(value: f64, places: usize, thousands: char, decimal: char) -> String {
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(thousands);
         }
         grouped.push(c);
