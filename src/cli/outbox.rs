@@ -93,7 +93,9 @@ fn retry(conn: &rusqlite::Connection, id: i64) -> Result<(), Failure> {
             println!("email {id} is queued again; `pantau outbox send` sends it");
             Ok(())
         }
-        Retry::NotFound => Err(Failure::Input(format!("there is no email {id} in the outbox"))),
+        Retry::NotFound => Err(Failure::Input(format!(
+            "there is no email {id} in the outbox"
+        ))),
         Retry::NotFailed(status) => Err(Failure::Input(format!(
             "email {id} is {status}, not failed: only failed emails can be retried"
         ))),

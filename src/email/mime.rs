@@ -133,8 +133,13 @@ mod tests {
     fn text_html_and_workbook_make_a_mixed_message() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("book.xlsx"), b"PK fake").unwrap();
-        let message = build(&claimed(Some("book.xlsx"), true), &from(), dir.path(), Utc::now())
-            .unwrap();
+        let message = build(
+            &claimed(Some("book.xlsx"), true),
+            &from(),
+            dir.path(),
+            Utc::now(),
+        )
+        .unwrap();
         let text = String::from_utf8(message.formatted()).unwrap();
         assert!(text.contains("multipart/mixed"), "{text}");
         assert!(text.contains("multipart/alternative"), "{text}");
@@ -148,12 +153,20 @@ mod tests {
     fn attachments_outside_the_reports_folder_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         for path in ["../secret.xlsx", "/etc/passwd", ""] {
-            let err = build(&claimed(Some(path), true), &from(), dir.path(), Utc::now())
-                .unwrap_err();
-            assert!(err.contains("not a path inside the reports folder"), "{err}");
+            let err =
+                build(&claimed(Some(path), true), &from(), dir.path(), Utc::now()).unwrap_err();
+            assert!(
+                err.contains("not a path inside the reports folder"),
+                "{err}"
+            );
         }
-        let err = build(&claimed(Some("gone.xlsx"), false), &from(), dir.path(), Utc::now())
-            .unwrap_err();
+        let err = build(
+            &claimed(Some("gone.xlsx"), false),
+            &from(),
+            dir.path(),
+            Utc::now(),
+        )
+        .unwrap_err();
         assert!(err.contains("cannot read the attachment"), "{err}");
     }
 

@@ -299,7 +299,10 @@ mod tests {
         let first = claim_next(&conn, now()).unwrap().unwrap();
         assert_eq!(first.attempts, 1);
         assert_eq!(claim_next(&conn, now()).unwrap(), None);
-        assert_eq!(claim_next(&conn, now() + LEASE - Duration::seconds(1)).unwrap(), None);
+        assert_eq!(
+            claim_next(&conn, now() + LEASE - Duration::seconds(1)).unwrap(),
+            None
+        );
         // A sender that crashed after claiming: the email comes back after the lease.
         let again = claim_next(&conn, now() + LEASE).unwrap().unwrap();
         assert_eq!((again.id, again.attempts), (first.id, 2));
@@ -309,7 +312,10 @@ mod tests {
     fn not_yet_due_emails_wait() {
         let conn = crate::db::open_in_memory().unwrap();
         queue(&conn, &email("k"), now()).unwrap();
-        assert_eq!(claim_next(&conn, now() - Duration::seconds(1)).unwrap(), None);
+        assert_eq!(
+            claim_next(&conn, now() - Duration::seconds(1)).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -324,14 +330,21 @@ mod tests {
         assert_eq!(after, AfterFailure::GaveUp);
         let state = state(&conn).unwrap();
         assert_eq!(state.counts["failed"], 1);
-        assert!(state.failed[0].error.starts_with("gave up after 20 attempts"));
+        assert!(
+            state.failed[0]
+                .error
+                .starts_with("gave up after 20 attempts")
+        );
     }
 
     #[test]
     fn only_failed_emails_can_be_retried() {
         let conn = crate::db::open_in_memory().unwrap();
         queue(&conn, &email("k"), now()).unwrap();
-        assert_eq!(retry(&conn, 1, now()).unwrap(), Retry::NotFailed("queued".into()));
+        assert_eq!(
+            retry(&conn, 1, now()).unwrap(),
+            Retry::NotFailed("queued".into())
+        );
         assert_eq!(retry(&conn, 99, now()).unwrap(), Retry::NotFound);
         mark_failed(&conn, 1, "550 no such user").unwrap();
         assert_eq!(retry(&conn, 1, now()).unwrap(), Retry::Requeued);

@@ -104,7 +104,9 @@ pub fn participant_message(email: &ParticipantEmail) -> Rendered {
     };
     let date = words::date(email.language, email.last_day);
     let subject = if email.step == 0 {
-        texts.subject_invitation.replace("{programme}", email.programme)
+        texts
+            .subject_invitation
+            .replace("{programme}", email.programme)
     } else {
         texts
             .subject_reminder
@@ -193,7 +195,10 @@ mod tests {
             "Promise II Impact: bagaimana kabar Anda setelah pelatihan?"
         );
         let text = &rendered.text;
-        assert!(text.starts_with("Halo Siti,\n\nKami dari tim Promise II Impact"), "{text}");
+        assert!(
+            text.starts_with("Halo Siti,\n\nKami dari tim Promise II Impact"),
+            "{text}"
+        );
         assert!(text.contains("sekitar 10 menit"));
         assert!(text.contains("Survei terbuka sampai 28 Desember 2026."));
         assert!(text.contains("\nhttps://survei.example.org/s/AAAAAAAAAAAAAAAAAAAAAAAA\n"));
@@ -201,7 +206,11 @@ mod tests {
         assert!(text.contains("Hubungi WhatsApp 0812-0000-0000 (Bu Sari)."));
         assert!(!text.contains("belum menerima"));
         let html = rendered.html.unwrap();
-        assert!(html.contains(r#"href="https://survei.example.org/s/AAAAAAAAAAAAAAAAAAAAAAAA/berhenti""#));
+        assert!(
+            html.contains(
+                r#"href="https://survei.example.org/s/AAAAAAAAAAAAAAAAAAAAAAAA/berhenti""#
+            )
+        );
         assert!(html.contains(r#"<html lang="id">"#));
     }
 
@@ -212,7 +221,11 @@ mod tests {
             rendered.subject,
             "Reminder: the Promise II Impact survey is open until 28 December 2026"
         );
-        assert!(rendered.text.contains("We have not received your answers yet."));
+        assert!(
+            rendered
+                .text
+                .contains("We have not received your answers yet.")
+        );
     }
 
     #[test]

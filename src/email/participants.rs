@@ -141,7 +141,9 @@ fn due_step(invitation: &Open, reminder_days: &[u32], now: DateTime<Utc>) -> Opt
     let Some(first_sent) = &invitation.first_sent else {
         return Some(0);
     };
-    let first_sent = DateTime::parse_from_rfc3339(first_sent).ok()?.with_timezone(&Utc);
+    let first_sent = DateTime::parse_from_rfc3339(first_sent)
+        .ok()?
+        .with_timezone(&Utc);
     let due = reminder_days
         .iter()
         .take_while(|days| first_sent + Duration::days(i64::from(**days)) <= now)
@@ -227,10 +229,16 @@ mod tests {
         let days = [3, 7, 14];
         assert_eq!(due_step(&open(None, None), &days, at(1, 2)), Some(0));
         assert_eq!(due_step(&open(Some(sent), Some(0)), &days, at(4, 1)), None);
-        assert_eq!(due_step(&open(Some(sent), Some(0)), &days, at(4, 2)), Some(1));
+        assert_eq!(
+            due_step(&open(Some(sent), Some(0)), &days, at(4, 2)),
+            Some(1)
+        );
         assert_eq!(due_step(&open(Some(sent), Some(1)), &days, at(5, 2)), None);
         // Job idle for two weeks: only the latest reminder goes out.
-        assert_eq!(due_step(&open(Some(sent), Some(0)), &days, at(16, 2)), Some(3));
+        assert_eq!(
+            due_step(&open(Some(sent), Some(0)), &days, at(16, 2)),
+            Some(3)
+        );
         assert_eq!(due_step(&open(Some(sent), Some(3)), &days, at(30, 2)), None);
         assert_eq!(due_step(&open(Some(sent), Some(0)), &[], at(30, 2)), None);
     }

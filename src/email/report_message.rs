@@ -68,7 +68,11 @@ const ENGLISH: Texts = Texts {
 };
 
 fn texts(language: &str) -> &'static Texts {
-    if language == "en" { &ENGLISH } else { &INDONESIAN }
+    if language == "en" {
+        &ENGLISH
+    } else {
+        &INDONESIAN
+    }
 }
 
 /// One logframe row as the email shows it.
@@ -95,7 +99,14 @@ fn row(figures: &IndicatorFigures, language: &str, texts: &Texts) -> Row {
             || texts.no_data.to_string(),
             |value| words::figure(language, figures.format, value),
         );
-        (actual, words::figure(language, crate::config::IndicatorFormat::Number, overall.n as f64))
+        (
+            actual,
+            words::figure(
+                language,
+                crate::config::IndicatorFormat::Number,
+                overall.n as f64,
+            ),
+        )
     };
     Row {
         label,
@@ -149,11 +160,22 @@ pub fn report_message(
         } else {
             format!(" [{}]", row.wave)
         };
-        text.push_str(&format!("- {}{wave}: {} (n = {})\n", row.label, row.actual, row.n));
+        text.push_str(&format!(
+            "- {}{wave}: {} (n = {})\n",
+            row.label, row.actual, row.n
+        ));
     }
     text.push_str(&format!("\n{suppression}\n\n{}\n", texts.closing));
 
-    let html = html_body(texts, &subject, &intro, &attached, personal, &rows, &suppression);
+    let html = html_body(
+        texts,
+        &subject,
+        &intro,
+        &attached,
+        personal,
+        &rows,
+        &suppression,
+    );
     Rendered {
         subject,
         text,
@@ -217,7 +239,12 @@ mod tests {
     use crate::report::ParticipantTable;
     use chrono::NaiveDate;
 
-    fn figures(id: &str, format: IndicatorFormat, value: Option<f64>, n: usize) -> IndicatorFigures {
+    fn figures(
+        id: &str,
+        format: IndicatorFormat,
+        value: Option<f64>,
+        n: usize,
+    ) -> IndicatorFigures {
         IndicatorFigures {
             id: id.into(),
             label: [
@@ -277,14 +304,23 @@ mod tests {
             "Promise <II>: laporan pemantauan 1 November 2026 – 29 November 2026"
         );
         let text = &rendered.text;
-        assert!(text.contains("- enrolled (id): 1.250 (n = 1.250)\n"), "{text}");
+        assert!(
+            text.contains("- enrolled (id): 1.250 (n = 1.250)\n"),
+            "{text}"
+        );
         assert!(
             text.contains("- bpjs_jkp (id): disembunyikan (n = disembunyikan)\n"),
             "{text}"
         );
-        assert!(text.contains("- income_change (id): belum ada data (n = 0)\n"), "{text}");
+        assert!(
+            text.contains("- income_change (id): belum ada data (n = 0)\n"),
+            "{text}"
+        );
         assert!(text.contains("Buku kerja lengkap terlampir: book.xlsx."));
-        assert!(text.contains("berisi data pribadi"), "the manager email warns");
+        assert!(
+            text.contains("berisi data pribadi"),
+            "the manager email warns"
+        );
         let html = rendered.html.unwrap();
         assert!(html.contains("Promise &lt;II&gt;"), "escaped: {html}");
         assert_eq!(html.matches("<tr>").count(), 4, "header and three rows");
@@ -293,8 +329,16 @@ mod tests {
     #[test]
     fn the_english_donor_email_has_no_personal_data_warning() {
         let rendered = report_message(&report(), "en", WorkbookVariant::Donor, "book.xlsx");
-        assert!(rendered.text.contains("- enrolled (en): 1,250 (n = 1,250)\n"));
-        assert!(rendered.text.contains("- bpjs_jkp (en): suppressed (n = suppressed)\n"));
+        assert!(
+            rendered
+                .text
+                .contains("- enrolled (en): 1,250 (n = 1,250)\n")
+        );
+        assert!(
+            rendered
+                .text
+                .contains("- bpjs_jkp (en): suppressed (n = suppressed)\n")
+        );
         assert!(!rendered.text.contains("personal data (names"));
     }
 }

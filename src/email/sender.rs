@@ -64,9 +64,8 @@ pub fn drain(
                 drained.sent += 1;
             }
             Err(SendError::Temporary(error)) => {
-                let after =
-                    outbox::mark_temporary_failure(conn, id, email.attempts, &error, now)
-                        .with_context(|| format!("cannot record the failure of email {id}"))?;
+                let after = outbox::mark_temporary_failure(conn, id, email.attempts, &error, now)
+                    .with_context(|| format!("cannot record the failure of email {id}"))?;
                 match after {
                     AfterFailure::Retrying(next) => {
                         tracing::warn!(email = id, attempts = email.attempts, next = %next,
@@ -74,8 +73,11 @@ pub fn drain(
                         drained.retrying += 1;
                     }
                     AfterFailure::GaveUp => {
-                        tracing::error!(email = id, attempts = email.attempts,
-                            "email not sent, gave up");
+                        tracing::error!(
+                            email = id,
+                            attempts = email.attempts,
+                            "email not sent, gave up"
+                        );
                         drained.failed += 1;
                     }
                 }
@@ -83,7 +85,11 @@ pub fn drain(
             Err(SendError::Permanent(error)) => {
                 outbox::mark_failed(conn, id, &error)
                     .with_context(|| format!("cannot record the failure of email {id}"))?;
-                tracing::error!(email = id, attempts = email.attempts, "email refused, failed");
+                tracing::error!(
+                    email = id,
+                    attempts = email.attempts,
+                    "email refused, failed"
+                );
                 drained.failed += 1;
             }
         }

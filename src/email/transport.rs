@@ -185,8 +185,7 @@ fn write_eml(dir: &Path, id: i64, bytes: &[u8]) -> Result<(), SendError> {
     std::fs::create_dir_all(dir).map_err(|e| fail("create the outbox folder", dir, e))?;
     let target = eml_path(dir, id);
     let temporary = dir.join(format!(".email-{id:06}.eml.tmp"));
-    let mut file =
-        std::fs::File::create(&temporary).map_err(|e| fail("create", &temporary, e))?;
+    let mut file = std::fs::File::create(&temporary).map_err(|e| fail("create", &temporary, e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| fail("write", &temporary, e))?;

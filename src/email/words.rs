@@ -28,7 +28,12 @@ pub fn date(language: &str, day: NaiveDate) -> String {
     } else {
         &INDONESIAN_MONTHS
     };
-    format!("{} {} {}", day.day(), months[day.month0() as usize], day.year())
+    format!(
+        "{} {} {}",
+        day.day(),
+        months[day.month0() as usize],
+        day.year()
+    )
 }
 
 /// A figure as its indicator shows it: a share as a percentage with one decimal, an amount in

@@ -81,7 +81,10 @@ fn read_eml_files(dir: &Path) -> Vec<Vec<u8>> {
         .filter(|path| path.extension().is_some_and(|e| e == "eml"))
         .collect();
     paths.sort();
-    paths.iter().map(|path| std::fs::read(path).unwrap()).collect()
+    paths
+        .iter()
+        .map(|path| std::fs::read(path).unwrap())
+        .collect()
 }
 
 /// A port nobody listens on right now (bound and released).
@@ -267,23 +270,50 @@ fn a_report_email_arrives_with_text_html_and_a_workbook_that_opens() {
         message.subject(),
         Some("Promise II Impact: monitoring report 1 November 2026 – 29 November 2026")
     );
-    assert_eq!(message.from().unwrap().first().unwrap().address(), Some("pantau@example.org"));
+    assert_eq!(
+        message.from().unwrap().first().unwrap().address(),
+        Some("pantau@example.org")
+    );
     assert_eq!(message.text_body_count(), 1);
     let text = message.body_text(0).unwrap();
-    assert!(text.contains("- Working (wage or self-employed) [m3]: 62.5% (n = 40)"), "{text}");
-    assert!(text.contains("- Median monthly income [m3]: Rp 3.250.000 (n = 38)"), "{text}");
-    assert!(text.contains("- Covered by JKP [m3]: suppressed (n = suppressed)"), "{text}");
+    assert!(
+        text.contains("- Working (wage or self-employed) [m3]: 62.5% (n = 40)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- Median monthly income [m3]: Rp 3.250.000 (n = 38)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- Covered by JKP [m3]: suppressed (n = suppressed)"),
+        "{text}"
+    );
     let html = message.body_html(0).unwrap();
-    assert!(html.contains("<td style=\"border:1px solid #999;padding:4px 8px;text-align:right\">62.5%</td>"), "{html}");
-    assert!(!html.contains("personal data (names"), "the donor email has no such warning");
+    assert!(
+        html.contains(
+            "<td style=\"border:1px solid #999;padding:4px 8px;text-align:right\">62.5%</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains("personal data (names"),
+        "the donor email has no such warning"
+    );
 
     let attachments: Vec<_> = message.attachments().collect();
     assert_eq!(attachments.len(), 1);
     let attachment = attachments[0];
-    assert_eq!(attachment.attachment_name(), Some("pantau-donor-2026-11-29.xlsx"));
+    assert_eq!(
+        attachment.attachment_name(),
+        Some("pantau-donor-2026-11-29.xlsx")
+    );
     let content_type = attachment.content_type().unwrap();
     assert_eq!(
-        format!("{}/{}", content_type.ctype(), content_type.subtype().unwrap()),
+        format!(
+            "{}/{}",
+            content_type.ctype(),
+            content_type.subtype().unwrap()
+        ),
         email::XLSX_MIME
     );
     let mut workbook = Xlsx::new(std::io::Cursor::new(attachment.contents().to_vec())).unwrap();
@@ -339,7 +369,10 @@ fn a_mail_server_that_is_down_delays_the_email_until_it_is_back_then_sends_it_on
     assert_eq!(again, email::Drained::default());
     assert_eq!(server.messages().len(), 1);
     let (status, attempts, next, error) = row(&conn, key);
-    assert_eq!((status.as_str(), attempts, next, error), ("sent", 2, None, None));
+    assert_eq!(
+        (status.as_str(), attempts, next, error),
+        ("sent", 2, None, None)
+    );
 }
 
 #[test]
@@ -380,7 +413,8 @@ fn a_4xx_reply_keeps_the_email_queued_with_growing_backoff_and_a_5xx_fails_it_vi
     assert_eq!(server.messages().len(), 1, "only sari@ received it");
 
     // The manager email warns about personal data in the attachment and is in Indonesian.
-    let message = MessageParser::default().parse(&server.messages()[0]).unwrap();
+    let delivered = server.messages();
+    let message = MessageParser::default().parse(&delivered[0]).unwrap();
     let text = message.body_text(0).unwrap();
     assert!(text.contains("berisi data pribadi peserta"), "{text}");
     assert!(text.contains("62,5%"), "{text}");
@@ -415,11 +449,23 @@ fn without_a_host_emails_are_written_as_eml_files_that_parse() {
     assert_eq!(files.len(), 4);
     let leftovers = std::fs::read_dir(config.outbox_dir())
         .unwrap()
-        .filter(|entry| !entry.as_ref().unwrap().path().extension().is_some_and(|e| e == "eml"))
+        .filter(|entry| {
+            !entry
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "eml")
+        })
         .count();
     assert_eq!(leftovers, 0, "no temporary files are left behind");
     let first = MessageParser::default().parse(&files[0]).unwrap();
-    assert!(first.subject().unwrap().starts_with("Promise II Impact: monitoring report"));
+    assert!(
+        first
+            .subject()
+            .unwrap()
+            .starts_with("Promise II Impact: monitoring report")
+    );
     assert!(first.body_text(0).unwrap().contains("62.5%"));
     assert!(first.body_html(0).unwrap().contains("<table"));
     assert_eq!(first.attachments().count(), 1);
@@ -456,7 +502,11 @@ fn a_group_without_its_workbook_queues_nothing_and_says_which() {
         at(29, 1),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("\"managers\" receives the manager workbook"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("\"managers\" receives the manager workbook"),
+        "{err}"
+    );
     assert_eq!(email::state(&conn).unwrap().counts["queued"], 0);
 }
 
@@ -508,7 +558,11 @@ fn email_steps(conn: &Connection, invitation: i64) -> Vec<u32> {
 #[test]
 fn participants_get_an_invitation_then_reminders_until_they_answer() {
     let (_dir, config, mut conn) = programme("", WAVE);
-    participant(&conn, 1, &[("name", "Siti Aminah"), ("email", "siti@example.org")]);
+    participant(
+        &conn,
+        1,
+        &[("name", "Siti Aminah"), ("email", "siti@example.org")],
+    );
     participant(&conn, 2, &[("name", "Budi"), ("email", "budi@example.org")]);
     participant(&conn, 3, &[("name", "Tanpa Email")]);
     pantau::invitations::issue_due(&mut conn, &config, at(2, 2)).unwrap();
@@ -517,7 +571,11 @@ fn participants_get_an_invitation_then_reminders_until_they_answer() {
     assert_eq!((counts.invitations, counts.reminders), (2, 0));
     let (siti, token, status) = invitation_of(&conn, 1);
     assert_eq!(status, "sent");
-    assert_eq!(invitation_of(&conn, 3).2, "issued", "no email, nothing sent");
+    assert_eq!(
+        invitation_of(&conn, 3).2,
+        "issued",
+        "no email, nothing sent"
+    );
     // The same day again: nothing new.
     let again = email::queue_participant_emails(&mut conn, &config, at(2, 3)).unwrap();
     assert_eq!((again.invitations, again.reminders), (0, 0));
@@ -529,16 +587,25 @@ fn participants_get_an_invitation_then_reminders_until_they_answer() {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
-    assert_eq!(subject, "Promise II Impact: bagaimana kabar Anda setelah pelatihan?");
+    assert_eq!(
+        subject,
+        "Promise II Impact: bagaimana kabar Anda setelah pelatihan?"
+    );
     assert!(body.starts_with("Halo Siti,"), "{body}");
     assert!(body.contains(&format!("https://survei.example.org/s/{token}\n")));
     assert!(body.contains(&format!("https://survei.example.org/s/{token}/berhenti")));
-    assert!(body.contains("Survei terbuka sampai 30 November 2026."), "{body}");
+    assert!(
+        body.contains("Survei terbuka sampai 30 November 2026."),
+        "{body}"
+    );
 
     // Budi answers; Siti does not.
     let (budi, _, _) = invitation_of(&conn, 2);
-    conn.execute("UPDATE invitations SET status = 'submitted' WHERE id = ?1", [budi])
-        .unwrap();
+    conn.execute(
+        "UPDATE invitations SET status = 'submitted' WHERE id = ?1",
+        [budi],
+    )
+    .unwrap();
     let third_day = email::queue_participant_emails(&mut conn, &config, at(5, 2)).unwrap();
     assert_eq!((third_day.invitations, third_day.reminders), (0, 1));
     assert_eq!(email_steps(&conn, siti), [0, 1]);
@@ -604,7 +671,10 @@ fn the_opt_out_page_explains_then_records_and_emails_stop() {
     let server_config = config.clone();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            pantau::web::server(server_config, listener).unwrap().await.unwrap();
+            pantau::web::server(server_config, listener)
+                .unwrap()
+                .await
+                .unwrap();
         })
     });
     let path = format!("/s/{token}/berhenti");
@@ -619,7 +689,10 @@ fn the_opt_out_page_explains_then_records_and_emails_stop() {
 
     let (status, page) = http(port, "POST", &path);
     assert_eq!(status, 200);
-    assert!(page.contains("Anda tidak akan menerima email survei lagi"), "{page}");
+    assert!(
+        page.contains("Anda tidak akan menerima email survei lagi"),
+        "{page}"
+    );
     let recorded: (i64, i64) = conn
         .query_row(
             "SELECT participant_id, invitation_id FROM email_opt_outs",
@@ -630,7 +703,10 @@ fn the_opt_out_page_explains_then_records_and_emails_stop() {
     assert_eq!(recorded, (1, invitation));
     // Posting again is harmless, and an unknown token is the usual 404.
     assert_eq!(http(port, "POST", &path).0, 200);
-    assert_eq!(http(port, "GET", "/s/AAAAAAAAAAAAAAAAAAAAAAAA/berhenti").0, 404);
+    assert_eq!(
+        http(port, "GET", "/s/AAAAAAAAAAAAAAAAAAAAAAAA/berhenti").0,
+        404
+    );
 
     let later = email::queue_participant_emails(&mut conn, &config, at(20, 2)).unwrap();
     assert_eq!((later.invitations, later.reminders), (0, 0));
@@ -671,7 +747,10 @@ fn the_outbox_command_lists_failures_sends_and_retries() {
 
     let (code, out, _) = pantau(&["outbox", "send"]);
     assert_eq!(code, Some(0));
-    assert!(out.starts_with("sent 1\tretrying later 1\tfailed 1\t(SMTP 127.0.0.1:"), "{out}");
+    assert!(
+        out.starts_with("sent 1\tretrying later 1\tfailed 1\t(SMTP 127.0.0.1:"),
+        "{out}"
+    );
 
     let (code, out, _) = pantau(&["outbox", "--json"]);
     assert_eq!(code, Some(0));
@@ -685,11 +764,19 @@ fn the_outbox_command_lists_failures_sends_and_retries() {
 
     let (code, out, _) = pantau(&["outbox"]);
     assert_eq!(code, Some(0));
-    assert!(out.contains(&format!("\n{id}\t1\treport:12:managers:permfail@example.org")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "\n{id}\t1\treport:12:managers:permfail@example.org"
+        )),
+        "{out}"
+    );
 
     let (code, out, _) = pantau(&["outbox", "retry", &id.to_string()]);
     assert_eq!(code, Some(0), "{out}");
-    assert_eq!(row(&conn, "report:12:managers:permfail@example.org").0, "queued");
+    assert_eq!(
+        row(&conn, "report:12:managers:permfail@example.org").0,
+        "queued"
+    );
     let (code, _, err) = pantau(&["outbox", "retry", &id.to_string()]);
     assert_eq!(code, Some(1));
     assert!(err.contains("is queued, not failed"), "{err}");

@@ -59,7 +59,11 @@ const ENGLISH: Texts = Texts {
 };
 
 fn texts(language: &str) -> &'static Texts {
-    if language == "en" { &ENGLISH } else { &INDONESIAN }
+    if language == "en" {
+        &ENGLISH
+    } else {
+        &INDONESIAN
+    }
 }
 
 /// `GET /s/{token}/berhenti`.
@@ -125,7 +129,11 @@ async fn record(state: web::Data<AppState>, token: web::Path<String>) -> HttpRes
         )?;
         tracing::info!(invitation, "email opt-out recorded");
         let language = &state.config.programme.default_language;
-        let markup = done(i18n::texts(language), texts(language), &format!("/s/{token}"));
+        let markup = done(
+            i18n::texts(language),
+            texts(language),
+            &format!("/s/{token}"),
+        );
         Ok(Reply::Page(StatusCode::OK, markup.into_string()))
     })
     .await
