@@ -449,14 +449,8 @@ fn without_a_host_emails_are_written_as_eml_files_that_parse() {
     assert_eq!(files.len(), 4);
     let leftovers = std::fs::read_dir(config.outbox_dir())
         .unwrap()
-        .filter(|entry| {
-            !entry
-                .as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|e| e == "eml")
-        })
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_none_or(|e| e != "eml"))
         .count();
     assert_eq!(leftovers, 0, "no temporary files are left behind");
     let first = MessageParser::default().parse(&files[0]).unwrap();
