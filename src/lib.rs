@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod expr;
 pub mod form;
 pub mod import;

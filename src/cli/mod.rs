@@ -11,6 +11,7 @@ mod import;
 mod links;
 mod report;
 mod run;
+mod outbox;
 mod serve;
 
 use std::path::PathBuf;
@@ -91,6 +92,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the email outbox (counts, and the failed emails with their errors); `send` sends
+    /// the due emails once, `retry ID` queues a failed one again.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<outbox::Action>,
+        /// Print JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Run the web server: participant surveys at /s/{token}. Listens on `[server] address`
     /// (default 127.0.0.1:8080) unless --address is given.
     Serve {
@@ -163,6 +173,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
         Command::Run { json } => run::run(cli.config.as_deref(), json),
         Command::Report { json } => report::run(cli.config.as_deref(), json),
+        Command::Outbox { action, json } => outbox::run(cli.config.as_deref(), action, json),
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
 }

@@ -3,6 +3,7 @@
 mod check_form_cli;
 mod db;
 mod demo_cli;
+mod email;
 mod expr_cases;
 mod expr_fuzz;
 mod form_fixtures;

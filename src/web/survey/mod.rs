@@ -22,6 +22,7 @@
 //! one participant, and the screen, review and stale pages), `pages.rs` (markup), `store.rs`
 //! (database).
 
+mod opt_out;
 mod pages;
 mod store;
 mod surveyed;
@@ -51,7 +52,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/s/{token}", web::get().to(show))
         .route("/s/{token}", web::post().to(answer))
         .route("/s/{token}/consent", web::post().to(consent))
-        .route("/s/{token}/submit", web::post().to(submit));
+        .route("/s/{token}/submit", web::post().to(submit))
+        .configure(opt_out::routes);
 }
 
 /// What a handler decided, built on a blocking thread and turned into a response on the
