@@ -5,6 +5,7 @@
 //! in the user's input (a form with errors, a bad configuration file), `2` an internal failure
 //! (a database that cannot be opened, a bug).
 
+mod calllist;
 mod check_form;
 mod demo;
 mod import;
@@ -71,6 +72,19 @@ pub enum Command {
         #[arg(long, value_name = "WAVE")]
         wave: Option<String>,
         /// Print one JSON object per invitation instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the open invitations for field officers to call, most at risk of dropping out
+    /// first, with phone, personal link and WhatsApp link; as a table, JSON lines or a workbook.
+    Calllist {
+        /// Only this wave.
+        #[arg(long, value_name = "WAVE")]
+        wave: Option<String>,
+        /// Write the list to this Excel workbook (.xlsx) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print one JSON object per invitation.
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +158,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => import::run(cli.config.as_deref(), &files, dry_run, json),
         Command::Demo { no_serve } => demo::run(cli.config.as_deref(), !no_serve),
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
+        Command::Calllist { wave, out, json } => {
+            calllist::run(cli.config.as_deref(), wave.as_deref(), out.as_deref(), json)
+        }
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
 }

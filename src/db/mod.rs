@@ -22,7 +22,10 @@ use rusqlite_migration::{M, Migrations};
 mod tests;
 
 /// The schema steps, in order. Append; never edit or reorder a released step.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_initial.sql")),
+    M::up(include_str!("migrations/0003_schedules.sql")),
+];
 
 /// How long a connection waits for another connection's write lock before giving up with
 /// `SQLITE_BUSY`. Writes are short (one submission, one batch of an import), so 5 seconds covers
