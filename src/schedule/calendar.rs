@@ -61,7 +61,9 @@ impl Schedule {
             .build();
         let cron = parser.parse(expression).map_err(|e| {
             error(format!(
-                "\"{expression}\" is not a valid cron expression: {}",
+                "\"{expression}\" is not a valid cron expression ({}); the fields are minute \
+                 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or \
+                 SUN-SAT, with an optional seconds field first",
                 e.to_string().trim_end_matches('.')
             ))
         })?;
