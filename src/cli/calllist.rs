@@ -36,8 +36,9 @@ pub fn run(
     let rows = outreach::call_list(&conn, &config, wave, chrono::Utc::now())?;
     tracing::info!(rows = rows.len(), "call list built");
     if let Some(out) = out {
+        // The path is the user's: a missing folder or a file open in Excel is theirs to fix.
         outreach::write_call_list(&rows, &config.programme.default_language, out)
-            .map_err(anyhow::Error::from)?;
+            .map_err(|e| Failure::Input(e.to_string()))?;
         eprintln!(
             "{} open invitation(s) written to {}",
             rows.len(),

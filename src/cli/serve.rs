@@ -30,18 +30,26 @@ pub fn run(config_path: Option<&Path>, address: Option<&str>) -> Result<(), Fail
     })?;
     let store = SqliteTriggerStore::new(&config.database());
     let job_config = config.clone();
-    let scheduler = Runner::new(schedules)
-        .spawn(SystemClock, store, move |names: &[String], at| {
-            scheduled_job(&job_config, names, at)
-        })
-        .context("cannot start the scheduler thread")?;
-    let served = actix_web::rt::System::new().block_on(async move {
+    let mut scheduler = None;
+    let served = actix_web::rt::System::new().block_on(async {
+        // The server is built first, so that a form with errors stops startup before any
+        // catch-up run begins.
         let server = crate::web::server(config, listener)?;
+        scheduler = Some(
+            Runner::new(schedules)
+                .spawn(SystemClock, store, move |names: &[String], at| {
+                    scheduled_job(&job_config, names, at)
+                })
+                .context("cannot start the scheduler thread")?,
+        );
         tracing::info!(%address, %public, "pantau is serving");
         server.await.context("the web server stopped with an error")
     });
-    // The server has stopped; the scheduler goes with it, finishing a run in progress.
-    scheduler.stop();
+    // The server has stopped; the scheduler goes with it, finishing a run in progress. Joined
+    // here, outside the actix system, so the wait blocks no executor.
+    if let Some(scheduler) = scheduler {
+        scheduler.stop();
+    }
     served.map_err(Failure::Internal)
 }
 

@@ -47,6 +47,14 @@ impl Programme {
     }
 }
 
+/// A participant: id, key, whether erased, roster attributes.
+type Person = (
+    i64,
+    &'static str,
+    bool,
+    &'static [(&'static str, &'static str)],
+);
+
 fn fill(conn: &Connection, now: DateTime<Utc>) {
     let stamp = rfc3339(now);
     for wave in ["baseline", "m3"] {
@@ -56,8 +64,7 @@ fn fill(conn: &Connection, now: DateTime<Utc>) {
         )
         .unwrap();
     }
-    // id, key, erased, attributes
-    let people: [(i64, &str, bool, &[(&str, &str)]); 7] = [
+    let people: [Person; 7] = [
         (
             1,
             "id:P001",
@@ -431,6 +438,13 @@ fn the_command_prints_json_writes_a_workbook_and_rejects_bad_arguments() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--out list.csv"), "{stderr}");
+
+    let missing = programme.dir.path().join("no-such-folder").join("list.xlsx");
+    let output = pantau(&programme, &["calllist", "--out", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot write workbook"), "{stderr}");
+    assert!(stderr.contains("no-such-folder"), "{stderr}");
 
     // Text output, for a quick look in a terminal.
     let output = pantau(&programme, &["calllist"]);
