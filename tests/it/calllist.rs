@@ -439,8 +439,15 @@ fn the_command_prints_json_writes_a_workbook_and_rejects_bad_arguments() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--out list.csv"), "{stderr}");
 
-    let missing = programme.dir.path().join("no-such-folder").join("list.xlsx");
-    let output = pantau(&programme, &["calllist", "--out", missing.to_str().unwrap()]);
+    let missing = programme
+        .dir
+        .path()
+        .join("no-such-folder")
+        .join("list.xlsx");
+    let output = pantau(
+        &programme,
+        &["calllist", "--out", missing.to_str().unwrap()],
+    );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot write workbook"), "{stderr}");
