@@ -5,6 +5,7 @@
 //! in the user's input (a form with errors, a bad configuration file), `2` an internal failure
 //! (a database that cannot be opened, a bug).
 
+mod calllist;
 mod check_form;
 mod demo;
 mod import;
@@ -101,6 +102,19 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// List the open invitations for field officers to call, most at risk of dropping out
+    /// first, with phone, personal link and WhatsApp link; as a table, JSON lines or a workbook.
+    Calllist {
+        /// Only this wave.
+        #[arg(long, value_name = "WAVE")]
+        wave: Option<String>,
+        /// Write the list to this Excel workbook (.xlsx) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print one JSON object per invitation.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the web server: participant surveys at /s/{token}. Listens on `[server] address`
     /// (default 127.0.0.1:8080) unless --address is given.
     Serve {
@@ -174,6 +188,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run { json } => run::run(cli.config.as_deref(), json),
         Command::Report { json } => report::run(cli.config.as_deref(), json),
         Command::Outbox { action, json } => outbox::run(cli.config.as_deref(), action, json),
+        Command::Calllist { wave, out, json } => {
+            calllist::run(cli.config.as_deref(), wave.as_deref(), out.as_deref(), json)
+        }
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
     }
 }

@@ -258,9 +258,8 @@ impl Checker<'_> {
     fn schedules(&mut self, config: &Config) {
         let at = KeyPath::root("schedules");
         for (name, expression) in &config.schedules {
-            if expression.trim().is_empty() {
-                let message = "give a cron expression such as \"0 0 2 * * *\" (02:00 daily)";
-                self.report(&at.key(name), message.into());
+            if let Err(problem) = crate::schedule::Schedule::parse(name, expression) {
+                self.report(&at.key(name), problem.message);
             }
         }
     }

@@ -24,7 +24,8 @@ mod tests;
 /// The schema steps, in order. Append; never edit or reorder a released step.
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_initial.sql")),
-    M::up(include_str!("migrations/0004_email.sql")),
+    M::up(include_str!("migrations/0002_schedules.sql")),
+    M::up(include_str!("migrations/0003_email.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

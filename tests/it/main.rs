@@ -1,5 +1,6 @@
 //! pantau's integration tests, in one binary so that they link once. Each module covers one part
 //! of the programme; fixtures live under `tests/data/`.
+mod calllist;
 mod check_form_cli;
 mod db;
 mod demo_cli;
@@ -11,5 +12,6 @@ mod form_fuzz;
 mod form_validation;
 mod pipeline;
 mod roster_import;
+mod schedule;
 mod survey;
 mod workbook;

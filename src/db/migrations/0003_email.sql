@@ -1,4 +1,4 @@
--- 0004_email.sql: participants who asked for no more survey emails.
+-- 0003_email.sql: participants who asked for no more survey emails.
 --
 -- One row per participant, written by the opt-out page (`/s/{token}/berhenti`) that every
 -- invitation and reminder email links to. The email job sends nothing more to a participant
