@@ -1,6 +1,8 @@
 //! pantau's integration tests, in one binary so that they link once. Each module covers one part
 //! of the programme; fixtures live under `tests/data/`.
+mod browser;
 mod check_form_cli;
+mod consent;
 mod db;
 mod demo_cli;
 mod expr_cases;
@@ -8,5 +10,8 @@ mod expr_fuzz;
 mod form_fixtures;
 mod form_fuzz;
 mod form_validation;
+mod page_weight;
+mod proxies_and_logs;
 mod roster_import;
 mod survey;
+mod survey_metadata;

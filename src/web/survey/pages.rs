@@ -357,11 +357,23 @@ pub fn closed(texts: &Texts, contact: &str) -> Markup {
     message_page(texts, texts.closed_title, &paragraphs)
 }
 
-/// The participant declined to take part.
-pub fn declined(texts: &Texts, contact: &str) -> Markup {
+/// The participant declined to take part; `reconsider` links back to the consent screen while
+/// the window is open, for a participant who changes their mind.
+pub fn declined(texts: &Texts, contact: &str, reconsider: Option<&str>) -> Markup {
     let mut paragraphs = vec![texts.declined_body.to_string()];
     push_contact(texts, contact, &mut paragraphs);
-    message_page(texts, texts.declined_title, &paragraphs)
+    layout(
+        texts,
+        texts.declined_title,
+        None,
+        html! {
+            h1 { (texts.declined_title) }
+            @for paragraph in &paragraphs { p { (paragraph) } }
+            @if let Some(href) = reconsider {
+                p { a.reconsider href=(href) { (texts.reconsider) } }
+            }
+        },
+    )
 }
 
 /// The one page for any missing page and any unknown token, so that nothing tells whether a
