@@ -13,7 +13,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::i18n::Texts;
 
 /// Changes whenever [`CSS`] changes, so that cached copies are not used.
-pub const CSS_VERSION: &str = "2";
+pub const CSS_VERSION: &str = "3";
 
 /// The stylesheet: large text (≥ 16 px, 18 px body), tap targets of at least 44 px (every
 /// label, button and link, checked in headless Chromium by `tests/it/browser.rs`), one column
@@ -30,6 +30,7 @@ p,li{margin:.5rem 0}\
 .progress{color:#444;margin:0 0 .5rem}\
 label,legend{display:block;font-weight:600;margin:.75rem 0 .25rem}\
 label{min-height:44px;padding-top:.5rem}\
+.question{font-size:1.25rem;line-height:1.4;margin:0}\
 fieldset{border:0;padding:0;margin:1rem 0}\
 .choice{display:flex;align-items:center;min-height:48px;margin:.25rem 0;padding:.25rem .5rem;border:1px solid #999;border-radius:.5rem;font-weight:400}\
 .choice input{width:1.5rem;height:1.5rem;margin:0 .75rem 0 0;flex:none}\

@@ -185,7 +185,10 @@ mod tests {
             client_ip(ip("10.0.0.2"), ["198.51.100.1, unknown"], &trusted),
             ip("10.0.0.2")
         );
-        assert_eq!(client_ip(ip("10.0.0.2"), Vec::<&str>::new(), &trusted), ip("10.0.0.2"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Vec::<&str>::new(), &trusted),
+            ip("10.0.0.2")
+        );
         assert_eq!(client_ip(None, ["198.51.100.1"], &trusted), None);
     }
 }

@@ -201,6 +201,24 @@ try {
   const checker = await browser.newContext({ ...phone, javaScriptEnabled: true });
   axePage = await checker.newPage();
   const page = await survey.newPage();
+  // Anything the browser refused under the content security policy, or failed to load.
+  flow.consoleErrors = [];
+  // (A page answered with 404 or 422 is logged by Chromium as a failed load; that is the
+  // page itself, not something it needed, so only subresources are counted.)
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && !text.startsWith('Failed to load resource: the server responded')) {
+      flow.consoleErrors.push(text);
+    }
+  });
+  page.on('response', (response) => {
+    if (response.request().resourceType() !== 'document' && response.status() >= 400) {
+      flow.consoleErrors.push(`${response.status()}: ${new URL(response.url()).pathname}`);
+    }
+  });
+  page.on('requestfailed', (request) => {
+    flow.consoleErrors.push(`failed: ${new URL(request.url()).pathname}`);
+  });
   // Proof that page script is off: a page whose script would retitle it keeps its title.
   await page.goto('data:text/html,<title>off</title><script>document.title="ran"</script>');
   flow.pageScriptTitle = await page.title();

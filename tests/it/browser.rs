@@ -45,7 +45,9 @@ fn require_peers() {
     } else if !browser_dir()
         .join("node_modules/playwright-core/package.json")
         .exists()
-        || !browser_dir().join("node_modules/axe-core/axe.min.js").exists()
+        || !browser_dir()
+            .join("node_modules/axe-core/axe.min.js")
+            .exists()
     {
         Some("tests/browser/node_modules (playwright-core, axe-core)")
     } else {
@@ -58,11 +60,25 @@ fn require_peers() {
 
 /// Width and validity of a PNG file: signature, IHDR first, IEND last.
 fn png_width(path: &Path) -> u32 {
-    let bytes = std::fs::read(path)
-        .unwrap_or_else(|err| panic!("no screenshot {}: {err}", path.display()));
-    assert!(bytes.len() > 57, "{} is too short for a PNG", path.display());
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
-    assert_eq!(&bytes[12..16], b"IHDR", "{}: IHDR must come first", path.display());
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|err| panic!("no screenshot {}: {err}", path.display()));
+    assert!(
+        bytes.len() > 57,
+        "{} is too short for a PNG",
+        path.display()
+    );
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+    assert_eq!(
+        &bytes[12..16],
+        b"IHDR",
+        "{}: IHDR must come first",
+        path.display()
+    );
     assert_eq!(
         &bytes[bytes.len() - 8..bytes.len() - 4],
         b"IEND",
@@ -100,7 +116,10 @@ fn a_whole_survey_in_headless_chromium_without_javascript_is_accessible_and_fits
         .output()
         .expect("node runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the browser script failed:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "the browser script failed:\n{stderr}"
+    );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
         panic!(
             "the script printed no JSON ({err}):\n{}\n{stderr}",
@@ -108,8 +127,21 @@ fn a_whole_survey_in_headless_chromium_without_javascript_is_accessible_and_fits
         )
     });
     let flow = &report["flow"];
-    assert!(flow["failure"].is_null(), "the flow stopped: {}", flow["failure"]);
-    assert_eq!(text(flow, "pageScriptTitle"), "off", "JavaScript must be off");
+    assert!(
+        flow["failure"].is_null(),
+        "the flow stopped: {}",
+        flow["failure"]
+    );
+    assert_eq!(
+        text(flow, "pageScriptTitle"),
+        "off",
+        "JavaScript must be off"
+    );
+    assert_eq!(
+        flow["consoleErrors"],
+        serde_json::json!([]),
+        "the browser refused or failed to load something"
+    );
 
     // axe-core: every violation is printed; serious and critical ones fail.
     let screens = report["screens"].as_array().unwrap();
@@ -131,6 +163,9 @@ fn a_whole_survey_in_headless_chromium_without_javascript_is_accessible_and_fits
         let body = styles["bodyFontPx"].as_f64().unwrap();
         let smallest = styles["smallestTextPx"].as_f64().unwrap();
         let width = styles["scrollWidth"].as_f64().unwrap();
+        // 18 px is the stylesheet's body size: the browser's default would be 16 px, so this
+        // also shows that the stylesheet loaded under the content security policy.
+        assert_eq!(body, 18.0, "{kind}: the stylesheet did not apply");
         if body < 16.0 || smallest < 16.0 {
             small.push(format!("{kind}: text {smallest} px (body {body} px)"));
         }
@@ -142,11 +177,20 @@ fn a_whole_survey_in_headless_chromium_without_javascript_is_accessible_and_fits
         }
         assert_eq!(styles["scripts"], 0, "{kind} has a script element");
     }
-    assert!(serious.is_empty(), "serious or critical axe violations:\n{serious:#?}");
+    assert!(
+        serious.is_empty(),
+        "serious or critical axe violations:\n{serious:#?}"
+    );
     assert!(small.is_empty(), "too small for a phone:\n{small:#?}");
-    let kinds: Vec<&str> = screens.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = screens
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
     for kind in KINDS {
-        assert!(kinds.contains(kind), "no {kind} screen was checked: {kinds:?}");
+        assert!(
+            kinds.contains(kind),
+            "no {kind} screen was checked: {kinds:?}"
+        );
     }
     let status = |kind: &str| {
         screens

@@ -17,13 +17,21 @@ fn a_participant_who_declined_can_come_back_and_take_part() {
 
     // Opening the link later: the declined page, still offering to reconsider.
     let later = site.get(&format!("/s/{token}"));
-    assert!(later.body.contains("memilih tidak mengisi"), "{}", later.body);
+    assert!(
+        later.body.contains("memilih tidak mengisi"),
+        "{}",
+        later.body
+    );
     assert!(later.body.contains("Berubah pikiran?"));
 
     // The consent screen again; accepting leads to the first question.
     let consent = site.get(&again);
     assert_eq!(consent.status, 200);
-    assert!(consent.body.contains(r#"value="accept""#), "{}", consent.body);
+    assert!(
+        consent.body.contains(r#"value="accept""#),
+        "{}",
+        consent.body
+    );
     let first = site.post_follow(
         &format!("/s/{token}/consent"),
         &[("decision", "accept"), ("lang", "id")],

@@ -250,7 +250,13 @@ impl Reply {
 }
 
 /// A minimal HTTP/1.1 client: one request per connection, `Connection: close`.
-pub(crate) fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+pub(crate) fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -309,7 +315,12 @@ fn dechunk(mut rest: &str) -> String {
 
 /// Answers whatever the page asks with plausible values (the first choice, 1000000 for
 /// numbers, free text left empty), except the fields given in `overrides`; then presses Next.
-pub(crate) fn answer_page(site: &Site, token: &str, page: &Reply, overrides: &[(&str, &str)]) -> Reply {
+pub(crate) fn answer_page(
+    site: &Site,
+    token: &str,
+    page: &Reply,
+    overrides: &[(&str, &str)],
+) -> Reply {
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let inputs = Regex::new(r#"<input type="(radio|checkbox|text|date)"[^>]*?name="([^"]+)"(?: value="([^"]*)")?([^>]*)>"#)
         .unwrap();

@@ -14,7 +14,12 @@ fn metadata_form(path: &std::path::Path) {
     let mut workbook = Workbook::new();
     let survey = workbook.add_worksheet().set_name("survey").unwrap();
     let rows: [[&str; 4]; 7] = [
-        ["type", "name", "label::Indonesian (id)", "label::English (en)"],
+        [
+            "type",
+            "name",
+            "label::Indonesian (id)",
+            "label::English (en)",
+        ],
         ["start", "started", "", ""],
         ["end", "ended", "", ""],
         ["today", "day", "", ""],

@@ -187,7 +187,14 @@ fn stamp_start(
     let server = &state.config.server;
     let zone = state.config.programme.time_zone;
     let moment = metadata::Moment::Screen;
-    if !metadata::fill(surveyed.form, &mut answers, moment, now, zone, &server.public_base_url) {
+    if !metadata::fill(
+        surveyed.form,
+        &mut answers,
+        moment,
+        now,
+        zone,
+        &server.public_base_url,
+    ) {
         return Ok(None);
     }
     let screen = draft.screen.clone().unwrap_or_else(|| {

@@ -195,7 +195,7 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
             let input_type = if multiple { "checkbox" } else { "radio" };
             html! {
                 fieldset id=(id) aria-describedby=[described.as_deref()] {
-                    legend { (label) }
+                    legend { (question(&label, alone)) }
                     (hint_markup)
                     (error_markup)
                     @for (i, choice) in ev.choices(name).iter().enumerate() {
@@ -210,7 +210,7 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
         }
         FieldKind::Acknowledge => html! {
             fieldset id=(id) aria-describedby=[described.as_deref()] {
-                legend { (label) }
+                legend { (question(&label, alone)) }
                 (hint_markup)
                 (error_markup)
                 label.choice for={ (id) "-ok" } {
@@ -234,7 +234,11 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
             };
             let multiline = matches!(kind, FieldKind::Text) && field.appearance.has("multiline");
             html! {
-                label for=(id) { (label) }
+                @if alone {
+                    h1.question { label for=(id) { (label) } }
+                } @else {
+                    label for=(id) { (label) }
+                }
                 (hint_markup)
                 (error_markup)
                 @if multiline {
@@ -249,6 +253,14 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
                 @if let Some(amount) = amount { p.amount { (amount) } }
             }
         }
+    }
+}
+
+/// A question's text: the page's heading when the question is the whole screen, so that every
+/// screen has one `h1` for screen readers to start from.
+fn question(label: &str, alone: bool) -> Markup {
+    html! {
+        @if alone { h1.question { (label) } } @else { (label) }
     }
 }
 
