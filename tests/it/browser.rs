@@ -20,6 +20,8 @@ use super::survey::Site;
 const KINDS: &[&str] = &[
     "consent",
     "english",
+    "note",
+    "question",
     "select_one",
     "select_multiple",
     "field_list",
