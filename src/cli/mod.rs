@@ -10,9 +10,9 @@ mod check_form;
 mod demo;
 mod import;
 mod links;
+mod outbox;
 mod report;
 mod run;
-mod outbox;
 mod serve;
 
 use std::path::PathBuf;

@@ -66,6 +66,11 @@ pub struct Server {
     pub token_pages_per_minute: u32,
     /// Form posts (answers, login) allowed per client IP per minute.
     pub posts_per_minute: u32,
+    /// Addresses or ranges (`10.0.0.0/8`, `::1`) of the reverse proxies in front of pantau.
+    /// Only a request arriving from one of them has its client address taken from
+    /// `X-Forwarded-For`; from anywhere else that header is ignored, since anyone can send it.
+    #[serde(deserialize_with = "networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `[reporting]`: how indicators are broken down and protected.
@@ -174,6 +179,26 @@ fn address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Erro
             "`{address}` is not `host:port`, such as `127.0.0.1:8080` or `0.0.0.0:80`"
         )))
     }
+}
+
+fn networks<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let entries = Vec::<String>::deserialize(deserializer)?;
+    entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            // A bare address is a range of one.
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    de::Error::custom(format!(
+                        "`{entry}` is not an IP address or range, such as `127.0.0.1`, \
+                         `10.0.0.0/8` or `::1`"
+                    ))
+                })
+        })
+        .collect()
 }
 
 fn base_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {

@@ -442,3 +442,35 @@ fn secrets_are_never_shown() {
         "{shown}"
     );
 }
+
+#[test]
+fn trusted_proxies_are_addresses_or_ranges() {
+    assert!(parse("").unwrap().server.trusted_proxies.is_empty());
+    let config =
+        parse("[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n").unwrap();
+    let shown: Vec<String> = config
+        .server
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+    check_problem(
+        "[server]\n\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy.local\"]\n",
+        3,
+        "server.trusted_proxies",
+        "`proxy.local` is not an IP address or range",
+    );
+    check_problem(
+        "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n",
+        2,
+        "server.trusted_proxies",
+        "`10.0.0.0/33`",
+    );
+    check_problem(
+        "[server]\ntrusted_proxies = \"10.0.0.1\"\n",
+        2,
+        "server.trusted_proxies",
+        "",
+    );
+}

@@ -33,6 +33,8 @@ pub struct Texts {
     pub decline: &'static str,
     pub declined_title: &'static str,
     pub declined_body: &'static str,
+    /// The link back to the consent screen after declining.
+    pub reconsider: &'static str,
     pub next: &'static str,
     pub back: &'static str,
     /// `{n}` and `{total}`.
@@ -86,6 +88,7 @@ pub const INDONESIAN: Texts = Texts {
     decline: "Tidak, terima kasih",
     declined_title: "Terima kasih",
     declined_body: "Anda memilih tidak mengisi survei ini. Pilihan Anda sudah kami catat dan kami tidak akan mengirim pengingat untuk survei ini.",
+    reconsider: "Berubah pikiran? Isi survei sekarang",
     next: "Lanjut",
     back: "Kembali",
     progress: "{n} dari {total}",
@@ -137,6 +140,7 @@ pub const ENGLISH: Texts = Texts {
     decline: "No, thank you",
     declined_title: "Thank you",
     declined_body: "You chose not to answer this survey. We have recorded your choice and will not send reminders for this survey.",
+    reconsider: "Changed your mind? Answer the survey now",
     next: "Next",
     back: "Back",
     progress: "{n} of {total}",

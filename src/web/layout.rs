@@ -13,9 +13,10 @@ use maud::{DOCTYPE, Markup, html};
 use super::i18n::Texts;
 
 /// Changes whenever [`CSS`] changes, so that cached copies are not used.
-pub const CSS_VERSION: &str = "1";
+pub const CSS_VERSION: &str = "3";
 
-/// The stylesheet: large text (≥ 16 px, 18 px body), tap targets of at least 44 px, one column
+/// The stylesheet: large text (≥ 16 px, 18 px body), tap targets of at least 44 px (every
+/// label, button and link, checked in headless Chromium by `tests/it/browser.rs`), one column
 /// readable at 360 px wide.
 pub const CSS: &str = "\
 *{box-sizing:border-box}\
@@ -28,6 +29,8 @@ p,li{margin:.5rem 0}\
 .lang a{display:inline-block;min-height:44px;padding:.6rem .25rem}\
 .progress{color:#444;margin:0 0 .5rem}\
 label,legend{display:block;font-weight:600;margin:.75rem 0 .25rem}\
+label{min-height:44px;padding-top:.5rem}\
+.question{font-size:1.25rem;line-height:1.4;margin:0}\
 fieldset{border:0;padding:0;margin:1rem 0}\
 .choice{display:flex;align-items:center;min-height:48px;margin:.25rem 0;padding:.25rem .5rem;border:1px solid #999;border-radius:.5rem;font-weight:400}\
 .choice input{width:1.5rem;height:1.5rem;margin:0 .75rem 0 0;flex:none}\
@@ -37,7 +40,8 @@ textarea{min-height:6rem}\
 .amount{font-weight:600;margin:.25rem 0}\
 .error{color:#a00000;font-weight:600}\
 .summary{border:3px solid #a00000;border-radius:.5rem;padding:.5rem 1rem;margin:1rem 0}\
-.summary a{color:#a00000}\
+.summary a{color:#a00000;display:inline-block;min-height:44px;padding:.6rem 0}\
+.reconsider{display:inline-block;min-height:44px;padding:.6rem 0;font-weight:600}\
 .notice{border:3px solid #0b5394;border-radius:.5rem;padding:.5rem 1rem}\
 .buttons{display:flex;flex-wrap:wrap;gap:.75rem;margin:1.5rem 0}\
 button{min-height:48px;min-width:44px;padding:.6rem 1.25rem;font-size:1.125rem;border-radius:.5rem;border:2px solid #0b5394;background:#0b5394;color:#fff;cursor:pointer}\
@@ -60,10 +64,13 @@ pub fn layout(texts: &Texts, title: &str, switch: Option<&str>, body: Markup) ->
                 link rel="stylesheet" href={ "/static/pantau.css?v=" (CSS_VERSION) };
             }
             body {
+                // In a landmark of its own, so that screen readers find everything in one.
                 @if let Some(path) = switch {
-                    p.lang {
-                        a href={ (path) "?lang=" (texts.other_code) } lang=(texts.other_code) {
-                            (texts.other_name)
+                    header {
+                        p.lang {
+                            a href={ (path) "?lang=" (texts.other_code) } lang=(texts.other_code) {
+                                (texts.other_name)
+                            }
                         }
                     }
                 }

@@ -10,8 +10,8 @@
 //! - an unknown token and an unknown path get byte-for-byte the same 404 page;
 //! - no page uses JavaScript; the content security policy forbids it (`security.rs`);
 //! - a participant's answers are committed to disk before any page says they were received;
-//! - logs carry invitation ids, never tokens, names or answers (no request logger is installed,
-//!   because it would log the path, and the path holds the token).
+//! - logs carry invitation ids, never tokens, names or answers: the request log (in
+//!   `security.rs`) writes the route with the token replaced, never the path as sent.
 //!
 //! [`server`] builds the server on a listener the caller bound, so that tests run it on port 0
 //! with a temporary database.

@@ -1,17 +1,26 @@
 //! Protections every response and request goes through: security headers, refusal of
-//! cross-site posts, and the per-IP rate limits.
+//! cross-site posts, the per-IP rate limits, and the request log.
 //!
 //! - **Headers**: a content security policy that allows no script at all and only this site's
-//!   stylesheet; `X-Content-Type-Options: nosniff`; `Referrer-Policy: no-referrer`, so that a
-//!   personal link never leaks to another site through the `Referer` header.
+//!   stylesheet; `X-Content-Type-Options: nosniff`; `Referrer-Policy: same-origin`, so that a
+//!   personal link never leaks to another site through the `Referer` header. Not
+//!   `no-referrer`: under that policy browsers send `Origin: null` with the survey's own form
+//!   posts (Fetch standard, "serializing a request origin"), and an old browser that sends no
+//!   `Sec-Fetch-Site` could then not be told apart from a cross-site post.
 //! - **Cross-site posts**: survey forms carry no session cookie, but a page elsewhere could still
 //!   post answers into a link it knows; a POST is refused when the browser says it came from
 //!   another site (`Sec-Fetch-Site: cross-site`/`same-site`) or its `Origin` is not this server.
 //!   Clients that send neither header (old browsers, scripts) are let through: they are not a
 //!   browser being tricked.
+//! - **Rate limits**: per client address (see `rate_limit.rs` for how the address is found
+//!   behind a reverse proxy); the stylesheet is not counted.
 //! - **Body size**: a body announced larger than `[server] max_body_kb` is refused here with a
 //!   page in the participant's language; `web::PayloadConfig` (in `mod.rs`) enforces the same
 //!   limit on bodies sent without a length.
+//! - **Request log**: one line per request with the method, the route with the token replaced
+//!   by `{token}` ([`route`]), the status and the time taken. Never the query string, the
+//!   client address, a header or the body: the path holds the personal link, and bodies hold
+//!   answers.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,6 +34,7 @@ use actix_web::{Error, web};
 
 use super::i18n;
 use super::layout::{message_page, page};
+use super::rate_limit::client_ip;
 use super::state::AppState;
 
 /// The content security policy: nothing but this site's stylesheet and images, no script, no
@@ -36,13 +46,36 @@ pub fn headers() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
 }
 
-/// Refuses cross-site posts (403) and requests over the client's rate limit (429) before they
-/// reach a handler.
+/// Refuses cross-site posts (403), bodies over the limit (413) and requests over the client's
+/// rate limit (429) before they reach a handler, and logs every request without its token.
 pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = route(req.path());
+    let result = refuse_or_serve(req, next).await;
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(err) => err.error_response().status(),
+    };
+    tracing::info!(
+        target: "pantau::requests",
+        method = %method,
+        route,
+        status = status.as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    result
+}
+
+async fn refuse_or_serve(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
@@ -77,7 +110,13 @@ pub async fn guard(
         }
         if !req.path().starts_with("/static/") {
             let limiter = if is_post { &state.posts } else { &state.pages };
-            let ip = req.peer_addr().map(|addr| addr.ip());
+            let ip = client_ip(
+                req.peer_addr().map(|addr| addr.ip()),
+                req.headers()
+                    .get_all("x-forwarded-for")
+                    .filter_map(|value| value.to_str().ok()),
+                &state.config.server.trusted_proxies,
+            );
             if let Some(ip) = ip
                 && !limiter.allow(ip, Instant::now())
             {
@@ -109,6 +148,25 @@ pub fn path_kind(path: &str) -> &'static str {
     }
 }
 
+/// A request path as it may be logged: the survey routes with the token replaced by
+/// `{token}`, the stylesheet, and `(other)` for anything else (a mistyped path can hold a
+/// pasted token or a name).
+pub fn route(path: &str) -> &'static str {
+    let Some(rest) = path.strip_prefix("/s/") else {
+        return if path.starts_with("/static/") {
+            "/static/"
+        } else {
+            "(other)"
+        };
+    };
+    match rest.split_once('/') {
+        None => "/s/{token}",
+        Some((_, "consent")) => "/s/{token}/consent",
+        Some((_, "submit")) => "/s/{token}/submit",
+        Some(_) => "/s/{token}/(other)",
+    }
+}
+
 fn is_cross_site(req: &ServiceRequest, state: &AppState) -> bool {
     let header = |name: &str| {
         req.headers()
@@ -116,11 +174,10 @@ fn is_cross_site(req: &ServiceRequest, state: &AppState) -> bool {
             .and_then(|value| value.to_str().ok())
             .map(str::to_ascii_lowercase)
     };
-    if let Some(site) = header("sec-fetch-site")
-        && site != "same-origin"
-        && site != "none"
-    {
-        return true;
+    // A browser that says where the post came from is believed; the Origin check below is
+    // for browsers too old to say.
+    if let Some(site) = header("sec-fetch-site") {
+        return site != "same-origin" && site != "none";
     }
     let Some(origin) = header("origin") else {
         return false;
@@ -152,5 +209,16 @@ mod tests {
         assert_eq!(path_kind("/s/abcdefabcdefabcdefabcdef"), "survey");
         assert_eq!(path_kind("/static/pantau.css"), "static");
         assert_eq!(path_kind("/nope"), "other");
+    }
+
+    #[test]
+    fn logged_routes_never_hold_the_token() {
+        let token = "abcdefabcdefabcdefabcdef";
+        assert_eq!(route(&format!("/s/{token}")), "/s/{token}");
+        assert_eq!(route(&format!("/s/{token}/consent")), "/s/{token}/consent");
+        assert_eq!(route(&format!("/s/{token}/submit")), "/s/{token}/submit");
+        assert_eq!(route(&format!("/s/{token}/{token}")), "/s/{token}/(other)");
+        assert_eq!(route("/static/pantau.css"), "/static/");
+        assert_eq!(route(&format!("/{token}")), "(other)");
     }
 }

@@ -1,7 +1,10 @@
 //! pantau's integration tests, in one binary so that they link once. Each module covers one part
 //! of the programme; fixtures live under `tests/data/`.
+
+mod browser;
 mod calllist;
 mod check_form_cli;
+mod consent;
 mod db;
 mod demo_cli;
 mod email;
@@ -10,8 +13,11 @@ mod expr_fuzz;
 mod form_fixtures;
 mod form_fuzz;
 mod form_validation;
+mod page_weight;
 mod pipeline;
+mod proxies_and_logs;
 mod roster_import;
 mod schedule;
 mod survey;
+mod survey_metadata;
 mod workbook;

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use tempfile::TempDir;
 
 /// One follow-up wave, open from the training end date for 30 days.
-const ONE_WAVE: &str = r#"
+pub(crate) const ONE_WAVE: &str = r#"
 [[waves]]
 name = "m3"
 form = "followup.xlsx"
@@ -24,12 +24,12 @@ window_days = 30
 "#;
 
 /// A running server with its configuration and database.
-struct Site {
-    _dir: TempDir,
-    port: u16,
-    config: Config,
+pub(crate) struct Site {
+    pub(crate) dir: TempDir,
+    pub(crate) port: u16,
+    pub(crate) config: Config,
     /// The `pantau serve` process, when the server runs in one.
-    process: Option<std::process::Child>,
+    pub(crate) process: Option<std::process::Child>,
 }
 
 impl Drop for Site {
@@ -43,7 +43,7 @@ impl Drop for Site {
 
 /// Writes a configuration with the `[[waves]]` given into a temporary folder and copies the
 /// shipped forms beside it.
-fn prepare(waves: &str) -> (TempDir, Config) {
+pub(crate) fn prepare(waves: &str) -> (TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
     let forms = dir.path().join("forms");
     std::fs::create_dir_all(&forms).unwrap();
@@ -64,13 +64,19 @@ fn prepare(waves: &str) -> (TempDir, Config) {
 impl Site {
     /// Writes a configuration with one follow-up wave (open on the training end date, for 30
     /// days) into a temporary folder, copies the shipped forms and starts the server.
-    fn start() -> Site {
+    pub(crate) fn start() -> Site {
         Site::start_with(ONE_WAVE)
     }
 
     /// Starts a server whose configuration has the `[[waves]]` given.
-    fn start_with(waves: &str) -> Site {
+    pub(crate) fn start_with(waves: &str) -> Site {
         let (dir, config) = prepare(waves);
+        Site::start_prepared(dir, config)
+    }
+
+    /// Starts a server on a folder and configuration made by [`prepare`] (and then changed,
+    /// for example with another form).
+    pub(crate) fn start_prepared(dir: TempDir, config: Config) -> Site {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server_config = config.clone();
@@ -83,7 +89,7 @@ impl Site {
             })
         });
         Site {
-            _dir: dir,
+            dir,
             port,
             config,
             process: None,
@@ -91,8 +97,18 @@ impl Site {
     }
 
     /// Starts `pantau serve` as a separate process (one wave), waiting until it listens.
-    fn start_process() -> Site {
+    pub(crate) fn start_process() -> Site {
+        Site::start_process_logging(None)
+    }
+
+    /// Starts `pantau serve` as a separate process (one wave) whose standard error (the log,
+    /// at `PANTAU_LOG=debug`) goes to `log` when given.
+    pub(crate) fn start_process_logging(log: Option<&Path>) -> Site {
         let (dir, config) = prepare(ONE_WAVE);
+        let stderr = match log {
+            Some(path) => std::process::Stdio::from(std::fs::File::create(path).unwrap()),
+            None => std::process::Stdio::null(),
+        };
         // A free port: bound and released at once (another process could take it in between,
         // which on loopback in a test run is unlikely).
         let port = TcpListener::bind("127.0.0.1:0")
@@ -106,8 +122,9 @@ impl Site {
             .arg("serve")
             .arg("--address")
             .arg(format!("127.0.0.1:{port}"))
+            .env("PANTAU_LOG", "debug")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let started = std::time::Instant::now();
@@ -119,21 +136,21 @@ impl Site {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         Site {
-            _dir: dir,
+            dir,
             port,
             config,
             process: Some(child),
         }
     }
 
-    fn conn(&self) -> Connection {
+    pub(crate) fn conn(&self) -> Connection {
         pantau::db::open(&self.config.database()).unwrap()
     }
 
     /// Adds a participant named `name` whose training ended `days_ago` days ago (local date),
     /// issues the invitations due `issued_days_ago` days ago, and returns the token of the last
     /// configured wave.
-    fn participant(&self, name: &str, days_ago: i64, issued_days_ago: i64) -> String {
+    pub(crate) fn participant(&self, name: &str, days_ago: i64, issued_days_ago: i64) -> String {
         let mut conn = self.conn();
         let now = Utc::now();
         let tz = self.config.programme.time_zone;
@@ -168,11 +185,11 @@ impl Site {
         .unwrap()
     }
 
-    fn get(&self, path: &str) -> Reply {
+    pub(crate) fn get(&self, path: &str) -> Reply {
         request(self.port, "GET", path, &[], "")
     }
 
-    fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded::to_string(fields).unwrap();
         request(
             self.port,
@@ -184,7 +201,7 @@ impl Site {
     }
 
     /// Posts and follows a 303 to the page it names.
-    fn post_follow(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) fn post_follow(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let reply = self.post(path, fields);
         match reply.status {
             303 => self.get(&reply.header("location").unwrap()),
@@ -192,21 +209,21 @@ impl Site {
         }
     }
 
-    fn count(&self, sql: &str) -> i64 {
+    pub(crate) fn count(&self, sql: &str) -> i64 {
         self.conn().query_row(sql, [], |row| row.get(0)).unwrap()
     }
 }
 
 /// One HTTP response.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -214,7 +231,7 @@ impl Reply {
     }
 
     /// The value of the hidden input `name`.
-    fn hidden(&self, name: &str) -> Option<String> {
+    pub(crate) fn hidden(&self, name: &str) -> Option<String> {
         let pattern = format!(r#"name="{name}" value="([^"]*)""#);
         Regex::new(&pattern)
             .unwrap()
@@ -222,18 +239,24 @@ impl Reply {
             .map(|c| c[1].to_string())
     }
 
-    fn is_review(&self) -> bool {
+    pub(crate) fn is_review(&self) -> bool {
         self.body.contains(r#"name="submission_id""#)
     }
 
     /// Whether an input for field `name` is on the page.
-    fn asks(&self, name: &str) -> bool {
+    pub(crate) fn asks(&self, name: &str) -> bool {
         self.body.contains(&format!(r#"name="{name}""#))
     }
 }
 
 /// A minimal HTTP/1.1 client: one request per connection, `Connection: close`.
-fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+pub(crate) fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -292,7 +315,12 @@ fn dechunk(mut rest: &str) -> String {
 
 /// Answers whatever the page asks with plausible values (the first choice, 1000000 for
 /// numbers, free text left empty), except the fields given in `overrides`; then presses Next.
-fn answer_page(site: &Site, token: &str, page: &Reply, overrides: &[(&str, &str)]) -> Reply {
+pub(crate) fn answer_page(
+    site: &Site,
+    token: &str,
+    page: &Reply,
+    overrides: &[(&str, &str)],
+) -> Reply {
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let inputs = Regex::new(r#"<input type="(radio|checkbox|text|date)"[^>]*?name="([^"]+)"(?: value="([^"]*)")?([^>]*)>"#)
         .unwrap();
@@ -333,7 +361,7 @@ fn answer_page(site: &Site, token: &str, page: &Reply, overrides: &[(&str, &str)
 }
 
 /// Accepts consent and returns the first screen.
-fn start_survey(site: &Site, token: &str) -> Reply {
+pub(crate) fn start_survey(site: &Site, token: &str) -> Reply {
     let consent = site.get(&format!("/s/{token}"));
     assert_eq!(consent.status, 200);
     site.post_follow(
@@ -344,7 +372,7 @@ fn start_survey(site: &Site, token: &str) -> Reply {
 
 /// Answers screens until the review, each with `overrides`; returns the pages seen and the
 /// review.
-fn run_to_review(
+pub(crate) fn run_to_review(
     site: &Site,
     token: &str,
     mut page: Reply,
@@ -609,7 +637,7 @@ fn closed_declined_unknown_and_protections() {
         );
         assert_eq!(
             reply.header("referrer-policy").as_deref(),
-            Some("no-referrer")
+            Some("same-origin")
         );
     }
     assert!(!page.body.contains("<script"));

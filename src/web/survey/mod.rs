@@ -5,8 +5,11 @@
 //! - `GET /s/{token}` shows where the participant is: the consent screen, the screen they
 //!   stopped at (the draft's `screen`), the review, or the outcome (received on a date, closed,
 //!   declined). `?lang=en|id` switches the language and keeps it in the draft; `?screen=NAME`
-//!   opens the screen holding field `NAME` (the review's "change" links and Back from review).
-//! - `POST /s/{token}/consent` records the decision with [`CONSENT_VERSION`].
+//!   opens the screen holding field `NAME` (the review's "change" links and Back from review);
+//!   `?consent=again` shows the consent screen again to a participant who declined (the
+//!   declined page links there while the window is open).
+//! - `POST /s/{token}/consent` records the decision with [`CONSENT_VERSION`] as a new row: a
+//!   participant who declined may come back and accept, and the latest decision counts.
 //! - `POST /s/{token}` saves one screen (`_action=next` checks it and moves on; `_action=back`
 //!   keeps what was typed, even if not yet valid, and goes back), then redirects to the GET
 //!   (post/redirect/get, so that reloading never posts twice). A refused screen is shown again
@@ -19,9 +22,11 @@
 //! answer.
 //!
 //! Files: this one (routes and the flow between pages), `surveyed.rs` (the form evaluated for
-//! one participant, and the screen, review and stale pages), `pages.rs` (markup), `store.rs`
+//! one participant, and the screen, review and stale pages), `metadata.rs` (`start`, `end`
+//! and the other XLSForm metadata filled on the server), `pages.rs` (markup), `store.rs`
 //! (database).
 
+mod metadata;
 mod opt_out;
 mod pages;
 mod store;
@@ -139,7 +144,8 @@ async fn show(
             store::set_language(conn, situation.invitation.id, lang)?;
         }
         let texts = language(state, asked, situation.draft.as_ref());
-        if let Some(reply) = ending(state, &situation, texts, now) {
+        let reconsider = query.get("consent").is_some_and(|v| v == "again");
+        if let Some(reply) = ending(state, &situation, texts, now, &token, reconsider) {
             return Ok(reply);
         }
         // Only the first opening writes: a plain page view stays a read.
@@ -162,9 +168,52 @@ async fn show(
         };
         let target = query.get("screen").map(String::as_str);
         let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
-        surveyed.current(&token, draft, target, None)
+        let started = stamp_start(state, conn, &surveyed, situation.invitation.id, draft, now)?;
+        surveyed.current(&token, started.as_ref().unwrap_or(draft), target, None)
     })
     .await
+}
+
+/// Stores the form's `start` metadata the first time a question screen is shown, and returns
+/// the draft as saved; `None` when there was nothing to stamp (or another tab saved first:
+/// the next page view stamps it).
+fn stamp_start(
+    state: &AppState,
+    conn: &Connection,
+    surveyed: &Surveyed<'_>,
+    invitation: i64,
+    draft: &Draft,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Draft>> {
+    let mut answers = draft.answers.clone();
+    let server = &state.config.server;
+    let zone = state.config.programme.time_zone;
+    let moment = metadata::Moment::Screen;
+    if !metadata::fill(
+        surveyed.form,
+        &mut answers,
+        moment,
+        now,
+        zone,
+        &server.public_base_url,
+    ) {
+        return Ok(None);
+    }
+    let screen = draft.screen.clone().unwrap_or_else(|| {
+        let evaluation = surveyed.evaluate(&answers);
+        evaluation
+            .first_screen()
+            .map_or_else(|| REVIEW.to_string(), |s| screen_key(&evaluation, s))
+    });
+    if !store::save_draft(conn, invitation, draft.version, &answers, &screen, now)? {
+        return Ok(None);
+    }
+    Ok(Some(Draft {
+        answers,
+        screen: Some(screen),
+        language: draft.language.clone(),
+        version: draft.version + 1,
+    }))
 }
 
 /// `POST /s/{token}/consent`.
@@ -182,7 +231,8 @@ async fn consent(
         };
         let asked = fields.get("lang").and_then(|l| i18n::parse_language(l));
         let texts = language(state, asked, situation.draft.as_ref());
-        if let Some(reply) = ending(state, &situation, texts, now) {
+        // A participant who declined may decide again while the window is open.
+        if let Some(reply) = ending(state, &situation, texts, now, &token, true) {
             return Ok(reply);
         }
         let id = situation.invitation.id;
@@ -195,7 +245,8 @@ async fn consent(
             Some("decline") => {
                 store::record_consent(conn, id, false, CONSENT_VERSION, texts.code, now)?;
                 tracing::info!(invitation = id, "consent declined");
-                let markup = pages::declined(texts, &state.config.programme.contact);
+                let again = format!("/s/{token}?consent=again");
+                let markup = pages::declined(texts, &state.config.programme.contact, Some(&again));
                 Ok(Reply::Page(StatusCode::OK, markup.into_string()))
             }
             _ => Ok(Reply::Redirect(format!("/s/{token}"))),
@@ -322,7 +373,16 @@ async fn submit(
         if version != Some(draft.version) {
             return surveyed.stale(&token, draft);
         }
-        let evaluation = surveyed.evaluate(&draft.answers);
+        let mut answers = draft.answers.clone();
+        metadata::fill(
+            surveyed.form,
+            &mut answers,
+            metadata::Moment::Submission,
+            now,
+            state.config.programme.time_zone,
+            &state.config.server.public_base_url,
+        );
+        let evaluation = surveyed.evaluate(&answers);
         let outstanding = evaluation.outstanding();
         let submission_id = fields.get("submission_id").map(String::as_str);
         let Some(submission_id) = submission_id
@@ -366,7 +426,7 @@ fn consented(
         return Ok(Err(Reply::NotFound));
     };
     let texts = language(state, None, situation.draft.as_ref());
-    if let Some(reply) = ending(state, &situation, texts, now) {
+    if let Some(reply) = ending(state, &situation, texts, now, token, false) {
         return Ok(Err(reply));
     }
     if situation.draft.is_none() || situation.consent.as_deref() != Some("accepted") {
@@ -383,14 +443,20 @@ fn language(state: &AppState, asked: Option<&str>, draft: Option<&Draft>) -> &'s
     i18n::texts(code)
 }
 
-/// The page for a link that no longer takes answers: received, declined or closed.
+/// The page for a link that no longer takes answers: received, declined or closed. A declined
+/// link whose window is still open offers to reconsider, and with `reconsider` (the consent
+/// screen asked for again, or a consent post) it is not an ending at all.
 fn ending(
     state: &AppState,
     situation: &Situation,
     texts: &'static Texts,
     now: DateTime<Utc>,
+    token: &str,
+    reconsider: bool,
 ) -> Option<Reply> {
     let contact = &state.config.programme.contact;
+    let open = !situation.invitation.is_closed(now)
+        && state.forms.contains_key(&situation.invitation.wave);
     let markup = if let Some(received) = &situation.received {
         pages::thanks(
             texts,
@@ -398,10 +464,12 @@ fn ending(
             contact,
         )
     } else if situation.invitation.status == "declined" {
-        pages::declined(texts, contact)
-    } else if situation.invitation.is_closed(now)
-        || !state.forms.contains_key(&situation.invitation.wave)
-    {
+        if open && reconsider {
+            return None;
+        }
+        let again = format!("/s/{token}?consent=again");
+        pages::declined(texts, contact, open.then_some(again.as_str()))
+    } else if !open {
         pages::closed(texts, contact)
     } else {
         return None;

@@ -195,7 +195,7 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
             let input_type = if multiple { "checkbox" } else { "radio" };
             html! {
                 fieldset id=(id) aria-describedby=[described.as_deref()] {
-                    legend { (label) }
+                    legend { (question(&label, alone)) }
                     (hint_markup)
                     (error_markup)
                     @for (i, choice) in ev.choices(name).iter().enumerate() {
@@ -210,7 +210,7 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
         }
         FieldKind::Acknowledge => html! {
             fieldset id=(id) aria-describedby=[described.as_deref()] {
-                legend { (label) }
+                legend { (question(&label, alone)) }
                 (hint_markup)
                 (error_markup)
                 label.choice for={ (id) "-ok" } {
@@ -234,7 +234,11 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
             };
             let multiline = matches!(kind, FieldKind::Text) && field.appearance.has("multiline");
             html! {
-                label for=(id) { (label) }
+                @if alone {
+                    h1.question { label for=(id) { (label) } }
+                } @else {
+                    label for=(id) { (label) }
+                }
                 (hint_markup)
                 (error_markup)
                 @if multiline {
@@ -249,6 +253,14 @@ fn field_markup(view: &ScreenView<'_, '_>, field: &Field, alone: bool) -> Markup
                 @if let Some(amount) = amount { p.amount { (amount) } }
             }
         }
+    }
+}
+
+/// A question's text: the page's heading when the question is the whole screen, so that every
+/// screen has one `h1` for screen readers to start from.
+fn question(label: &str, alone: bool) -> Markup {
+    html! {
+        @if alone { h1.question { (label) } } @else { (label) }
     }
 }
 
@@ -357,11 +369,23 @@ pub fn closed(texts: &Texts, contact: &str) -> Markup {
     message_page(texts, texts.closed_title, &paragraphs)
 }
 
-/// The participant declined to take part.
-pub fn declined(texts: &Texts, contact: &str) -> Markup {
+/// The participant declined to take part; `reconsider` links back to the consent screen while
+/// the window is open, for a participant who changes their mind.
+pub fn declined(texts: &Texts, contact: &str, reconsider: Option<&str>) -> Markup {
     let mut paragraphs = vec![texts.declined_body.to_string()];
     push_contact(texts, contact, &mut paragraphs);
-    message_page(texts, texts.declined_title, &paragraphs)
+    layout(
+        texts,
+        texts.declined_title,
+        None,
+        html! {
+            h1 { (texts.declined_title) }
+            @for paragraph in &paragraphs { p { (paragraph) } }
+            @if let Some(href) = reconsider {
+                p { a.reconsider href=(href) { (texts.reconsider) } }
+            }
+        },
+    )
 }
 
 /// The one page for any missing page and any unknown token, so that nothing tells whether a

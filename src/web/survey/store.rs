@@ -140,8 +140,9 @@ pub fn mark_opened(conn: &Connection, invitation: i64, now: DateTime<Utc>) -> an
     Ok(())
 }
 
-/// Records a consent decision with the text version and language shown. Accepting creates the
-/// draft (kept when one exists); declining marks the invitation declined.
+/// Records a consent decision with the text version and language shown, as a new row (the
+/// latest counts). Accepting creates the draft (kept when one exists) and reopens an
+/// invitation that was declined; declining marks the invitation declined.
 pub fn record_consent(
     conn: &mut Connection,
     invitation: i64,
@@ -168,6 +169,10 @@ pub fn record_consent(
             "INSERT INTO drafts (invitation_id, answers, screen, language, version, updated_at)
              VALUES (?1, '{}', NULL, ?2, 1, ?3) ON CONFLICT (invitation_id) DO NOTHING",
             params![invitation, language, stamp],
+        )?;
+        tx.execute(
+            "UPDATE invitations SET status = 'opened' WHERE id = ?1 AND status = 'declined'",
+            [invitation],
         )?;
     } else {
         tx.execute(
