@@ -1,5 +1,5 @@
 //! What every request handler shares: the configuration, the loaded forms, the rate limiters,
-//! and database connections reused per worker thread.
+//! the submission writer, and database connections reused per worker thread.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::form::Form;
 
 use super::rate_limit::Limiter;
+use super::survey::commit::Committer;
 
 /// The server's shared state, built once at startup.
 #[derive(Debug)]
@@ -27,6 +28,8 @@ pub struct AppState {
     pub pages: Limiter,
     /// Limits posts per client address.
     pub posts: Limiter,
+    /// The writer thread every final submission is committed through, in groups.
+    pub submissions: Committer,
 }
 
 impl AppState {
@@ -51,7 +54,9 @@ impl AppState {
         // startup error.
         let database = config.database();
         crate::db::open(&database)?;
+        let submissions = Committer::start(&database)?;
         Ok(AppState {
+            submissions,
             pages: Limiter::new(config.server.token_pages_per_minute),
             posts: Limiter::new(config.server.posts_per_minute),
             forms,

@@ -736,3 +736,136 @@ fn a_thank_you_survives_kill_9_of_the_server() {
         1
     );
 }
+
+impl Site {
+    /// Starts `pantau serve` as a separate process with the `[[waves]]` and other sections
+    /// given, waiting until it listens.
+    fn start_process_with(sections: &str) -> Site {
+        let (dir, config) = prepare(sections);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .arg("--config")
+            .arg(dir.path().join("pantau.toml"))
+            .arg("serve")
+            .arg("--address")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "pantau serve did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Site {
+            _dir: dir,
+            port,
+            config,
+            process: Some(child),
+        }
+    }
+}
+
+/// Concurrent final submissions go through the group-commit writer: 200 participants submit at
+/// once, a quarter of them double-tapping (two posts of the same submission at the same time)
+/// and another quarter retrying after their thank-you. Everyone gets their thank-you, each
+/// response is stored exactly once, and SIGKILL right after the last thank-you loses nothing.
+#[test]
+fn two_hundred_concurrent_submissions_are_each_stored_once_and_survive_kill_9() {
+    const PARTICIPANTS: usize = 200;
+    let mut site = Site::start_process_with(&format!(
+        "{ONE_WAVE}\n[server]\ntoken_pages_per_minute = 100000\nposts_per_minute = 100000\n"
+    ));
+    // One participant walks to the review; the others get a copy of that complete draft, so
+    // the test does not walk 200 surveys.
+    let walker = site.participant("Walker", 0, 0);
+    let first = start_survey(&site, &walker);
+    let (_, _review) = run_to_review(&site, &walker, first, &[("work_status", "none")]);
+    let conn = site.conn();
+    let answers: String = conn
+        .query_row("SELECT answers FROM drafts", [], |row| row.get(0))
+        .unwrap();
+    let tokens: Vec<String> = (0..PARTICIPANTS)
+        .map(|n| site.participant(&format!("Peserta {n}"), 0, 0))
+        .collect();
+    let stamp = pantau::invitations::rfc3339(Utc::now());
+    for token in &tokens {
+        let id: i64 = conn
+            .query_row(
+                "SELECT id FROM invitations WHERE token = ?1",
+                [token],
+                |row| row.get(0),
+            )
+            .unwrap();
+        conn.execute(
+            "INSERT INTO consents (invitation_id, decision, text_version, language, decided_at)
+             VALUES (?1, 'accepted', ?2, 'id', ?3)",
+            rusqlite::params![id, pantau::web::i18n::CONSENT_VERSION, stamp],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO drafts (invitation_id, answers, screen, language, version, updated_at)
+             VALUES (?1, ?2, 'review', 'id', 1, ?3)",
+            rusqlite::params![id, answers, stamp],
+        )
+        .unwrap();
+    }
+    drop(conn);
+
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let mut posts = Vec::new();
+        for (n, token) in tokens.iter().enumerate() {
+            // 24 URL-safe characters, like the review's own submission ids.
+            let submission = format!("test-submission-{n:08}");
+            let path = format!("/s/{token}/submit");
+            let senders = if n % 4 == 0 { 2 } else { 1 };
+            for _ in 0..senders {
+                let (site, path, submission) = (&site, path.clone(), submission.clone());
+                posts.push(scope.spawn(move || {
+                    let fields = [("submission_id", submission.as_str()), ("_version", "1")];
+                    let mut replies = vec![site.post(&path, &fields)];
+                    if n % 4 == 1 {
+                        replies.push(site.post(&path, &fields));
+                    }
+                    replies
+                }));
+            }
+        }
+        posts
+            .into_iter()
+            .flat_map(|post| post.join().unwrap())
+            .collect()
+    });
+    // 200 first posts, 50 double taps and 50 retries.
+    assert_eq!(replies.len(), PARTICIPANTS + PARTICIPANTS / 2);
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(reply.body.contains("Terima kasih!"), "{}", reply.body);
+    }
+
+    let mut child = site.process.take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        site.count("SELECT count(*) FROM responses"),
+        PARTICIPANTS as i64
+    );
+    assert_eq!(
+        site.count("SELECT count(DISTINCT submission_id) FROM responses"),
+        PARTICIPANTS as i64
+    );
+    assert_eq!(
+        site.count("SELECT count(*) FROM invitations WHERE status = 'submitted'"),
+        PARTICIPANTS as i64
+    );
+    // Only the walker's draft is left.
+    assert_eq!(site.count("SELECT count(*) FROM drafts"), 1);
+}

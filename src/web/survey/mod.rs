@@ -15,8 +15,8 @@
 //!   (post/redirect/get, so that reloading never posts twice). A refused screen is shown again
 //!   with the errors and the typed values. Every post carries the draft version it was rendered
 //!   from; a post from a stale page (another tab moved on) is refused with the latest state.
-//! - `POST /s/{token}/submit` stores the response exactly once (see `store::submit`) and shows
-//!   the thank-you page only after the commit.
+//! - `POST /s/{token}/submit` stores the response exactly once through the submission writer
+//!   (see `commit.rs`, group commit) and shows the thank-you page only after the commit.
 //!
 //! All database work runs in `web::block`. Logs name the invitation id, never the token or an
 //! answer.
@@ -24,8 +24,9 @@
 //! Files: this one (routes and the flow between pages), `surveyed.rs` (the form evaluated for
 //! one participant, and the screen, review and stale pages), `metadata.rs` (`start`, `end`
 //! and the other XLSForm metadata filled on the server), `pages.rs` (markup), `store.rs`
-//! (database).
+//! (database), `commit.rs` (the writer thread that commits final submissions in groups).
 
+pub(crate) mod commit;
 mod metadata;
 mod opt_out;
 mod pages;
@@ -402,7 +403,8 @@ async fn submit(
             record: &record,
             language: texts.code,
         };
-        let submitted_at = store::submit(conn, &submission, now)?;
+        let pending = store::Pending::new(&submission, now)?;
+        let submitted_at = state.submissions.submit(pending)?.submitted_at;
         let markup = pages::thanks(
             texts,
             &received_date(state, texts, &submitted_at),

@@ -2,7 +2,8 @@
 //! concurrency, prefill values, and the exactly-once submission.
 //!
 //! Everything here is blocking and runs inside `web::block` on a worker thread's reused
-//! connection (see `state.rs`).
+//! connection (see `state.rs`), except [`store_submission`], which the submission writer runs
+//! inside its group transaction (see `commit.rs`).
 
 use std::collections::BTreeMap;
 
@@ -318,48 +319,87 @@ pub struct Submission<'a> {
     pub language: &'a str,
 }
 
-/// Stores the response once, marks the invitation submitted and drops the draft, in one
-/// IMMEDIATE transaction committed before returning (with `synchronous = FULL`, on disk). A
-/// second call for the same invitation stores nothing. Returns when the response was received.
-pub fn submit(
-    conn: &mut Connection,
-    submission: &Submission<'_>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<String> {
-    let stamp = rfc3339(now);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let inserted = tx.execute(
-        "INSERT INTO responses
-             (invitation_id, submission_id, form_id, form_version, answers, language, submitted_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-        params![
-            submission.invitation,
-            submission.submission_id,
-            submission.form_id,
-            submission.form_version,
-            serde_json::to_string(submission.record)?,
-            submission.language,
-            stamp
-        ],
-    )?;
-    if inserted == 1 {
-        tx.execute(
-            "UPDATE invitations SET status = 'submitted' WHERE id = ?1",
-            [submission.invitation],
-        )?;
-        tx.execute(
-            "DELETE FROM drafts WHERE invitation_id = ?1",
-            [submission.invitation],
-        )?;
+/// A final submission ready to be written: owned, with the answers already serialised, so that
+/// it can travel to the writer thread (see `commit.rs`) and the writer does nothing but SQL.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub invitation: i64,
+    pub submission_id: String,
+    pub form_id: String,
+    pub form_version: String,
+    /// The record as a JSON object.
+    pub answers: String,
+    pub language: String,
+    /// UTC RFC 3339: when the server received it.
+    pub received_at: String,
+}
+
+impl Pending {
+    /// Prepares `submission`, received at `now`.
+    pub fn new(submission: &Submission<'_>, now: DateTime<Utc>) -> anyhow::Result<Pending> {
+        Ok(Pending {
+            invitation: submission.invitation,
+            submission_id: submission.submission_id.to_string(),
+            form_id: submission.form_id.to_string(),
+            form_version: submission.form_version.to_string(),
+            answers: serde_json::to_string(submission.record)?,
+            language: submission.language.to_string(),
+            received_at: rfc3339(now),
+        })
     }
-    let submitted_at: String = tx.query_row(
-        "SELECT submitted_at FROM responses WHERE invitation_id = ?1",
-        [submission.invitation],
-        |row| row.get(0),
-    )?;
-    tx.commit()?;
+}
+
+/// What storing a submission found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// When the invitation's response was received: this submission's time, or the earlier
+    /// one's when the invitation already had a response.
+    pub submitted_at: String,
+    /// Whether this call stored it (false for a retry or a second device).
+    pub inserted: bool,
+}
+
+/// Stores the response once, marks the invitation submitted and drops the draft. Runs inside
+/// the caller's transaction (the writer's savepoint), which the caller commits before anyone
+/// is told; a second call for the same invitation stores nothing, because `responses` is
+/// UNIQUE on the invitation and on the submission id.
+pub fn store_submission(conn: &Connection, pending: &Pending) -> anyhow::Result<Stored> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO responses
+                 (invitation_id, submission_id, form_id, form_version, answers, language,
+                  submitted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            pending.invitation,
+            pending.submission_id,
+            pending.form_id,
+            pending.form_version,
+            pending.answers,
+            pending.language,
+            pending.received_at
+        ])?;
     if inserted == 1 {
-        tracing::info!(invitation = submission.invitation, "response stored");
+        conn.prepare_cached("UPDATE invitations SET status = 'submitted' WHERE id = ?1")?
+            .execute([pending.invitation])?;
+        conn.prepare_cached("DELETE FROM drafts WHERE invitation_id = ?1")?
+            .execute([pending.invitation])?;
     }
-    Ok(submitted_at)
+    // Nothing stored and no response for the invitation: the submission id was used by
+    // another invitation (or the invitation is gone).
+    let submitted_at: String = conn
+        .prepare_cached("SELECT submitted_at FROM responses WHERE invitation_id = ?1")?
+        .query_row([pending.invitation], |row| row.get(0))
+        .optional()?
+        .with_context(|| {
+            format!(
+                "invitation {} has no response and its submission was not stored",
+                pending.invitation
+            )
+        })?;
+    Ok(Stored {
+        submitted_at,
+        inserted: inserted == 1,
+    })
 }

@@ -1,0 +1,532 @@
+//! Load benchmark of the survey server (issue 4): question screens per second, and durable final
+//! submissions per second with their latency, at 200 keep-alive connections.
+//!
+//! Run with `cargo bench --bench survey_load` (release profile). It:
+//!
+//! 1. writes a configuration with one wave of the shipped follow-up form into
+//!    `target/bench-data/survey-load/` (on disk, not a tmpfs, so that every commit's fsync is
+//!    real) and starts `pantau serve` (the release binary) as a child process on loopback;
+//! 2. walks one participant through the survey over HTTP to the review, so that the benchmark's
+//!    drafts are complete answers the form accepts, whatever the form asks;
+//! 3. adds `PANTAU_BENCH_PARTICIPANTS` (default 200,000) participants with SQL, issues their
+//!    invitations with `invitations::issue_due`, and gives each an accepted consent and a copy of
+//!    the complete draft, standing on the first question screen;
+//! 4. measures (a) `GET /s/{token}` of question screens, then (b) `POST /s/{token}/submit`, once
+//!    per invitation, each for `PANTAU_BENCH_SECONDS` (default 10) with
+//!    `PANTAU_BENCH_CONNECTIONS` (default 200) keep-alive connections driven by one client
+//!    thread (tokio, current-thread), so that the client takes as little of the shared CPU as
+//!    it can;
+//! 5. checks every reply (a screen, a thank-you), counts the stored responses (each submission
+//!    exactly once) and reads the server's peak resident memory (`VmHWM`).
+//!
+//! Timings are printed, never asserted: the machine is shared.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use pantau::config::Config;
+use regex::Regex;
+use rusqlite::params;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() -> anyhow::Result<()> {
+    let participants = env_number("PANTAU_BENCH_PARTICIPANTS", 200_000);
+    let connections = env_number("PANTAU_BENCH_CONNECTIONS", 200);
+    let seconds = env_number("PANTAU_BENCH_SECONDS", 10) as u64;
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/survey-load");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).context("cannot clear the benchmark folder")?;
+    }
+    let config = prepare(&dir)?;
+    let mut server = Server::start(&dir)?;
+    let port = server.port;
+
+    let started = Instant::now();
+    let (answers, first_screen) = complete_draft(&config, port)?;
+    let tokens = populate(&config, participants, &answers, &first_screen)?;
+    println!(
+        "setup: {} invitations with consent and a complete draft in {:.1} s",
+        tokens.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+
+    // Warm-up, so that the server's thread-local connections and page cache are ready.
+    runtime.block_on(load(port, &tokens, connections, 1, Kind::Screen))?;
+    let screens = runtime.block_on(load(port, &tokens, connections, seconds, Kind::Screen))?;
+    screens.print("question screens (GET /s/{token})", connections);
+
+    let submissions = runtime.block_on(load(port, &tokens, connections, seconds, Kind::Submit))?;
+    submissions.print("final submissions (POST /s/{token}/submit)", connections);
+
+    let peak = server.peak_rss_kib()?;
+    println!("server peak RSS (VmHWM): {:.1} MiB", peak as f64 / 1024.0);
+    server.stop();
+
+    let conn = pantau::db::open(&config.database())?;
+    let stored: i64 = conn.query_row("SELECT count(*) FROM responses", [], |row| row.get(0))?;
+    let submitted: i64 = conn.query_row(
+        "SELECT count(*) FROM invitations WHERE status = 'submitted'",
+        [],
+        |row| row.get(0),
+    )?;
+    // The walked participant stays at the review without submitting.
+    println!(
+        "stored responses: {stored}, invitations submitted: {submitted}, thank-you pages: {}",
+        submissions.ok
+    );
+    if stored as usize != submissions.ok || submitted as usize != submissions.ok {
+        bail!("every acknowledged submission must be stored exactly once");
+    }
+    if screens.failed > 0 || submissions.failed > 0 {
+        bail!("some requests failed; see the counts above");
+    }
+    Ok(())
+}
+
+/// Writes the configuration (one wave of the shipped follow-up form, limits out of the way of a
+/// single client address) and copies the forms.
+fn prepare(dir: &Path) -> anyhow::Result<Config> {
+    let forms = dir.join("forms");
+    std::fs::create_dir_all(&forms)?;
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+    std::fs::copy(shipped.join("followup.xlsx"), forms.join("followup.xlsx"))?;
+    let text = "[programme]\ncontact = \"WhatsApp 0812-0000-0000\"\n\n\
+         [paths]\ndatabase = \"pantau.db\"\nforms = \"forms\"\n\n\
+         [server]\ntoken_pages_per_minute = 4000000000\nposts_per_minute = 4000000000\n\n\
+         [[waves]]\nname = \"m3\"\nform = \"followup.xlsx\"\nanchor = \"training_end\"\n\
+         offset_months = 0\nwindow_days = 30\n";
+    std::fs::write(dir.join("pantau.toml"), text)?;
+    Config::load(Some(&dir.join("pantau.toml"))).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `pantau serve` in a child process.
+struct Server {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl Server {
+    fn start(dir: &Path) -> anyhow::Result<Server> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log = std::fs::File::create(dir.join("server.log"))?;
+        let child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .arg("--config")
+            .arg(dir.join("pantau.toml"))
+            .arg("serve")
+            .arg("--address")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("cannot start pantau serve")?;
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("pantau serve did not start listening within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Server {
+            child: Some(child),
+            port,
+        })
+    }
+
+    fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+        let pid = self.child.as_ref().map(Child::id).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmHWM line in /proc/PID/status")
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Adds `count` participants whose training ended today, and issues their invitations.
+fn add_participants(config: &Config, count: usize) -> anyhow::Result<()> {
+    let mut conn = pantau::db::open(&config.database())?;
+    let now = Utc::now();
+    let today = now.with_timezone(&config.programme.time_zone).date_naive();
+    let stamp = pantau::invitations::rfc3339(now);
+    let tx = conn.transaction()?;
+    {
+        let first: i64 = tx.query_row("SELECT count(*) FROM participants", [], |r| r.get(0))?;
+        let mut participant = tx.prepare(
+            "INSERT INTO participants (participant_key, pseudonym, created_at) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut attribute = tx.prepare(
+            "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for n in first..first + count as i64 {
+            participant.execute(params![format!("id:{n}"), format!("P-{n}"), stamp])?;
+            let id = tx.last_insert_rowid();
+            attribute.execute(params![id, "name", format!("Peserta {n}"), stamp])?;
+            attribute.execute(params![id, "training_date", today.to_string(), stamp])?;
+        }
+    }
+    tx.commit()?;
+    pantau::invitations::issue_due(&mut conn, config, now)?;
+    Ok(())
+}
+
+/// Walks one participant through consent and every screen (the first choice of each question,
+/// 1000000 for numbers, dates in January 2026, free text empty) to the review; returns the
+/// draft's answers and the key of the first question screen.
+fn complete_draft(config: &Config, port: u16) -> anyhow::Result<(String, String)> {
+    add_participants(config, 1)?;
+    let conn = pantau::db::open(&config.database())?;
+    let token: String = conn.query_row("SELECT token FROM invitations", [], |r| r.get(0))?;
+    let path = format!("/s/{token}");
+    let consent = fetch(port, "POST", &format!("{path}/consent"), "decision=accept")?;
+    if consent.status != 303 {
+        bail!("consent was not accepted: {}", consent.status);
+    }
+    let mut page = fetch(port, "GET", &path, "")?;
+    let first_screen = hidden(&page.body, "_screen").context("no first question screen")?;
+    let inputs = Regex::new(
+        r#"<input type="(radio|checkbox|text|date)"[^>]*?name="([^"]+)"(?: value="([^"]*)")?([^>]*)>"#,
+    )?;
+    for _ in 0..60 {
+        if page.body.contains(r#"name="submission_id""#) {
+            let answers: String = conn.query_row("SELECT answers FROM drafts", [], |r| r.get(0))?;
+            return Ok((answers, first_screen));
+        }
+        let mut fields: BTreeMap<String, String> = BTreeMap::new();
+        for capture in inputs.captures_iter(&page.body) {
+            let name = capture[2].to_string();
+            let value = capture.get(3).map_or("", |m| m.as_str());
+            let rest = &capture[4];
+            let answer = match &capture[1] {
+                "radio" | "checkbox" => value.to_string(),
+                "date" => "2026-01-15".to_string(),
+                _ if rest.contains("inputmode=") => "1000000".to_string(),
+                _ => String::new(),
+            };
+            fields.entry(name).or_insert(answer);
+        }
+        let version = hidden(&page.body, "_version").context("a screen without _version")?;
+        let screen = hidden(&page.body, "_screen").context("a screen without _screen")?;
+        fields.insert("_version".into(), version);
+        fields.insert("_screen".into(), screen);
+        fields.insert("_action".into(), "next".into());
+        let body = serde_urlencoded::to_string(&fields)?;
+        let posted = fetch(port, "POST", &path, &body)?;
+        if posted.status != 303 {
+            bail!(
+                "a screen was refused while preparing the draft: {}",
+                posted.body
+            );
+        }
+        page = fetch(port, "GET", &path, "")?;
+    }
+    bail!("the walk never reached the review")
+}
+
+fn hidden(body: &str, name: &str) -> Option<String> {
+    let pattern = format!(r#"name="{name}" value="([^"]*)""#);
+    Regex::new(&pattern)
+        .ok()?
+        .captures(body)
+        .map(|c| c[1].to_string())
+}
+
+/// Adds `count` participants, issues their invitations, marks them opened, and gives each an
+/// accepted consent and the complete draft standing on `screen`; returns their tokens.
+fn populate(
+    config: &Config,
+    count: usize,
+    answers: &str,
+    screen: &str,
+) -> anyhow::Result<Vec<String>> {
+    add_participants(config, count)?;
+    let mut conn = pantau::db::open(&config.database())?;
+    let stamp = pantau::invitations::rfc3339(Utc::now());
+    let tx = conn.transaction()?;
+    // The walked participant (the one with a draft already) stays out of the measurement.
+    tx.execute(
+        "INSERT INTO consents (invitation_id, decision, text_version, language, decided_at)
+         SELECT id, 'accepted', ?1, 'id', ?2 FROM invitations
+         WHERE id NOT IN (SELECT invitation_id FROM drafts)",
+        params![pantau::web::i18n::CONSENT_VERSION, stamp],
+    )?;
+    tx.execute(
+        "INSERT INTO drafts (invitation_id, answers, screen, language, version, updated_at)
+         SELECT id, ?1, ?2, 'id', 1, ?3 FROM invitations
+         WHERE id NOT IN (SELECT invitation_id FROM drafts)",
+        params![answers, screen, stamp],
+    )?;
+    tx.execute(
+        "UPDATE invitations SET status = 'opened', opened_at = ?1 WHERE status = 'issued'",
+        [&stamp],
+    )?;
+    tx.commit()?;
+    let mut statement = conn.prepare(
+        "SELECT i.token FROM invitations i JOIN drafts d ON d.invitation_id = i.id
+         WHERE d.version = 1 ORDER BY i.id",
+    )?;
+    let tokens = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(tokens)
+}
+
+/// A reply read by the setup client.
+struct Fetched {
+    status: u16,
+    body: String,
+}
+
+/// One request on a fresh connection (`Connection: close`), for the setup walk.
+fn fetch(port: u16, method: &str, path: &str, body: &str) -> anyhow::Result<Fetched> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8(raw)?;
+    let (head, body) = text.split_once("\r\n\r\n").context("no end of headers")?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no status")?;
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        bail!("the setup client reads only Content-Length replies");
+    }
+    Ok(Fetched {
+        status,
+        body: body.to_string(),
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// `GET /s/{token}`: a question screen of the complete draft.
+    Screen,
+    /// `POST /s/{token}/submit`: the final submission, once per invitation.
+    Submit,
+}
+
+/// What one phase measured.
+struct Outcome {
+    ok: usize,
+    failed: usize,
+    elapsed: Duration,
+    /// Microseconds, sorted.
+    latencies: Vec<u32>,
+}
+
+impl Outcome {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let rank =
+            ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len());
+        f64::from(self.latencies[rank - 1]) / 1000.0
+    }
+
+    fn print(&self, what: &str, connections: usize) {
+        println!(
+            "{what}: {} ok, {} failed in {:.2} s with {connections} connections = {:.0}/s; \
+             latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            self.ok,
+            self.failed,
+            self.elapsed.as_secs_f64(),
+            self.ok as f64 / self.elapsed.as_secs_f64(),
+            self.percentile(0.50),
+            self.percentile(0.99),
+            self.percentile(1.0),
+        );
+    }
+}
+
+/// Drives `connections` keep-alive connections for `seconds`. Connection `c` uses tokens `c`,
+/// `c + connections`, `c + 2 * connections`, …: screens wrap around, submissions stop when its
+/// share is used up (each invitation is submitted once).
+async fn load(
+    port: u16,
+    tokens: &[String],
+    connections: usize,
+    seconds: u64,
+    kind: Kind,
+) -> anyhow::Result<Outcome> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let local = tokio::task::LocalSet::new();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let mine: Vec<String> = tokens
+            .iter()
+            .skip(c)
+            .step_by(connections)
+            .cloned()
+            .collect();
+        tasks.push(local.spawn_local(drive(port, mine, deadline, kind)));
+    }
+    let mut outcome = Outcome {
+        ok: 0,
+        failed: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    local
+        .run_until(async {
+            for task in tasks {
+                let (ok, failed, latencies) = task.await??;
+                outcome.ok += ok;
+                outcome.failed += failed;
+                outcome.latencies.extend(latencies);
+            }
+            anyhow::Ok(())
+        })
+        .await?;
+    outcome.elapsed = started.elapsed();
+    outcome.latencies.sort_unstable();
+    Ok(outcome)
+}
+
+/// One connection's requests until the deadline: (ok, failed, latencies in µs).
+async fn drive(
+    port: u16,
+    tokens: Vec<String>,
+    deadline: tokio::time::Instant,
+    kind: Kind,
+) -> anyhow::Result<(usize, usize, Vec<u32>)> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    stream.set_nodelay(true)?;
+    let mut stream = BufReader::new(stream);
+    let (mut ok, mut failed, mut latencies) = (0, 0, Vec::new());
+    let mut submission = 0u64;
+    for token in tokens.iter().cycle() {
+        if tokio::time::Instant::now() >= deadline
+            || (kind == Kind::Submit && ok + failed == tokens.len())
+        {
+            break;
+        }
+        let request = match kind {
+            Kind::Screen => format!("GET /s/{token} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+            Kind::Submit => {
+                submission += 1;
+                // A submission id looks like a token: 24 URL-safe characters, unique per post.
+                let id = format!("{port:05}{submission:07}{:>12}", &token[..12]);
+                let body = format!("submission_id={id}&_version=1");
+                format!(
+                    "POST /s/{token}/submit HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                     Content-Type: application/x-www-form-urlencoded\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            }
+        };
+        let sent = Instant::now();
+        stream.get_mut().write_all(request.as_bytes()).await?;
+        let (status, body) = read_reply(&mut stream).await?;
+        latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+        let good = status == 200
+            && match kind {
+                Kind::Screen => body.contains(r#"name="_screen""#),
+                Kind::Submit => body.contains("Terima kasih"),
+            };
+        if good {
+            ok += 1;
+        } else {
+            if failed == 0 {
+                eprintln!(
+                    "unexpected reply {status}: {}",
+                    body.chars().take(300).collect::<String>()
+                );
+            }
+            failed += 1;
+        }
+    }
+    Ok((ok, failed, latencies))
+}
+
+/// Reads one HTTP/1.1 reply with a `Content-Length` or chunked body.
+async fn read_reply(
+    stream: &mut BufReader<tokio::net::TcpStream>,
+) -> anyhow::Result<(u16, String)> {
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("not a status line: {line:?}"))?;
+    let mut length = None;
+    let mut chunked = false;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or((header, ""));
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.trim().parse::<usize>().ok();
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value.contains("chunked");
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            line.clear();
+            stream.read_line(&mut line).await?;
+            let size = usize::from_str_radix(line.trim(), 16).context("bad chunk size")?;
+            let mut chunk = vec![0; size + 2];
+            stream.read_exact(&mut chunk).await?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        body.resize(length.context("a reply without a length")?, 0);
+        stream.read_exact(&mut body).await?;
+    }
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
