@@ -36,7 +36,6 @@
 mod attempt;
 mod error_workbook;
 mod identity;
-mod indexes;
 mod store;
 
 #[cfg(test)]
@@ -323,14 +322,12 @@ fn run(
     if !parse_errors {
         options.progress.stage("storing", records.len() as u64);
         tracing::info!(import_id, records = records.len(), "storing roster rows");
-        let deferred = indexes::Deferred::begin(&tx, records.len())?;
         let mut store = store::Store::new(&tx, import_id, &file_name, options, records.len())?;
         for record in &records {
             store.record(record, &outcome.sheets)?;
             options.progress.advance(1);
         }
         let stored = store.finish();
-        deferred.finish(&tx)?;
         outcome.counts.new = stored.new;
         outcome.counts.updated = stored.updated;
         outcome.counts.unchanged = stored.unchanged;

@@ -862,11 +862,6 @@ fn kill_9_during_an_import_leaves_the_database_as_it_was() {
     let after = site_snapshot(&site);
     assert_eq!(after, before);
     let conn = site.db();
-    // The import had set the participant indexes aside to build them at the end.
-    assert_eq!(
-        index_statements(&conn),
-        index_statements(&pantau::db::open_in_memory().unwrap())
-    );
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
@@ -876,70 +871,6 @@ fn kill_9_during_an_import_leaves_the_database_as_it_was() {
     let (code, lines) = site.json(&[], &[later]);
     assert_eq!(code, 0, "{lines:?}");
     assert_eq!(site.participants(), 55);
-}
-
-/// Every index's `CREATE` statement.
-fn index_statements(conn: &Connection) -> Vec<String> {
-    let mut statement = conn
-        .prepare(
-            "SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
-        )
-        .unwrap();
-    statement
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-#[test]
-fn a_large_first_import_builds_the_indexes_again_and_they_are_used() {
-    let mut lib = Library::new();
-    let schema = index_statements(&lib.conn);
-    assert!(
-        schema
-            .iter()
-            .any(|s| s.contains("participant_attributes_lookup"))
-    );
-    let people = people(23, 1_500);
-    let outcome = lib.import("besar.xlsx", &xlsx(&people, &Style::clean()));
-    assert_eq!(
-        outcome.status,
-        ImportStatus::Imported,
-        "{:?}",
-        messages(&outcome)
-    );
-    assert_eq!(outcome.counts.new, 1_500);
-    assert_eq!(index_statements(&lib.conn), schema);
-    let plan: String = lib
-        .conn
-        .query_row(
-            "EXPLAIN QUERY PLAN SELECT participant_id FROM participant_attributes
-             WHERE name = 'nik' AND value = ?1",
-            [&people[700].nik],
-            |row| row.get(3),
-        )
-        .unwrap();
-    assert!(plan.contains("participant_attributes_lookup"), "{plan}");
-    assert_eq!(
-        lib.value(&people[700].nik, "name").as_deref(),
-        Some(people[700].name.as_str())
-    );
-    let integrity: String = lib
-        .conn
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
-    // A rejected large file leaves them too.
-    let mut bad = roster(&Spec {
-        first_id: 900_000,
-        ..Spec::new(24, 1_500)
-    });
-    bad[1_000].nik = "12345".to_owned();
-    let mut fresh = Library::new();
-    let outcome = fresh.import("buruk.xlsx", &xlsx(&bad, &Style::clean()));
-    assert_eq!(outcome.status, ImportStatus::Rejected);
-    assert_eq!(index_statements(&fresh.conn), schema);
 }
 
 fn site_snapshot(site: &Site) -> Vec<i64> {
