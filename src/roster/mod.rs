@@ -12,6 +12,7 @@ mod dates;
 mod headers;
 mod money;
 mod nik;
+mod package;
 mod phone;
 mod read;
 mod records;

@@ -9,6 +9,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, SheetVisible};
 
 use super::Cell;
+use super::package::{self, HiddenRows, Package, RowRuns};
 
 /// One sheet of a roster file.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct Sheet {
     /// Hidden sheets are still read (a hidden sheet of a real roster is still data), but the
     /// import summary says so.
     pub hidden: bool,
+    /// Rows hidden in the workbook, as runs of (first spreadsheet row, 1-based; count). They
+    /// are read like the others; the import warns about them.
+    pub hidden_rows: RowRuns,
     /// 0-based spreadsheet row and column of `cells[0][0]`.
     pub origin: (usize, usize),
     /// Merged regions as 0-based spreadsheet (top, left) and (bottom, right) corners.
@@ -122,6 +126,38 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     if !bytes.starts_with(ZIP) && !bytes.starts_with(OLE) {
         return Err("the file is not a spreadsheet (.xlsx, .xls, .ods) or a .csv file".to_owned());
     }
+    // Forged sizes are refused before calamine sees them; the hidden rows of an .xlsx are
+    // searched for on a second thread while calamine reads the cells.
+    let (known_hidden, scan_xlsx) = match package::open(bytes) {
+        Package::Xlsx(mut archive) => {
+            package::check_xlsx(&mut archive)?;
+            (HiddenRows::new(), true)
+        }
+        Package::Ods(mut archive) => (package::check_ods(&mut archive)?, false),
+        Package::Other => (HiddenRows::new(), false),
+    };
+    let (sheets, scanned) = std::thread::scope(|scope| {
+        let scan = scan_xlsx.then(|| scope.spawn(|| package::xlsx_hidden_rows(bytes)));
+        let sheets = read_sheets(bytes);
+        let scanned = scan.map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err("the workbook's rows could not be checked".to_owned()))
+        });
+        (sheets, scanned)
+    });
+    let mut sheets = sheets?;
+    let mut hidden = match scanned {
+        Some(result) => result?,
+        None => known_hidden,
+    };
+    for sheet in &mut sheets {
+        sheet.hidden_rows = hidden.remove(&sheet.name).unwrap_or_default();
+    }
+    Ok(sheets)
+}
+
+fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         format!("the workbook cannot be opened, it may be damaged or truncated ({e})")
     })?;
@@ -145,6 +181,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         sheets.push(Sheet {
             name: meta.name.clone(),
             hidden: meta.visible != SheetVisible::Visible,
+            hidden_rows: RowRuns::new(),
             origin,
             merged,
             cells: Cells::Workbook(range),
@@ -241,6 +278,7 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Sheet, String> {
     Ok(Sheet {
         name: name.to_owned(),
         hidden: false,
+        hidden_rows: RowRuns::new(),
         origin: (0, 0),
         merged: Vec::new(),
         cells: Cells::Text(rows),

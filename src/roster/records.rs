@@ -218,6 +218,7 @@ fn parse_sheet(
         });
     }
     merged_cells_in_data(sheet, header.row, parsed);
+    hidden_rows_in_data(sheet, sheet.row_number(header.row), parsed);
     // Column index → (attribute name, field, place "D (Header)").
     let mut columns: Vec<Option<(String, Option<Field>, String)>> = Vec::new();
     let mut used: HashMap<String, usize> = HashMap::new();
@@ -369,6 +370,60 @@ fn parse_sheet(
         }
     }
     parsed.sheets.push(summary);
+}
+
+/// Runs listed by name in the hidden-rows warning; the rest are counted.
+const HIDDEN_RUNS_LISTED: usize = 20;
+
+/// Hidden rows below the header are imported like the others, with one warning per sheet
+/// naming them. Hidden rows are often people removed from a list by hiding rather than
+/// deleting, but just as often rows a filter hid (a list filtered to one union before it was
+/// saved): skipping them would silently drop participants, which is worse than importing
+/// someone an officer can then see named in the warning. Hidden rows above the header (title
+/// notes) do not matter.
+fn hidden_rows_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRoster) {
+    let runs: Vec<(usize, usize)> = sheet
+        .hidden_rows
+        .iter()
+        .filter_map(|&(first, count)| {
+            let end = first.saturating_add(count);
+            let first = first.max(header_row + 1);
+            (end > first).then(|| (first, end - first))
+        })
+        .collect();
+    let Some(&(first_row, _)) = runs.first() else {
+        return;
+    };
+    let total: usize = runs.iter().map(|&(_, count)| count).sum();
+    let mut listed: Vec<String> = runs
+        .iter()
+        .take(HIDDEN_RUNS_LISTED)
+        .map(|&(first, count)| match count {
+            1 => first.to_string(),
+            _ => format!("{first}-{}", first + count - 1),
+        })
+        .collect();
+    let shown: usize = runs
+        .iter()
+        .take(HIDDEN_RUNS_LISTED)
+        .map(|&(_, count)| count)
+        .sum();
+    if total > shown {
+        listed.push(format!("and {} more", total - shown));
+    }
+    let rows = if total == 1 { "row" } else { "rows" };
+    parsed.problems.push(RowProblem {
+        sheet: sheet.name.clone(),
+        row: first_row,
+        column: None,
+        severity: Severity::Warning,
+        message: format!(
+            "{total} hidden {rows} ({rows} {}) imported like the others; hidden rows often \
+             hold people removed from the list: if so, delete those rows from the roster and \
+             ask an administrator to remove the participants",
+            listed.join(", ")
+        ),
+    });
 }
 
 /// Merged cells below the header hold their value in the first cell only, so the other rows

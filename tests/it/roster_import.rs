@@ -151,13 +151,16 @@ fn a_messy_synthetic_roster_imports_with_normalised_values() {
     assert_eq!(outcome.counts.read, 300);
     assert_eq!(outcome.counts.new, 300);
     assert_eq!(outcome.counts.rejected, 0);
-    // The only warnings are NIKs stored as numbers that kept all their digits.
+    // The only warnings are NIKs stored as numbers that kept all their digits, and the rows
+    // the messy style hides.
     assert!(outcome.warnings > 0);
+    assert!(!warnings_about(&outcome, "hidden row").is_empty());
     assert!(
         outcome
             .problems
             .iter()
-            .all(|p| p.severity == Severity::Warning && p.message.contains("stored as a number")),
+            .all(|p| p.severity == Severity::Warning
+                && (p.message.contains("stored as a number") || p.message.contains("hidden row"))),
         "{:#?}",
         messages(&outcome)
     );
@@ -996,4 +999,249 @@ fn check(name: &str, bytes: &[u8], rules: &RosterRules) {
         let parsed = parse_roster(&sheets, rules);
         assert!(parsed.rows_rejected <= parsed.rows_read);
     }
+}
+
+/// The entries of a zip file, in order, with their uncompressed bytes.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|index| {
+            let mut entry = archive.by_index(index).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            (entry.name().unwrap().into_owned(), content)
+        })
+        .collect()
+}
+
+/// A zip file of these entries, stored uncompressed.
+fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, content) in entries {
+        writer.start_file(name.as_str(), options).unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A workbook whose shared-strings part has `attribute` set to `value`.
+fn forged_shared_strings(attribute: &str, value: &str) -> Vec<u8> {
+    let good = xlsx(&people(19, 3), &Style::clean());
+    let entries: Vec<(String, Vec<u8>)> = unzip(&good)
+        .into_iter()
+        .map(|(name, content)| {
+            if name != "xl/sharedStrings.xml" {
+                return (name, content);
+            }
+            let text = String::from_utf8(content).unwrap();
+            let pattern = regex::Regex::new(&format!(r#"\b{attribute}="\d+""#)).unwrap();
+            assert!(pattern.is_match(&text), "{attribute} in {text:.200}");
+            let forged = pattern.replace(&text, format!(r#"{attribute}="{value}""#));
+            (name, forged.into_owned().into_bytes())
+        })
+        .collect();
+    zip_of(&entries)
+}
+
+/// An OpenDocument spreadsheet with one sheet, "Peserta", holding `rows` (table-row elements).
+fn ods(rows: &str) -> Vec<u8> {
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"#;
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Peserta">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    zip_of(&[
+        (
+            "mimetype".to_owned(),
+            b"application/vnd.oasis.opendocument.spreadsheet".to_vec(),
+        ),
+        (
+            "META-INF/manifest.xml".to_owned(),
+            manifest.as_bytes().to_vec(),
+        ),
+        ("content.xml".to_owned(), content.into_bytes()),
+    ])
+}
+
+fn ods_row(cells: &[&str], attributes: &str) -> String {
+    let cells: String = cells
+        .iter()
+        .map(|c| {
+            format!(r#"<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>"#)
+        })
+        .collect();
+    format!("<table:table-row{attributes}>{cells}</table:table-row>")
+}
+
+fn warnings_about(outcome: &FileOutcome, fragment: &str) -> Vec<String> {
+    outcome
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning && p.message.contains(fragment))
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn hidden_xlsx_rows_are_imported_with_a_warning_naming_sheet_and_rows() {
+    let mut lib = Library::new();
+    let outcome = lib.import("hidden.xlsx", &hidden_rows_and_sheet());
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        messages(&outcome)
+    );
+    assert_eq!(outcome.counts.new, 6);
+    let hidden = warnings_about(&outcome, "hidden row");
+    assert_eq!(hidden.len(), 2, "{hidden:?}");
+    for (index, problem) in outcome
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("hidden row"))
+        .enumerate()
+    {
+        assert_eq!(problem.sheet, format!("Federasi {index}"));
+        assert_eq!(problem.row, 3);
+        assert!(
+            problem.message.starts_with("1 hidden row (row 3) imported"),
+            "{}",
+            problem.message
+        );
+    }
+}
+
+#[test]
+fn hidden_rows_are_listed_as_ranges_and_only_below_the_header() {
+    let people = people(20, 8);
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Serikat").unwrap();
+    sheet.write_string(0, 0, "DAFTAR PESERTA").unwrap();
+    sheet.set_row_hidden(0).unwrap();
+    sheet.write_string(1, 0, "Nama").unwrap();
+    sheet.write_string(1, 1, "NIK").unwrap();
+    for (row, person) in people.iter().enumerate() {
+        sheet.write_string(row as u32 + 2, 0, &person.name).unwrap();
+        sheet.write_string(row as u32 + 2, 1, &person.nik).unwrap();
+    }
+    // Spreadsheet rows 4-6 and 9.
+    for row in [3, 4, 5, 8] {
+        sheet.set_row_hidden(row).unwrap();
+    }
+    let mut lib = Library::new();
+    let outcome = lib.import("serikat.xlsx", &workbook.save_to_buffer().unwrap());
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        messages(&outcome)
+    );
+    assert_eq!(outcome.counts.new, 8);
+    let hidden = warnings_about(&outcome, "hidden rows");
+    assert_eq!(hidden.len(), 1, "{:?}", messages(&outcome));
+    assert!(hidden[0].contains("Serikat"), "{}", hidden[0]);
+    assert!(
+        hidden[0].contains("4 hidden rows (rows 4-6, 9) imported"),
+        "{}",
+        hidden[0]
+    );
+}
+
+#[test]
+fn hidden_ods_rows_are_imported_with_a_warning() {
+    let people = people(21, 3);
+    let mut rows = ods_row(&["Nama", "NIK"], "");
+    for (index, person) in people.iter().enumerate() {
+        let attributes = if index == 1 {
+            r#" table:visibility="collapse""#
+        } else {
+            ""
+        };
+        rows.push_str(&ods_row(&[&person.name, &person.nik], attributes));
+    }
+    let mut lib = Library::new();
+    let outcome = lib.import("peserta.ods", &ods(&rows));
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        messages(&outcome)
+    );
+    assert_eq!(outcome.counts.new, 3);
+    let hidden = warnings_about(&outcome, "hidden row");
+    assert_eq!(hidden.len(), 1, "{:?}", messages(&outcome));
+    assert!(hidden[0].contains("1 hidden row (row 3)"), "{}", hidden[0]);
+    assert_eq!(outcome.problems[0].sheet, "Peserta");
+}
+
+#[test]
+fn forged_shared_string_counts_are_refused_before_calamine_allocates() {
+    let mut lib = Library::new();
+    let before = lib.snapshot();
+    // Unguarded, calamine reserves four billion strings (about 96 GB) and the process aborts.
+    let cases = [
+        ("unique.xlsx", "uniqueCount", "distinct texts (uniqueCount)"),
+        ("count.xlsx", "count", "text cells (count)"),
+    ];
+    for (file, attribute, fragment) in cases {
+        let outcome = lib.import(file, &forged_shared_strings(attribute, "4000000000"));
+        assert_eq!(outcome.status, ImportStatus::Unreadable, "{file}");
+        let message = outcome.message.unwrap();
+        assert!(message.starts_with(file), "{message}");
+        assert!(message.contains("xl/sharedStrings.xml"), "{message}");
+        assert!(message.contains(fragment), "{message}");
+        assert!(message.contains("4000000000"), "{message}");
+    }
+    let small = lib.import("small.xlsx", &forged_shared_strings("uniqueCount", "9"));
+    assert_eq!(small.status, ImportStatus::Imported);
+    let after = lib.snapshot();
+    assert_eq!(
+        after[0],
+        before[0] + 3,
+        "only the honest file's participants"
+    );
+}
+
+#[test]
+fn an_ods_whose_repeats_expand_beyond_its_size_is_refused() {
+    // 2,000 rows of 5,000 cells from one repeated cell: ten million cells (over 500 MB in
+    // calamine) from a file of one kilobyte.
+    let bomb = format!(
+        r#"{}<table:table-row table:number-rows-repeated="2000"><table:table-cell office:value-type="string" table:number-columns-repeated="5000"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+        ods_row(&["Nama", "NIK"], "")
+    );
+    let mut lib = Library::new();
+    let outcome = lib.import("bom.ods", &ods(&bomb));
+    assert_eq!(outcome.status, ImportStatus::Unreadable);
+    let message = outcome.message.unwrap();
+    assert!(
+        message.starts_with("bom.ods: the workbook is damaged"),
+        "{message}"
+    );
+    assert!(message.contains(r#"sheet "Peserta""#), "{message}");
+    assert!(message.contains("10005000 cells"), "{message}");
+    assert_eq!(lib.count("SELECT count(*) FROM participants"), 0);
+    // Repeats of empty cells and rows, as LibreOffice writes to the sheet's edge, are fine.
+    let person = &people(22, 1)[0];
+    let honest = format!(
+        r#"{}{}<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+        ods_row(&["Nama", "NIK"], ""),
+        ods_row(&[&person.name, &person.nik], "")
+    );
+    let outcome = lib.import("jujur.ods", &ods(&honest));
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        messages(&outcome)
+    );
+    assert_eq!(outcome.counts.new, 1);
 }
