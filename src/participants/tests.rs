@@ -87,7 +87,8 @@ fn participant(conn: &Connection, key: &str, name: &str, union: &str, form: &For
     .unwrap();
     let text = field_of(form, |k| matches!(k, FieldKind::Text));
     let number = field_of(form, |k| matches!(k, FieldKind::Integer | FieldKind::Decimal));
-    let answers = serde_json::json!({ text: format!("saya {name}, hp {PHONE}"), number: "3" });
+    let phone = if key == "a" { PHONE } else { "6281111111111" };
+    let answers = serde_json::json!({ text: format!("saya {name}, hp {phone}"), number: "3" });
     conn.execute(
         "INSERT INTO responses (invitation_id, submission_id, form_id, form_version, answers,
          language, submitted_at) VALUES (?1, ?2, ?3, '1', ?4, 'id', ?5)",
