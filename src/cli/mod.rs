@@ -9,7 +9,9 @@ mod check_form;
 mod demo;
 mod import;
 mod links;
+mod participant;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +83,12 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         address: Option<String>,
     },
+    /// Manage staff accounts for the admin area.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// A participant's data rights: erase or export their personal data.
+    #[command(subcommand)]
+    Participant(participant::ParticipantCommand),
 }
 
 /// How a subcommand failed, which decides the exit code.
@@ -145,6 +153,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo { no_serve } => demo::run(cli.config.as_deref(), !no_serve),
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
+        Command::User(command) => user::run(cli.config.as_deref(), command),
+        Command::Participant(command) => participant::run(cli.config.as_deref(), command),
     }
 }
 
