@@ -8,7 +8,7 @@ use std::str::FromStr;
 pub enum Role {
     /// Everything, including managing users.
     Admin,
-    /// Everything but managing users.
+    /// Everything but managing users and erasing or exporting a participant.
     Manager,
     /// Contact details and timelines of the participants in their scope only.
     FieldOfficer,
@@ -23,7 +23,7 @@ pub enum Permission {
     ViewFigures,
     /// See participants (names, contacts, timelines), limited to the user's scope.
     ViewParticipants,
-    /// Erase a participant or export everything held about them.
+    /// Erase a participant or export everything held about them (admins only).
     ExerciseDataRights,
     /// Upload rosters, see import summaries and error workbooks (which hold personal data).
     ManageImports,
@@ -45,7 +45,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Manager => !matches!(permission, ManageUsers),
+            // Erasure cannot be undone and an export holds everything about a person: admins
+            // only, as the design's data-protection section asks.
+            Role::Manager => !matches!(permission, ManageUsers | ExerciseDataRights),
             Role::FieldOfficer => matches!(
                 permission,
                 ViewFigures | ViewParticipants | DownloadDonorWorkbook
@@ -113,7 +115,8 @@ mod tests {
         };
         assert_eq!(allowed(Role::Admin).len(), all.len());
         assert!(!Role::Manager.allows(ManageUsers));
-        assert_eq!(allowed(Role::Manager).len(), all.len() - 1);
+        assert!(!Role::Manager.allows(ExerciseDataRights));
+        assert_eq!(allowed(Role::Manager).len(), all.len() - 2);
         assert_eq!(
             allowed(Role::FieldOfficer),
             vec![ViewFigures, ViewParticipants, DownloadDonorWorkbook]
