@@ -23,7 +23,13 @@ pub struct Entry<'a> {
 pub fn record(conn: &Connection, now: DateTime<Utc>, entry: Entry<'_>) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![rfc3339(now), entry.user, entry.action, entry.target, entry.detail],
+        params![
+            rfc3339(now),
+            entry.user,
+            entry.action,
+            entry.target,
+            entry.detail
+        ],
     )?;
     Ok(())
 }

@@ -102,8 +102,8 @@ pub fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::users::{NewUser, add};
     use crate::accounts::Role;
+    use crate::accounts::users::{NewUser, add};
 
     #[test]
     fn five_failures_lock_the_account_for_fifteen_minutes() {

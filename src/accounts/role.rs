@@ -121,7 +121,10 @@ mod tests {
             allowed(Role::FieldOfficer),
             vec![ViewFigures, ViewParticipants, DownloadDonorWorkbook]
         );
-        assert_eq!(allowed(Role::Viewer), vec![ViewFigures, DownloadDonorWorkbook]);
+        assert_eq!(
+            allowed(Role::Viewer),
+            vec![ViewFigures, DownloadDonorWorkbook]
+        );
     }
 
     #[test]

@@ -51,7 +51,13 @@ pub fn create(
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![token_hash(&token), user.id, csrf_token, rfc3339(now), expires_at],
+        params![
+            token_hash(&token),
+            user.id,
+            csrf_token,
+            rfc3339(now),
+            expires_at
+        ],
     )?;
     Ok((
         token,
@@ -152,8 +158,14 @@ mod tests {
         assert_eq!(stored, token_hash(&token));
         let hours = |h| now + Duration::hours(h);
         assert!(lookup(&conn, &token, hours(7)).unwrap().is_some());
-        assert!(lookup(&conn, &token, hours(14)).unwrap().is_some(), "use slides expiry");
-        assert!(lookup(&conn, &token, hours(23)).unwrap().is_none(), "idle 9 hours");
+        assert!(
+            lookup(&conn, &token, hours(14)).unwrap().is_some(),
+            "use slides expiry"
+        );
+        assert!(
+            lookup(&conn, &token, hours(23)).unwrap().is_none(),
+            "idle 9 hours"
+        );
         let (token, _) = create(&conn, &user, now).unwrap();
         let mut at = now;
         while at < now + Duration::days(MAX_DAYS) - Duration::hours(1) {
@@ -163,7 +175,11 @@ mod tests {
             }
             assert!(lookup(&conn, &token, at).unwrap().is_some());
         }
-        assert!(lookup(&conn, &token, now + Duration::days(MAX_DAYS)).unwrap().is_none());
+        assert!(
+            lookup(&conn, &token, now + Duration::days(MAX_DAYS))
+                .unwrap()
+                .is_none()
+        );
         let (token, _) = create(&conn, &user, now).unwrap();
         delete(&conn, &token).unwrap();
         assert!(lookup(&conn, &token, now).unwrap().is_none());

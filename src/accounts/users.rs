@@ -90,7 +90,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         id: row.get(0)?,
         username: row.get(1)?,
         role,
-        scope: field.zip(value).map(|(field, value)| Scope { field, value }),
+        scope: field
+            .zip(value)
+            .map(|(field, value)| Scope { field, value }),
         disabled_at: row.get(5)?,
         locked_until: row.get(6)?,
         created_at: row.get(7)?,
@@ -180,8 +182,7 @@ pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<User>> {
 /// Every account, by username.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<User>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))?;
-    let users = stmt.query_map([], from_row)?.collect();
-    users
+    stmt.query_map([], from_row)?.collect()
 }
 
 /// Disables `username` and ends its sessions; `false` when it was already disabled.
@@ -191,7 +192,8 @@ pub fn disable(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<bool, AccountError> {
-    let user = find(conn, username)?.ok_or_else(|| AccountError::NoSuchUser(username.to_owned()))?;
+    let user =
+        find(conn, username)?.ok_or_else(|| AccountError::NoSuchUser(username.to_owned()))?;
     if user.disabled_at.is_some() {
         return Ok(false);
     }
@@ -234,11 +236,21 @@ mod tests {
         ));
         let scope = Scope::new("union", "SP Garmen").unwrap();
         assert!(matches!(
-            add(&conn, &new("budi", Role::Viewer, Some(scope.clone())), None, now),
+            add(
+                &conn,
+                &new("budi", Role::Viewer, Some(scope.clone())),
+                None,
+                now
+            ),
             Err(AccountError::ScopeNotAllowed(Role::Viewer))
         ));
-        let budi = add(&conn, &new("budi", Role::FieldOfficer, Some(scope.clone())), None, now)
-            .unwrap();
+        let budi = add(
+            &conn,
+            &new("budi", Role::FieldOfficer, Some(scope.clone())),
+            None,
+            now,
+        )
+        .unwrap();
         assert_eq!(budi.scope, Some(scope));
         assert!(matches!(
             add(&conn, &new("with space", Role::Viewer, None), None, now),
@@ -248,14 +260,25 @@ mod tests {
             password: "short",
             ..new("weak", Role::Viewer, None)
         };
-        assert!(matches!(add(&conn, &weak, None, now), Err(AccountError::WeakPassword(_))));
+        assert!(matches!(
+            add(&conn, &weak, None, now),
+            Err(AccountError::WeakPassword(_))
+        ));
         assert!(disable(&conn, "Sari", None, now).unwrap());
         assert!(!disable(&conn, "sari", None, now).unwrap());
         assert!(find(&conn, "sari").unwrap().unwrap().disabled_at.is_some());
-        let names: Vec<String> = list(&conn).unwrap().into_iter().map(|u| u.username).collect();
+        let names: Vec<String> = list(&conn)
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
         assert_eq!(names, ["budi", "sari"]);
         let audited: i64 = conn
-            .query_row("SELECT count(*) FROM audit_log WHERE action LIKE 'user.%'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action LIKE 'user.%'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(audited, 3);
     }

@@ -97,9 +97,8 @@ pub fn run(config_path: Option<&Path>, command: ParticipantCommand) -> Result<()
             let data = participants::export(&conn, id).map_err(failure)?;
             let text = serde_json::to_string_pretty(&data).map_err(anyhow::Error::from)?;
             match out {
-                Some(path) => std::fs::write(&path, text + "\n").map_err(|e| {
-                    Failure::Input(format!("cannot write {}: {e}", path.display()))
-                })?,
+                Some(path) => std::fs::write(&path, text + "\n")
+                    .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?,
                 None => println!("{text}"),
             }
             crate::accounts::audit::action(

@@ -99,9 +99,11 @@ pub fn run(config_path: Option<&Path>, command: UserCommand) -> Result<(), Failu
                 let scope = user.scope.map(|s| s.to_string()).unwrap_or_default();
                 let status = if user.disabled_at.is_some() {
                     "disabled"
-                } else if user.locked_until.as_deref().is_some_and(|until| {
-                    until > crate::invitations::rfc3339(now).as_str()
-                }) {
+                } else if user
+                    .locked_until
+                    .as_deref()
+                    .is_some_and(|until| until > crate::invitations::rfc3339(now).as_str())
+                {
                     "locked"
                 } else {
                     "active"

@@ -76,7 +76,11 @@ impl ErasePolicy {
 
     /// Whether the answer `value` to `field` of form `form_id` survives erasure.
     pub fn keeps(&self, form_id: &str, field: &str, value: &str) -> bool {
-        match self.structured.get(form_id).and_then(|fields| fields.get(field)) {
+        match self
+            .structured
+            .get(form_id)
+            .and_then(|fields| fields.get(field))
+        {
             None => false,
             // A calculation may concatenate a name; only numeric results are kept.
             Some(true) => value.trim().parse::<f64>().is_ok(),
@@ -177,10 +181,8 @@ pub fn erase(
         rows.collect::<rusqlite::Result<_>>()?
     };
     for invitation in &invitations {
-        done.drafts_deleted += tx.execute(
-            "DELETE FROM drafts WHERE invitation_id = ?1",
-            [invitation],
-        )?;
+        done.drafts_deleted +=
+            tx.execute("DELETE FROM drafts WHERE invitation_id = ?1", [invitation])?;
         // A fresh token: the personal link stops working, the row still counts.
         let token = crate::invitations::new_token()?;
         tx.execute(
@@ -209,14 +211,19 @@ pub fn erase(
             let kept: BTreeMap<String, serde_json::Value> = answers
                 .into_iter()
                 .filter(|(name, value)| {
-                    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    let text = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
                     policy.keeps(&form_id, name, &text)
                 })
                 .collect();
             done.answers_removed += before - kept.len();
             tx.execute(
                 "UPDATE responses SET answers = ?1 WHERE id = ?2",
-                params![serde_json::to_string(&kept).map_err(anyhow::Error::from)?, response],
+                params![
+                    serde_json::to_string(&kept).map_err(anyhow::Error::from)?,
+                    response
+                ],
             )?;
         }
     }

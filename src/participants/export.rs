@@ -15,7 +15,11 @@ fn rows(
     params: &[&dyn rusqlite::ToSql],
 ) -> rusqlite::Result<Vec<Value>> {
     let mut stmt = conn.prepare(sql)?;
-    let names: Vec<String> = stmt.column_names().iter().map(|n| (*n).to_owned()).collect();
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
     let mut out = Vec::new();
     let mut cursor = stmt.query(params_from_iter(params.iter()))?;
     while let Some(row) = cursor.next()? {
@@ -101,7 +105,10 @@ pub fn export(conn: &Connection, id: i64) -> Result<Value, ParticipantError> {
         if let Value::Object(object) = invitation {
             object.insert("reminders".into(), Value::Array(reminders));
             object.insert("consents".into(), Value::Array(consents));
-            object.insert("draft".into(), drafts.into_iter().next().unwrap_or(Value::Null));
+            object.insert(
+                "draft".into(),
+                drafts.into_iter().next().unwrap_or(Value::Null),
+            );
             object.insert(
                 "response".into(),
                 responses.into_iter().next().unwrap_or(Value::Null),

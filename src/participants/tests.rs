@@ -47,9 +47,30 @@ fn participant(conn: &Connection, key: &str, name: &str, union: &str, form: &For
         ("name", name),
         ("nik", if key == "a" { NIK } else { "3201010101900001" }),
         ("phone", if key == "a" { PHONE } else { "6281111111111" }),
-        ("email", if key == "a" { EMAIL } else { "other@example.org" }),
-        ("address", if key == "a" { "Jl. Melati 5, Bekasi" } else { "Jl. Mawar 1" }),
-        ("birth_date", if key == "a" { "1980-06-05" } else { "1990-01-01" }),
+        (
+            "email",
+            if key == "a" {
+                EMAIL
+            } else {
+                "other@example.org"
+            },
+        ),
+        (
+            "address",
+            if key == "a" {
+                "Jl. Melati 5, Bekasi"
+            } else {
+                "Jl. Mawar 1"
+            },
+        ),
+        (
+            "birth_date",
+            if key == "a" {
+                "1980-06-05"
+            } else {
+                "1990-01-01"
+            },
+        ),
         ("sex", "P"),
         ("union", union),
         ("cohort", "2024-A"),
@@ -86,13 +107,21 @@ fn participant(conn: &Connection, key: &str, name: &str, union: &str, form: &For
     )
     .unwrap();
     let text = field_of(form, |k| matches!(k, FieldKind::Text));
-    let number = field_of(form, |k| matches!(k, FieldKind::Integer | FieldKind::Decimal));
+    let number = field_of(form, |k| {
+        matches!(k, FieldKind::Integer | FieldKind::Decimal)
+    });
     let phone = if key == "a" { PHONE } else { "6281111111111" };
     let answers = serde_json::json!({ text: format!("saya {name}, hp {phone}"), number: "3" });
     conn.execute(
         "INSERT INTO responses (invitation_id, submission_id, form_id, form_version, answers,
          language, submitted_at) VALUES (?1, ?2, ?3, '1', ?4, 'id', ?5)",
-        params![invitation, format!("sub-{key}"), form.id(), answers.to_string(), now],
+        params![
+            invitation,
+            format!("sub-{key}"),
+            form.id(),
+            answers.to_string(),
+            now
+        ],
     )
     .unwrap();
     conn.execute(
@@ -112,7 +141,11 @@ fn participant(conn: &Connection, key: &str, name: &str, union: &str, form: &For
          VALUES (?1, ?2, 'Survei', ?3, 'queued', ?4)",
         params![
             format!("invitation:{invitation}:0"),
-            if key == "a" { EMAIL } else { "other@example.org" },
+            if key == "a" {
+                EMAIL
+            } else {
+                "other@example.org"
+            },
             format!("Halo {name}"),
             now
         ],
@@ -162,17 +195,27 @@ fn erasure_leaves_no_personal_value_anywhere_and_counts_unchanged() {
     for secret in [NAME, NIK, PHONE, EMAIL, "roster-bekasi.xlsx"] {
         assert!(exported.contains(secret), "export lacks {secret}");
     }
-    assert!(!exported.contains("Budi"), "export holds someone else's data");
+    assert!(
+        !exported.contains("Budi"),
+        "export holds someone else's data"
+    );
 
-    let by_union = "SELECT count(*) FROM participant_attributes WHERE name = 'union' AND value = 'SP Garmen'";
+    let by_union =
+        "SELECT count(*) FROM participant_attributes WHERE name = 'union' AND value = 'SP Garmen'";
     let before = [
         count(&conn, "SELECT count(*) FROM participants"),
         count(&conn, by_union),
         count(&conn, "SELECT count(*) FROM invitations"),
         count(&conn, "SELECT count(*) FROM responses"),
         count(&conn, "SELECT count(*) FROM consents"),
-        count(&conn, "SELECT count(*) FROM participant_attributes WHERE name = 'attended_1'"),
-        count(&conn, "SELECT count(*) FROM participant_attributes WHERE name = 'sex'"),
+        count(
+            &conn,
+            "SELECT count(*) FROM participant_attributes WHERE name = 'attended_1'",
+        ),
+        count(
+            &conn,
+            "SELECT count(*) FROM participant_attributes WHERE name = 'sex'",
+        ),
     ];
     assert_eq!(resolve(&conn, "a").unwrap(), siti);
     let done = erase(&mut conn, siti, None, Utc::now(), &policy).unwrap();
@@ -181,7 +224,10 @@ fn erasure_leaves_no_personal_value_anywhere_and_counts_unchanged() {
 
     for (table, text) in every_text(&conn) {
         for secret in [NAME, "Siti", NIK, PHONE, EMAIL, "Melati", "1980-06-05"] {
-            assert!(!text.contains(secret), "{table} still holds {secret:?}: {text}");
+            assert!(
+                !text.contains(secret),
+                "{table} still holds {secret:?}: {text}"
+            );
         }
     }
     let after = [
@@ -190,8 +236,14 @@ fn erasure_leaves_no_personal_value_anywhere_and_counts_unchanged() {
         count(&conn, "SELECT count(*) FROM invitations"),
         count(&conn, "SELECT count(*) FROM responses"),
         count(&conn, "SELECT count(*) FROM consents"),
-        count(&conn, "SELECT count(*) FROM participant_attributes WHERE name = 'attended_1'"),
-        count(&conn, "SELECT count(*) FROM participant_attributes WHERE name = 'sex'"),
+        count(
+            &conn,
+            "SELECT count(*) FROM participant_attributes WHERE name = 'attended_1'",
+        ),
+        count(
+            &conn,
+            "SELECT count(*) FROM participant_attributes WHERE name = 'sex'",
+        ),
     ];
     assert_eq!(before, after);
     let age_group: String = conn
@@ -201,11 +253,19 @@ fn erasure_leaves_no_personal_value_anywhere_and_counts_unchanged() {
             |r| r.get(0),
         )
         .unwrap();
-    assert!(["40-49", "50+"].contains(&age_group.as_str()), "{age_group}");
+    assert!(
+        ["40-49", "50+"].contains(&age_group.as_str()),
+        "{age_group}"
+    );
     let answers: String = conn
-        .query_row("SELECT answers FROM responses WHERE id = 1", [], |r| r.get(0))
+        .query_row("SELECT answers FROM responses WHERE id = 1", [], |r| {
+            r.get(0)
+        })
         .unwrap();
-    assert!(answers.contains("\"3\""), "the numeric answer is kept: {answers}");
+    assert!(
+        answers.contains("\"3\""),
+        "the numeric answer is kept: {answers}"
+    );
     assert_eq!(resolve(&conn, &format!("erased:{siti}")).unwrap(), siti);
     assert!(matches!(
         erase(&mut conn, siti, None, Utc::now(), &policy),
@@ -215,8 +275,14 @@ fn erasure_leaves_no_personal_value_anywhere_and_counts_unchanged() {
     let budi = export(&conn, other).unwrap().to_string();
     assert!(budi.contains("Budi Santoso") && budi.contains("6281111111111"));
     assert_eq!(
-        count(&conn, "SELECT count(*) FROM audit_log WHERE action = 'participant.erase' AND target = 'participant:1'"),
+        count(
+            &conn,
+            "SELECT count(*) FROM audit_log WHERE action = 'participant.erase' AND target = 'participant:1'"
+        ),
         1
     );
-    assert!(matches!(resolve(&conn, "nope"), Err(ParticipantError::NotFound(_))));
+    assert!(matches!(
+        resolve(&conn, "nope"),
+        Err(ParticipantError::NotFound(_))
+    ));
 }

@@ -1,5 +1,6 @@
 //! pantau's integration tests, in one binary so that they link once. Each module covers one part
 //! of the programme; fixtures live under `tests/data/`.
+mod admin;
 mod check_form_cli;
 mod db;
 mod demo_cli;

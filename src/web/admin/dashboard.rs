@@ -103,7 +103,10 @@ pub fn funnel(conn: &Connection, today: &str) -> rusqlite::Result<Vec<Funnel>> {
 pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     let texts = staff.texts;
     let tz = state.config.programme.time_zone;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive().to_string();
+    let today = chrono::Utc::now()
+        .with_timezone(&tz)
+        .date_naive()
+        .to_string();
     let figures = db(&state, texts, move |conn| {
         Ok((wave_cohorts(conn)?, funnel(conn, &today)?))
     })

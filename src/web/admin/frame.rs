@@ -29,7 +29,11 @@ pub fn admin_page(texts: &Texts, session: &Session, title: &str, body: Markup) -
     let role = session.user.role;
     let links: [(&str, &str, Permission); 7] = [
         ("/admin", texts.dashboard, Permission::ViewFigures),
-        ("/admin/participants", texts.participants, Permission::ViewParticipants),
+        (
+            "/admin/participants",
+            texts.participants,
+            Permission::ViewParticipants,
+        ),
         ("/admin/imports", texts.imports, Permission::ManageImports),
         ("/admin/forms", texts.forms, Permission::ViewForms),
         ("/admin/reports", texts.reports, Permission::ViewFigures),
@@ -109,11 +113,21 @@ pub async fn db<T: Send + 'static>(
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => {
             tracing::error!(error = %format!("{err:#}"), "admin database work failed");
-            Err(message(StatusCode::INTERNAL_SERVER_ERROR, texts, texts.internal, ""))
+            Err(message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                texts,
+                texts.internal,
+                "",
+            ))
         }
         Err(err) => {
             tracing::error!(error = %err, "admin blocking task failed");
-            Err(message(StatusCode::INTERNAL_SERVER_ERROR, texts, texts.internal, ""))
+            Err(message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                texts,
+                texts.internal,
+                "",
+            ))
         }
     }
 }

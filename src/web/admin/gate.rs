@@ -23,8 +23,8 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web}
 
 use super::frame;
 use super::texts::{self, Texts};
-use crate::accounts::sessions::{self, Session};
 use crate::accounts::Permission;
+use crate::accounts::sessions::{self, Session};
 use crate::web::state::{AppState, with_connection};
 
 /// The session cookie's name.
@@ -149,16 +149,26 @@ pub async fn gate(
             .insert_header((header::LOCATION, "/admin/login"))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish();
-        return Ok(remember_lang(req.into_response(response).map_into_right_body()));
+        return Ok(remember_lang(
+            req.into_response(response).map_into_right_body(),
+        ));
     };
     let Some(permission) = required(req.method(), req.path()) else {
         let response = frame::message(StatusCode::NOT_FOUND, texts, texts.not_found, "");
         return Ok(req.into_response(response).map_into_right_body());
     };
     if !session.user.role.allows(permission) {
-        tracing::info!(user = session.user.id, ?permission, "admin request refused by role");
-        let response =
-            frame::message(StatusCode::FORBIDDEN, texts, texts.forbidden, texts.forbidden_body);
+        tracing::info!(
+            user = session.user.id,
+            ?permission,
+            "admin request refused by role"
+        );
+        let response = frame::message(
+            StatusCode::FORBIDDEN,
+            texts,
+            texts.forbidden,
+            texts.forbidden_body,
+        );
         return Ok(req.into_response(response).map_into_right_body());
     }
     if req.method() == Method::POST {
@@ -178,9 +188,16 @@ pub async fn gate(
             token
         };
         if !given.is_some_and(|given| sessions::same_token(&given, &session.csrf_token)) {
-            tracing::warn!(user = session.user.id, "admin post without a valid CSRF token");
-            let response =
-                frame::message(StatusCode::FORBIDDEN, texts, texts.forbidden, texts.forbidden_body);
+            tracing::warn!(
+                user = session.user.id,
+                "admin post without a valid CSRF token"
+            );
+            let response = frame::message(
+                StatusCode::FORBIDDEN,
+                texts,
+                texts.forbidden,
+                texts.forbidden_body,
+            );
             return Ok(req.into_response(response).map_into_right_body());
         }
     }
@@ -237,9 +254,15 @@ mod tests {
         let get = Method::GET;
         let post = Method::POST;
         assert_eq!(required(&get, "/admin"), Some(ViewFigures));
-        assert_eq!(required(&get, "/admin/participants/7"), Some(ViewParticipants));
+        assert_eq!(
+            required(&get, "/admin/participants/7"),
+            Some(ViewParticipants)
+        );
         assert_eq!(required(&post, "/admin/participants/7"), None);
-        assert_eq!(required(&post, "/admin/participants/7/erase"), Some(ExerciseDataRights));
+        assert_eq!(
+            required(&post, "/admin/participants/7/erase"),
+            Some(ExerciseDataRights)
+        );
         assert_eq!(
             required(&get, "/admin/reports/files/pantau-manager-2026-01-01.xlsx"),
             Some(DownloadManagerWorkbook)
@@ -263,7 +286,9 @@ mod tests {
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&headers, "c"), None);
         let set = set_cookie(SESSION_COOKIE, "abc", true, None);
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.ends_with("Secure"));
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.ends_with("Secure")
+        );
         assert!(!set_cookie(SESSION_COOKIE, "abc", false, None).contains("Secure"));
     }
 }

@@ -32,8 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::logout))
             .route("/participants", web::get().to(participants::list))
             .route("/participants/{id}", web::get().to(participants::detail))
-            .route("/participants/{id}/erase", web::post().to(participants::erase))
-            .route("/participants/{id}/export", web::get().to(participants::export))
+            .route(
+                "/participants/{id}/erase",
+                web::post().to(participants::erase),
+            )
+            .route(
+                "/participants/{id}/export",
+                web::get().to(participants::export),
+            )
             .route("/reports", web::get().to(reports::list))
             .route("/reports/files/{name}", web::get().to(reports::download))
             .route("/outbox", web::get().to(outbox::list))

@@ -62,7 +62,10 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
             } }
         }
     };
-    page(StatusCode::OK, admin_page(texts, &staff.session, texts.outbox, body))
+    page(
+        StatusCode::OK,
+        admin_page(texts, &staff.session, texts.outbox, body),
+    )
 }
 
 /// `POST /admin/outbox/{id}/retry`: a failed email goes back to the queue, due now.
@@ -78,7 +81,13 @@ pub async fn retry(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>)
             params![rfc3339(now), id],
         )?;
         if changed == 1 {
-            audit::action(conn, now, Some(user), "email.retry", Some(&format!("email:{id}")))?;
+            audit::action(
+                conn,
+                now,
+                Some(user),
+                "email.retry",
+                Some(&format!("email:{id}")),
+            )?;
         }
         Ok(changed == 1)
     })

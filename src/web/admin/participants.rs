@@ -50,7 +50,14 @@ struct Row {
     erased: bool,
 }
 
-const STATUSES: &[&str] = &["issued", "sent", "opened", "submitted", "declined", "expired"];
+const STATUSES: &[&str] = &[
+    "issued",
+    "sent",
+    "opened",
+    "submitted",
+    "declined",
+    "expired",
+];
 
 /// `%fragment%` for LIKE with `\` escaping the wildcards typed by the user.
 fn like(fragment: &str) -> String {
@@ -87,7 +94,13 @@ fn search(
             Some(rest) => format!("62{rest}"),
             None => digits.clone(),
         };
-        let digits_or_none = |d: &str| if d.is_empty() { "\u{0}".to_owned() } else { like(d) };
+        let digits_or_none = |d: &str| {
+            if d.is_empty() {
+                "\u{0}".to_owned()
+            } else {
+                like(d)
+            }
+        };
         sql.push_str(
             " AND (n.value LIKE ? ESCAPE '\\' OR ph.value LIKE ? ESCAPE '\\'
                    OR EXISTS (SELECT 1 FROM participant_attributes k WHERE k.participant_id = p.id
@@ -219,6 +232,17 @@ pub async fn list(
     )
 }
 
+/// One invitation on the timeline: wave, status, issued, closes, reminders ("channel #step ·
+/// sent at"), and the response's answers.
+type InvitationEntry = (
+    String,
+    String,
+    String,
+    String,
+    Vec<String>,
+    Vec<(String, String)>,
+);
+
 /// One participant's timeline, as shown on the detail page.
 #[derive(Debug, Default)]
 struct Timeline {
@@ -228,8 +252,7 @@ struct Timeline {
     attributes: Vec<(String, String, Option<String>, String)>,
     /// (field, value, import file, set at)
     history: Vec<(String, Option<String>, Option<String>, String)>,
-    /// (wave, status, issued, closes, reminders as "channel step at", answers)
-    invitations: Vec<(String, String, String, String, Vec<String>, Vec<(String, String)>)>,
+    invitations: Vec<InvitationEntry>,
     /// (wave, code, reason)
     flags: Vec<(Option<String>, String, String)>,
 }
@@ -331,7 +354,8 @@ fn timeline(conn: &Connection, id: i64) -> anyhow::Result<Timeline> {
         id,
         3,
     )? {
-        out.flags.push((row[0].clone(), text(&row[1]), text(&row[2])));
+        out.flags
+            .push((row[0].clone(), text(&row[1]), text(&row[2])));
     }
     Ok(out)
 }
@@ -349,7 +373,11 @@ fn visible(conn: &Connection, id: i64, scope: Option<&Scope>) -> rusqlite::Resul
 fn timeline_markup(staff: &Staff, id: i64, t: &Timeline) -> Markup {
     let texts = staff.texts;
     let file = |f: &Option<String>| f.clone().unwrap_or_else(|| texts.by_hand.to_owned());
-    let rights = staff.session.user.role.allows(Permission::ExerciseDataRights);
+    let rights = staff
+        .session
+        .user
+        .role
+        .allows(Permission::ExerciseDataRights);
     html! {
         p { "#" (id) " · " (t.pseudonym) }
         @if let Some(at) = &t.erased_at { p.notice { (texts.erased) " · " (at) } }
@@ -402,11 +430,7 @@ fn timeline_markup(staff: &Staff, id: i64, t: &Timeline) -> Markup {
 }
 
 /// `GET /admin/participants/{id}`.
-pub async fn detail(
-    staff: Staff,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> HttpResponse {
+pub async fn detail(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>) -> HttpResponse {
     let texts = staff.texts;
     let id = id.into_inner();
     let scope = staff.session.user.scope.clone();
@@ -422,7 +446,12 @@ pub async fn detail(
             let title = format!("{} #{id}", texts.participants);
             page(
                 StatusCode::OK,
-                admin_page(texts, &staff.session, &title, timeline_markup(&staff, id, &t)),
+                admin_page(
+                    texts,
+                    &staff.session,
+                    &title,
+                    timeline_markup(&staff, id, &t),
+                ),
             )
         }
         Ok(None) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
@@ -460,7 +489,13 @@ pub async fn export(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>
         match participants::export(conn, id) {
             Ok(data) => {
                 let target = format!("participant:{id}");
-                audit::action(conn, chrono::Utc::now(), Some(user), "participant.export", Some(&target))?;
+                audit::action(
+                    conn,
+                    chrono::Utc::now(),
+                    Some(user),
+                    "participant.export",
+                    Some(&target),
+                )?;
                 Ok(Some(serde_json::to_string_pretty(&data)?))
             }
             Err(ParticipantError::NotFound(_)) => Ok(None),

@@ -36,7 +36,13 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
              ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([SHOWN], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<Run>>>()?)
     })
@@ -80,7 +86,10 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
             } }
         }
     };
-    page(StatusCode::OK, admin_page(texts, &staff.session, texts.reports, body))
+    page(
+        StatusCode::OK,
+        admin_page(texts, &staff.session, texts.reports, body),
+    )
 }
 
 /// Every string in `value` that is a workbook path, as its file name.

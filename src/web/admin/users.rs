@@ -39,7 +39,12 @@ fn form_markup(staff: &Staff, error: Option<&str>) -> maud::Markup {
     }
 }
 
-async fn render(staff: &Staff, state: &AppState, status: StatusCode, error: Option<&str>) -> HttpResponse {
+async fn render(
+    staff: &Staff,
+    state: &AppState,
+    status: StatusCode,
+    error: Option<&str>,
+) -> HttpResponse {
     let texts = staff.texts;
     let list = match db(state, texts, |conn| Ok(users::list(conn)?)).await {
         Ok(list) => list,
@@ -77,18 +82,38 @@ pub struct AddUser {
 }
 
 /// `POST /admin/users`.
-pub async fn add(staff: Staff, state: web::Data<AppState>, form: web::Form<AddUser>) -> HttpResponse {
+pub async fn add(
+    staff: Staff,
+    state: web::Data<AppState>,
+    form: web::Form<AddUser>,
+) -> HttpResponse {
     let form = form.into_inner();
     let role: Role = match form.role.parse() {
         Ok(role) => role,
-        Err(err) => return render(&staff, &state, StatusCode::BAD_REQUEST, Some(&err.to_string())).await,
+        Err(err) => {
+            return render(
+                &staff,
+                &state,
+                StatusCode::BAD_REQUEST,
+                Some(&err.to_string()),
+            )
+            .await;
+        }
     };
     let scope = if form.scope_field.is_empty() {
         None
     } else {
         match Scope::new(&form.scope_field, &form.scope_value) {
             Ok(scope) => Some(scope),
-            Err(err) => return render(&staff, &state, StatusCode::BAD_REQUEST, Some(&err.to_string())).await,
+            Err(err) => {
+                return render(
+                    &staff,
+                    &state,
+                    StatusCode::BAD_REQUEST,
+                    Some(&err.to_string()),
+                )
+                .await;
+            }
         }
     };
     let actor = staff.session.user.id;
