@@ -608,3 +608,92 @@ fn an_admin_exports_then_erases_a_participant() {
         .unwrap();
     assert_eq!(audited, 1);
 }
+
+/// A multipart body with one file in field `roster`.
+fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "pantau-test-boundary-7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"roster\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn a_manager_uploads_rosters_and_downloads_the_error_workbook() {
+    use calamine::Reader;
+    let site = Site::start("");
+    site.user("manager", Role::Manager, None);
+    let mut manager = site.login("manager");
+    let imports = manager.get("/admin/imports");
+    assert_eq!(imports.status, 200);
+    let action = Regex::new(r#"action="(/admin/imports\?csrf=[^"]+)""#)
+        .unwrap()
+        .captures(&imports.body)
+        .map(|c| c[1].to_string())
+        .expect("the upload form carries the CSRF token in its action");
+
+    let good = "Nama,No HP,Serikat\nSiti Aminah,081234500001,SP Garmen\nBudi Hartono,081234500002,SP Logam\n";
+    let (kind, body) = multipart("roster-bekasi.csv", good.as_bytes());
+    assert_eq!(
+        manager
+            .send("POST", "/admin/imports", Some(&kind), &body)
+            .status,
+        403,
+        "no CSRF token, no upload"
+    );
+    let reply = manager.send("POST", &action, Some(&kind), &body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let summary = manager.get(&reply.header("location").unwrap());
+    assert_eq!(summary.status, 200);
+    assert!(summary.body.contains("roster-bekasi.csv"));
+    assert!(
+        summary.body.contains(r#"<dd id="status">imported</dd>"#),
+        "{}",
+        summary.body
+    );
+    assert!(summary.body.contains("new 2"), "{}", summary.body);
+    let (people, by): (i64, Option<i64>) = site
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM participants), imported_by FROM roster_imports",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(people, 2);
+    assert_eq!(by, Some(1), "the import records who uploaded it");
+
+    let bad = "Nama,No HP,Serikat\nRina,081234500003,SP Garmen\nDewi,12,SP Garmen\n";
+    let (kind, body) = multipart("roster-bad.csv", bad.as_bytes());
+    let reply = manager.send("POST", &action, Some(&kind), &body);
+    assert_eq!(reply.status, 303);
+    let summary = manager.get(&reply.header("location").unwrap());
+    assert!(
+        summary.body.contains(r#"<dd id="status">rejected</dd>"#),
+        "{}",
+        summary.body
+    );
+    let link = Regex::new(r#"href="(/admin/imports/\d+/errors)""#)
+        .unwrap()
+        .captures(&summary.body)
+        .map(|c| c[1].to_string())
+        .expect("a link to the error workbook");
+    let workbook = manager.get(&link);
+    assert_eq!(workbook.status, 200);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.bytes)).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    let text: Vec<String> = range.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t.contains("B (No HP)")) && text.iter().any(|t| t == "3"),
+        "the problem names its row and column: {text:?}"
+    );
+
+    site.user("viewer", Role::Viewer, None);
+    assert_eq!(site.login("viewer").get(&link).status, 403);
+}

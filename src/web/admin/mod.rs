@@ -10,7 +10,9 @@
 pub mod dashboard;
 pub mod frame;
 pub mod gate;
+pub mod imports;
 pub mod login;
+pub mod multipart;
 pub mod outbox;
 pub mod participants;
 pub mod reports;
@@ -40,6 +42,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/participants/{id}/export",
                 web::get().to(participants::export),
             )
+            .route("/imports", web::get().to(imports::list))
+            .route("/imports", web::post().to(imports::upload))
+            .route("/imports/{id}", web::get().to(imports::detail))
+            .route("/imports/{id}/errors", web::get().to(imports::errors))
             .route("/reports", web::get().to(reports::list))
             .route("/reports/files/{name}", web::get().to(reports::download))
             .route("/outbox", web::get().to(outbox::list))
