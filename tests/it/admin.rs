@@ -697,3 +697,28 @@ fn a_manager_uploads_rosters_and_downloads_the_error_workbook() {
     site.user("viewer", Role::Viewer, None);
     assert_eq!(site.login("viewer").get(&link).status, 403);
 }
+
+#[test]
+fn forms_are_listed_with_their_validation_and_previewed_in_both_languages() {
+    let site = Site::start("");
+    site.user("manager", Role::Manager, None);
+    site.user("viewer", Role::Viewer, None);
+    std::fs::write(site.dir.path().join("forms/broken.xlsx"), b"not a workbook").unwrap();
+    let mut manager = site.login("manager");
+    let list = manager.get("/admin/forms");
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("followup.xlsx") && list.body.contains("broken.xlsx"));
+    assert!(
+        list.body.contains(r#"class="error""#),
+        "the broken form shows its error"
+    );
+    let preview = manager.get("/admin/forms/followup.xlsx");
+    assert_eq!(preview.status, 200);
+    assert!(
+        preview.body.contains("(id)") && preview.body.contains("(en)"),
+        "{}",
+        preview.body
+    );
+    assert_eq!(manager.get("/admin/forms/..%2Fpantau.toml").status, 404);
+    assert_eq!(site.login("viewer").get("/admin/forms").status, 403);
+}

@@ -8,6 +8,7 @@
 //! Pages are server-rendered maud in Indonesian or English, with no script (the CSP forbids it).
 
 pub mod dashboard;
+pub mod forms;
 pub mod frame;
 pub mod gate;
 pub mod imports;
@@ -46,6 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/imports", web::post().to(imports::upload))
             .route("/imports/{id}", web::get().to(imports::detail))
             .route("/imports/{id}/errors", web::get().to(imports::errors))
+            .route("/forms", web::get().to(forms::list))
+            .route("/forms/{name}", web::get().to(forms::preview))
             .route("/reports", web::get().to(reports::list))
             .route("/reports/files/{name}", web::get().to(reports::download))
             .route("/outbox", web::get().to(outbox::list))
