@@ -722,3 +722,124 @@ fn forms_are_listed_with_their_validation_and_previewed_in_both_languages() {
     assert_eq!(manager.get("/admin/forms/..%2Fpantau.toml").status, 404);
     assert_eq!(site.login("viewer").get("/admin/forms").status, 403);
 }
+
+/// Runs `pantau` with `args` against the site's configuration.
+fn pantau(site: &Site, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"));
+    command
+        .arg("--config")
+        .arg(site.dir.path().join("pantau.toml"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .env_remove("PANTAU_PASSWORD");
+    if let Some(password) = password {
+        command.env("PANTAU_PASSWORD", password);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_command_line_adds_users_and_exports_and_erases_participants() {
+    let site = Site::start("");
+    let added = pantau(
+        &site,
+        &[
+            "user",
+            "add",
+            "budi",
+            "--role",
+            "field_officer",
+            "--scope-field",
+            "union",
+            "--scope-value",
+            "SP Garmen",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let no_scope = pantau(
+        &site,
+        &["user", "add", "rina", "--role", "field_officer"],
+        Some(PASSWORD),
+    );
+    assert_eq!(no_scope.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_scope.stderr).contains("needs a scope"));
+    let no_password = pantau(&site, &["user", "add", "rina", "--role", "viewer"], None);
+    assert_eq!(no_password.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_password.stderr).contains("PANTAU_PASSWORD"));
+    let listed = pantau(&site, &["user", "list"], None);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout)
+            .contains("budi\tfield_officer\tunion = SP Garmen\tactive")
+    );
+    assert_eq!(site.login("budi").get("/admin/participants").status, 200);
+    assert!(
+        pantau(&site, &["user", "disable", "budi"], None)
+            .status
+            .success()
+    );
+    let mut client = site.anonymous();
+    let refused = client.post(
+        "/admin/login",
+        &[("username", "budi"), ("password", PASSWORD)],
+    );
+    assert_eq!(refused.status, 401, "a disabled account cannot log in");
+
+    let id = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    let out = site.dir.path().join("siti.json");
+    let export = pantau(
+        &site,
+        &[
+            "participant",
+            "export",
+            "nik:3201014506800002",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("Siti Aminah") && text.contains("6281234500001"));
+    let unconfirmed = pantau(&site, &["participant", "erase", &id.to_string()], None);
+    assert_eq!(
+        unconfirmed.status.code(),
+        Some(1),
+        "erasing needs --yes without a terminal"
+    );
+    let erased = pantau(
+        &site,
+        &["participant", "erase", &id.to_string(), "--yes"],
+        None,
+    );
+    assert!(
+        erased.status.success(),
+        "{}",
+        String::from_utf8_lossy(&erased.stderr)
+    );
+    let after = pantau(
+        &site,
+        &["participant", "export", &format!("erased:{id}")],
+        None,
+    );
+    let text = String::from_utf8_lossy(&after.stdout);
+    assert!(
+        !text.contains("Siti") && !text.contains("6281234500001") && text.contains("SP Garmen")
+    );
+    let missing = pantau(&site, &["participant", "erase", "nik:0000", "--yes"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nik:0000"));
+}
