@@ -548,7 +548,24 @@ fn each_role_meets_its_boundaries() {
         ],
     );
     assert_eq!(add.status, 303);
-    assert_eq!(site.login("rina").get("/admin").status, 200);
+    let mut rina = site.login("rina");
+    assert_eq!(rina.get("/admin").status, 200);
+    let rina_id: i64 = site
+        .conn()
+        .query_row("SELECT id FROM users WHERE username = 'rina'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let disable = admin.post(
+        &format!("/admin/users/{rina_id}/disable"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(disable.status, 303);
+    assert_eq!(
+        rina.get("/admin").status,
+        303,
+        "a disabled user's session ends at once"
+    );
 }
 
 #[test]

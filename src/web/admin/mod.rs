@@ -54,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/outbox", web::get().to(outbox::list))
             .route("/outbox/{id}/retry", web::post().to(outbox::retry))
             .route("/users", web::get().to(users::list))
-            .route("/users", web::post().to(users::add)),
+            .route("/users", web::post().to(users::add))
+            .route("/users/{id}/disable", web::post().to(users::disable)),
     );
 }

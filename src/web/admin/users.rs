@@ -56,7 +56,15 @@ async fn render(
             tbody { @for user in &list { tr {
                 td { (user.username) } td { (user.role) }
                 td { (user.scope.as_ref().map(ToString::to_string).unwrap_or_default()) }
-                td { @if user.disabled_at.is_some() { "disabled" } @else { "active" } }
+                td { @if user.disabled_at.is_some() { "disabled" } @else {
+                    "active"
+                    @if user.id != staff.session.user.id {
+                        form method="post" action={ "/admin/users/" (user.id) "/disable" } {
+                            (csrf(&staff.session))
+                            button.secondary type="submit" { (texts.disable) }
+                        }
+                    }
+                } }
             } } }
         } }
         (form_markup(staff, error))
@@ -134,6 +142,33 @@ pub async fn add(
     match outcome {
         Ok(None) => see_other("/admin/users"),
         Ok(Some(error)) => render(&staff, &state, StatusCode::BAD_REQUEST, Some(&error)).await,
+        Err(response) => response,
+    }
+}
+
+/// `POST /admin/users/{id}/disable`: disables the account and ends its sessions.
+pub async fn disable(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>) -> HttpResponse {
+    let id = id.into_inner();
+    let actor = staff.session.user.id;
+    let outcome = db(&state, staff.texts, move |conn| {
+        let Some(user) = users::by_id(conn, id)? else {
+            return Ok(false);
+        };
+        match users::disable(conn, &user.username, Some(actor), chrono::Utc::now()) {
+            Ok(_) => Ok(true),
+            Err(AccountError::Internal(err)) => Err(err),
+            Err(_) => Ok(false),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(true) => see_other("/admin/users"),
+        Ok(false) => super::frame::message(
+            StatusCode::NOT_FOUND,
+            staff.texts,
+            staff.texts.not_found,
+            "",
+        ),
         Err(response) => response,
     }
 }
