@@ -7,6 +7,7 @@
 //! the network; [`config`], [`db`] and [`cli`] connect them to the outside world. See README's
 //! Architecture section for the map and the invariants.
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -17,6 +18,7 @@ pub mod import;
 pub mod indicators;
 pub mod invitations;
 pub mod outreach;
+pub mod participants;
 pub mod pipeline;
 pub mod reference;
 pub mod report;

@@ -13,7 +13,9 @@ mod links;
 mod outbox;
 mod report;
 mod run;
+mod participant;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -122,6 +124,12 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         address: Option<String>,
     },
+    /// Manage staff accounts for the admin area.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// A participant's data rights: erase or export their personal data.
+    #[command(subcommand)]
+    Participant(participant::ParticipantCommand),
 }
 
 /// How a subcommand failed, which decides the exit code.
@@ -192,6 +200,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             calllist::run(cli.config.as_deref(), wave.as_deref(), out.as_deref(), json)
         }
         Command::Serve { address } => serve::run(cli.config.as_deref(), address.as_deref()),
+        Command::User(command) => user::run(cli.config.as_deref(), command),
+        Command::Participant(command) => participant::run(cli.config.as_deref(), command),
     }
 }
 

@@ -16,6 +16,7 @@
 //! [`server`] builds the server on a listener the caller bound, so that tests run it on port 0
 //! with a temporary database.
 
+pub mod admin;
 pub mod i18n;
 pub mod layout;
 pub mod rate_limit;
@@ -49,6 +50,7 @@ pub fn server(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(Compress::default())
             .route("/static/pantau.css", web::get().to(layout::stylesheet))
             .configure(survey::routes)
+            .configure(admin::routes)
             .default_service(web::to(not_found))
     })
     .listen(listener)?

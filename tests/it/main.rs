@@ -1,6 +1,7 @@
 //! pantau's integration tests, in one binary so that they link once. Each module covers one part
 //! of the programme; fixtures live under `tests/data/`.
 
+mod admin;
 mod browser;
 mod calllist;
 mod check_form_cli;

@@ -1,0 +1,518 @@
+//! `/admin/participants`: search and filters, one participant's timeline, and the admin's
+//! erase and export actions.
+//!
+//! A field officer's scope is applied in every query here: outside it, a participant does not
+//! exist (404), so ids cannot be probed.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use rusqlite::{Connection, params_from_iter};
+use serde::Deserialize;
+
+use super::frame::{admin_page, csrf, db, message, see_other};
+use super::gate::Staff;
+use crate::accounts::{Permission, Scope, audit};
+use crate::participants::{self, ErasePolicy, ParticipantError};
+use crate::web::layout::page;
+use crate::web::state::AppState;
+
+/// Rows per page.
+const PAGE_SIZE: i64 = 50;
+
+/// The list's query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    /// Name, phone or NIK fragment.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    cohort: String,
+    #[serde(default)]
+    union: String,
+    /// An invitation status any wave has for the participant.
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+/// One row of the list.
+#[derive(Debug)]
+struct Row {
+    id: i64,
+    pseudonym: String,
+    name: Option<String>,
+    phone: Option<String>,
+    cohort: Option<String>,
+    union: Option<String>,
+    erased: bool,
+}
+
+const STATUSES: &[&str] = &[
+    "issued",
+    "sent",
+    "opened",
+    "submitted",
+    "declined",
+    "expired",
+];
+
+/// `%fragment%` for LIKE with `\` escaping the wildcards typed by the user.
+fn like(fragment: &str) -> String {
+    let escaped: String = fragment
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+fn search(
+    conn: &Connection,
+    filters: &Filters,
+    scope: Option<&Scope>,
+) -> rusqlite::Result<(Vec<Row>, bool)> {
+    let mut sql = String::from(
+        "SELECT p.id, p.pseudonym, n.value, ph.value, c.value, u.value, p.erased_at IS NOT NULL
+         FROM participants p
+         LEFT JOIN participant_attributes n ON n.participant_id = p.id AND n.name = 'name'
+         LEFT JOIN participant_attributes ph ON ph.participant_id = p.id AND ph.name = 'phone'
+         LEFT JOIN participant_attributes c ON c.participant_id = p.id AND c.name = 'cohort'
+         LEFT JOIN participant_attributes u ON u.participant_id = p.id AND u.name = 'union'
+         WHERE 1 = 1",
+    );
+    let mut args: Vec<String> = Vec::new();
+    let q = filters.q.trim();
+    if !q.is_empty() {
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        // Phones are stored as 62…; staff type 08….
+        let phone = match digits.strip_prefix('0') {
+            Some(rest) => format!("62{rest}"),
+            None => digits.clone(),
+        };
+        let digits_or_none = |d: &str| {
+            if d.is_empty() {
+                "\u{0}".to_owned()
+            } else {
+                like(d)
+            }
+        };
+        sql.push_str(
+            " AND (n.value LIKE ? ESCAPE '\\' OR ph.value LIKE ? ESCAPE '\\'
+                   OR EXISTS (SELECT 1 FROM participant_attributes k WHERE k.participant_id = p.id
+                              AND k.name = 'nik' AND k.value LIKE ? ESCAPE '\\'))",
+        );
+        args.push(like(q));
+        args.push(digits_or_none(&phone));
+        args.push(digits_or_none(&digits));
+    }
+    if !filters.cohort.is_empty() {
+        sql.push_str(" AND c.value = ?");
+        args.push(filters.cohort.clone());
+    }
+    if !filters.union.is_empty() {
+        sql.push_str(" AND u.value = ?");
+        args.push(filters.union.clone());
+    }
+    if STATUSES.contains(&filters.status.as_str()) {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM invitations i WHERE i.participant_id = p.id AND i.status = ?)",
+        );
+        args.push(filters.status.clone());
+    }
+    if let Some(scope) = scope {
+        sql.push_str(" AND ");
+        sql.push_str(&Scope::condition("p.id"));
+        args.push(scope.field.clone());
+        args.push(scope.value.clone());
+    }
+    let page = filters.page.unwrap_or(1).max(1);
+    sql.push_str(&format!(
+        " ORDER BY p.id LIMIT {} OFFSET {}",
+        PAGE_SIZE + 1,
+        (page - 1).saturating_mul(PAGE_SIZE)
+    ));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
+        Ok(Row {
+            id: row.get(0)?,
+            pseudonym: row.get(1)?,
+            name: row.get(2)?,
+            phone: row.get(3)?,
+            cohort: row.get(4)?,
+            union: row.get(5)?,
+            erased: row.get(6)?,
+        })
+    })?;
+    let mut rows: Vec<Row> = rows.collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((rows, more))
+}
+
+fn page_link(filters: &Filters, page: i64) -> String {
+    let query = serde_urlencoded::to_string([
+        ("q", filters.q.as_str()),
+        ("cohort", filters.cohort.as_str()),
+        ("union", filters.union.as_str()),
+        ("status", filters.status.as_str()),
+        ("page", &page.to_string()),
+    ])
+    .unwrap_or_default();
+    format!("/admin/participants?{query}")
+}
+
+/// `GET /admin/participants`.
+pub async fn list(
+    staff: Staff,
+    state: web::Data<AppState>,
+    filters: web::Query<Filters>,
+) -> HttpResponse {
+    let texts = staff.texts;
+    let filters = filters.into_inner();
+    let scope = staff.session.user.scope.clone();
+    let filters = std::sync::Arc::new(filters);
+    let shared = std::sync::Arc::clone(&filters);
+    let found = db(&state, texts, move |conn| {
+        Ok(search(conn, &shared, scope.as_ref())?)
+    })
+    .await;
+    let (rows, more) = match found {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let page_number = filters.page.unwrap_or(1).max(1);
+    let body = html! {
+        form method="get" action="/admin/participants" {
+            label for="q" { (texts.search) }
+            input id="q" type="text" name="q" value=(filters.q) placeholder=(texts.search_hint);
+            label for="cohort" { (texts.cohort) }
+            input id="cohort" type="text" name="cohort" value=(filters.cohort);
+            label for="union" { (texts.union) }
+            input id="union" type="text" name="union" value=(filters.union);
+            label for="status" { (texts.status) }
+            select id="status" name="status" {
+                option value="" { (texts.any) }
+                @for status in STATUSES {
+                    option value=(status) selected[filters.status == *status] { (status) }
+                }
+            }
+            div.buttons { button type="submit" { (texts.search) } }
+        }
+        @if rows.is_empty() { p { (texts.none) } } @else {
+            div.scroll { table {
+                thead { tr {
+                    th { "#" } th { (texts.name) } th { (texts.phone) }
+                    th { (texts.cohort) } th { (texts.union) }
+                } }
+                tbody { @for row in &rows { tr {
+                    td { a href={ "/admin/participants/" (row.id) } { (row.id) } }
+                    td {
+                        @if row.erased { em { (texts.erased) } " · " (row.pseudonym) }
+                        @else { (row.name.as_deref().unwrap_or(&row.pseudonym)) }
+                    }
+                    td { (row.phone.as_deref().unwrap_or("")) }
+                    td { (row.cohort.as_deref().unwrap_or("")) }
+                    td { (row.union.as_deref().unwrap_or("")) }
+                } } }
+            } }
+        }
+        p {
+            @if page_number > 1 { a.change href=(page_link(&filters, page_number - 1)) { (texts.previous) } " " }
+            @if more { a.change href=(page_link(&filters, page_number + 1)) { (texts.next) } }
+        }
+    };
+    page(
+        StatusCode::OK,
+        admin_page(texts, &staff.session, texts.participants, body),
+    )
+}
+
+/// One invitation on the timeline: wave, status, issued, closes, reminders ("channel #step ·
+/// sent at"), and the response's answers.
+type InvitationEntry = (
+    String,
+    String,
+    String,
+    String,
+    Vec<String>,
+    Vec<(String, String)>,
+);
+
+/// One participant's timeline, as shown on the detail page.
+#[derive(Debug, Default)]
+struct Timeline {
+    pseudonym: String,
+    erased_at: Option<String>,
+    /// (field, value, import file, updated at)
+    attributes: Vec<(String, String, Option<String>, String)>,
+    /// (field, value, import file, set at)
+    history: Vec<(String, Option<String>, Option<String>, String)>,
+    invitations: Vec<InvitationEntry>,
+    /// (wave, code, reason)
+    flags: Vec<(Option<String>, String, String)>,
+}
+
+fn strings(
+    conn: &Connection,
+    sql: &str,
+    id: i64,
+    columns: usize,
+) -> rusqlite::Result<Vec<Vec<Option<String>>>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([id], |row| {
+        (0..columns)
+            .map(|i| row.get::<_, Option<String>>(i))
+            .collect::<rusqlite::Result<Vec<_>>>()
+    })?;
+    rows.collect()
+}
+
+fn timeline(conn: &Connection, id: i64) -> anyhow::Result<Timeline> {
+    let (pseudonym, erased_at) = conn.query_row(
+        "SELECT pseudonym, erased_at FROM participants WHERE id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut out = Timeline {
+        pseudonym,
+        erased_at,
+        ..Timeline::default()
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    for row in strings(
+        conn,
+        "SELECT a.name, a.value, i.file_name, a.updated_at FROM participant_attributes a
+         LEFT JOIN roster_imports i ON i.id = a.set_by_import
+         WHERE a.participant_id = ?1 ORDER BY a.name",
+        id,
+        4,
+    )? {
+        out.attributes
+            .push((text(&row[0]), text(&row[1]), row[2].clone(), text(&row[3])));
+    }
+    for row in strings(
+        conn,
+        "SELECT h.name, h.value, i.file_name, h.set_at FROM participant_attribute_history h
+         LEFT JOIN roster_imports i ON i.id = h.import_id
+         WHERE h.participant_id = ?1 ORDER BY h.set_at, h.id",
+        id,
+        4,
+    )? {
+        out.history
+            .push((text(&row[0]), row[1].clone(), row[2].clone(), text(&row[3])));
+    }
+    let invitations = {
+        let mut stmt = conn.prepare(
+            "SELECT i.id, i.wave, i.status, i.issued_at, i.closes_at, r.answers
+             FROM invitations i LEFT JOIN responses r ON r.invitation_id = i.id
+             WHERE i.participant_id = ?1 ORDER BY i.issued_at, i.id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    for (invitation, wave, status, issued, closes, answers) in invitations {
+        let reminders = strings(
+            conn,
+            "SELECT channel || ' #' || step || ' · ' || sent_at FROM reminders
+             WHERE invitation_id = ?1 ORDER BY sent_at",
+            invitation,
+            1,
+        )?
+        .into_iter()
+        .map(|row| text(&row[0]))
+        .collect();
+        let answers: Vec<(String, String)> = answers
+            .and_then(|json| {
+                serde_json::from_str::<std::collections::BTreeMap<String, serde_json::Value>>(&json)
+                    .ok()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect();
+        out.invitations
+            .push((wave, status, issued, closes, reminders, answers));
+    }
+    for row in strings(
+        conn,
+        "SELECT wave, code, reason FROM data_quality_flags WHERE participant_id = ?1
+         ORDER BY created_at",
+        id,
+        3,
+    )? {
+        out.flags
+            .push((row[0].clone(), text(&row[1]), text(&row[2])));
+    }
+    Ok(out)
+}
+
+/// Whether the staff member may see participant `id` (exists and is in their scope).
+fn visible(conn: &Connection, id: i64, scope: Option<&Scope>) -> rusqlite::Result<bool> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM participants WHERE id = ?1)",
+        [id],
+        |row| row.get(0),
+    )?;
+    Ok(exists && scope.map_or(Ok(true), |scope| scope.covers(conn, id))?)
+}
+
+fn timeline_markup(staff: &Staff, id: i64, t: &Timeline) -> Markup {
+    let texts = staff.texts;
+    let file = |f: &Option<String>| f.clone().unwrap_or_else(|| texts.by_hand.to_owned());
+    let rights = staff
+        .session
+        .user
+        .role
+        .allows(Permission::ExerciseDataRights);
+    html! {
+        p { "#" (id) " · " (t.pseudonym) }
+        @if let Some(at) = &t.erased_at { p.notice { (texts.erased) " · " (at) } }
+        h2 { (texts.roster_values) }
+        @if t.attributes.is_empty() { p { (texts.none) } } @else {
+            div.scroll { table {
+                thead { tr { th { (texts.field) } th { (texts.value) } th { (texts.set_by) } } }
+                tbody { @for (name, value, import, at) in &t.attributes { tr {
+                    td { (name) } td { (value) } td { (file(import)) " · " (at) }
+                } } }
+            } }
+        }
+        h2 { (texts.history) }
+        @if t.history.is_empty() { p { (texts.none) } } @else {
+            ul { @for (name, value, import, at) in &t.history {
+                li { (at) " · " (name) " = " (value.as_deref().unwrap_or("—")) " · " (file(import)) }
+            } }
+        }
+        h2 { (texts.invitations) }
+        @if t.invitations.is_empty() { p { (texts.none) } }
+        @for (wave, status, issued, closes, reminders, answers) in &t.invitations {
+            h3 { (texts.wave) " " (wave) ": " (status) }
+            p { (issued) " → " (closes) }
+            @if !reminders.is_empty() {
+                p { (texts.reminders) ": " }
+                ul { @for reminder in reminders { li { (reminder) } } }
+            }
+            @if !answers.is_empty() {
+                p { (texts.answers) ":" }
+                dl { @for (name, value) in answers { dt { (name) } dd { (value) } } }
+            }
+        }
+        h2 { (texts.flags) }
+        @if t.flags.is_empty() { p { (texts.none) } } @else {
+            ul { @for (wave, code, reason) in &t.flags {
+                li { (wave.as_deref().unwrap_or("roster")) " · " (code) " · " (reason) }
+            } }
+        }
+        @if rights {
+            p { a.change href={ "/admin/participants/" (id) "/export" } { (texts.export) } }
+            @if t.erased_at.is_none() {
+                form method="post" action={ "/admin/participants/" (id) "/erase" } {
+                    (csrf(&staff.session))
+                    p { (texts.erase_warning) }
+                    div.buttons { button type="submit" { (texts.erase) } }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /admin/participants/{id}`.
+pub async fn detail(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>) -> HttpResponse {
+    let texts = staff.texts;
+    let id = id.into_inner();
+    let scope = staff.session.user.scope.clone();
+    let found = db(&state, texts, move |conn| {
+        if !visible(conn, id, scope.as_ref())? {
+            return Ok(None);
+        }
+        Ok(Some(timeline(conn, id)?))
+    })
+    .await;
+    match found {
+        Ok(Some(t)) => {
+            let title = format!("{} #{id}", texts.participants);
+            page(
+                StatusCode::OK,
+                admin_page(
+                    texts,
+                    &staff.session,
+                    &title,
+                    timeline_markup(&staff, id, &t),
+                ),
+            )
+        }
+        Ok(None) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
+        Err(response) => response,
+    }
+}
+
+/// `POST /admin/participants/{id}/erase` (admins; the gate checked role and CSRF).
+pub async fn erase(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>) -> HttpResponse {
+    let texts = staff.texts;
+    let id = id.into_inner();
+    let user = staff.session.user.id;
+    let policy = ErasePolicy::from_forms(state.forms.values().map(|f| f.as_ref()));
+    let outcome = db(&state, texts, move |conn| {
+        match participants::erase(conn, id, Some(user), chrono::Utc::now(), &policy) {
+            Ok(_) | Err(ParticipantError::AlreadyErased(_)) => Ok(true),
+            Err(ParticipantError::NotFound(_)) => Ok(false),
+            Err(ParticipantError::Internal(err)) => Err(err),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(true) => see_other(&format!("/admin/participants/{id}")),
+        Ok(false) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
+        Err(response) => response,
+    }
+}
+
+/// `GET /admin/participants/{id}/export`: everything held about the person, as a JSON download.
+pub async fn export(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>) -> HttpResponse {
+    let texts = staff.texts;
+    let id = id.into_inner();
+    let user = staff.session.user.id;
+    let outcome = db(&state, texts, move |conn| {
+        match participants::export(conn, id) {
+            Ok(data) => {
+                let target = format!("participant:{id}");
+                audit::action(
+                    conn,
+                    chrono::Utc::now(),
+                    Some(user),
+                    "participant.export",
+                    Some(&target),
+                )?;
+                Ok(Some(serde_json::to_string_pretty(&data)?))
+            }
+            Err(ParticipantError::NotFound(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Some(json)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"participant-{id}.json\""),
+            ))
+            .body(json),
+        Ok(None) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
+        Err(response) => response,
+    }
+}

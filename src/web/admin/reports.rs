@@ -1,0 +1,155 @@
+//! `/admin/reports`: the report runs with their outputs, and workbook downloads from the
+//! reports folder. The gate decides from the file name whether it is the manager workbook
+//! (`pantau-manager-…`), which viewers and field officers never get.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use maud::html;
+
+use super::frame::{admin_page, db, message};
+use super::gate::Staff;
+use crate::accounts::Permission;
+use crate::web::layout::page;
+use crate::web::state::AppState;
+
+/// Runs shown, newest first.
+const SHOWN: i64 = 200;
+
+/// Whether `name` is a plain workbook file name: no folder, no `..`, ends in `.xlsx`.
+pub fn plain_workbook_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.ends_with(".xlsx")
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `GET /admin/reports`.
+pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
+    let texts = staff.texts;
+    type Run = (i64, String, String, String, Option<String>);
+    let runs = db(&state, texts, |conn| {
+        let mut stmt = conn.prepare(
+            "SELECT id, origin, status, started_at, outputs FROM report_runs
+             ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([SHOWN], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<Run>>>()?)
+    })
+    .await;
+    let runs = match runs {
+        Ok(runs) => runs,
+        Err(response) => return response,
+    };
+    let role = staff.session.user.role;
+    let files = |outputs: &Option<String>| -> Vec<String> {
+        let value: serde_json::Value = outputs
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default();
+        let mut names = Vec::new();
+        collect_names(&value, &mut names);
+        names
+            .into_iter()
+            .filter(|name| {
+                let manager = name.contains("manager");
+                role.allows(if manager {
+                    Permission::DownloadManagerWorkbook
+                } else {
+                    Permission::DownloadDonorWorkbook
+                })
+            })
+            .collect()
+    };
+    let body = html! {
+        @if runs.is_empty() { p { (texts.none) } } @else {
+            div.scroll { table {
+                thead { tr {
+                    th { "#" } th { (texts.started) } th { (texts.status) } th { (texts.outputs) }
+                } }
+                tbody { @for (id, origin, status, started, outputs) in &runs { tr {
+                    td { (id) } td { (started) " · " (origin) } td { (status) }
+                    td { @for name in files(outputs) {
+                        a.change href={ "/admin/reports/files/" (name) } { (name) } " "
+                    } }
+                } } }
+            } }
+        }
+    };
+    page(
+        StatusCode::OK,
+        admin_page(texts, &staff.session, texts.reports, body),
+    )
+}
+
+/// Every string in `value` that is a workbook path, as its file name.
+fn collect_names(value: &serde_json::Value, names: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => {
+            let name = text.rsplit(['/', '\\']).next().unwrap_or(text);
+            if plain_workbook_name(name) && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_names(v, names)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_names(v, names)),
+        _ => {}
+    }
+}
+
+/// `GET /admin/reports/files/{name}`: a workbook from the reports folder.
+pub async fn download(
+    staff: Staff,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> HttpResponse {
+    let texts = staff.texts;
+    let name = name.into_inner();
+    if !plain_workbook_name(&name) {
+        return message(StatusCode::NOT_FOUND, texts, texts.not_found, "");
+    }
+    let path = state.config.reports_dir().join(&name);
+    let user = staff.session.user.id;
+    let target = format!("workbook:{name}");
+    let read = db(&state, texts, move |conn| {
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
+        };
+        crate::accounts::audit::action(
+            conn,
+            chrono::Utc::now(),
+            Some(user),
+            "report.download",
+            Some(&target),
+        )?;
+        Ok(Some(bytes))
+    })
+    .await;
+    match read {
+        Ok(Some(bytes)) => HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(bytes),
+        Ok(None) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
+        Err(response) => response,
+    }
+}

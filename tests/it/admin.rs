@@ -1,0 +1,862 @@
+//! The admin area over real HTTP: a server on 127.0.0.1:0 with a temporary database, users
+//! created with `accounts::users::add`, participants inserted with SQL, requests sent by a small
+//! blocking client on `std::net::TcpStream` that keeps the session cookie.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+
+use chrono::Utc;
+use pantau::accounts::users::{NewUser, add};
+use pantau::accounts::{Role, Scope};
+use pantau::config::Config;
+use regex::Regex;
+use rusqlite::{Connection, params};
+use tempfile::TempDir;
+
+const PASSWORD: &str = "a long test password";
+
+/// A running server with its configuration.
+struct Site {
+    dir: TempDir,
+    port: u16,
+    config: Config,
+}
+
+impl Site {
+    /// Starts a server with one wave; `server` is extra `[server]` configuration.
+    fn start(server: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let forms = dir.path().join("forms");
+        std::fs::create_dir_all(&forms).unwrap();
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+        std::fs::copy(shipped.join("followup.xlsx"), forms.join("followup.xlsx")).unwrap();
+        let config_path = dir.path().join("pantau.toml");
+        let text = format!(
+            "[paths]\ndatabase = \"pantau.db\"\nforms = \"forms\"\nreports = \"reports\"\n\
+             [server]\n{server}\n\
+             [[waves]]\nname = \"m3\"\nform = \"followup.xlsx\"\nanchor = \"training_end\"\n\
+             offset_months = 0\nwindow_days = 30\n"
+        );
+        std::fs::write(&config_path, text).unwrap();
+        let config = Config::load(Some(&config_path)).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server_config = config.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                pantau::web::server(server_config, listener)
+                    .unwrap()
+                    .await
+                    .unwrap();
+            })
+        });
+        Site { dir, port, config }
+    }
+
+    fn conn(&self) -> Connection {
+        pantau::db::open(&self.config.database()).unwrap()
+    }
+
+    fn user(&self, name: &str, role: Role, scope: Option<Scope>) {
+        let new = NewUser {
+            username: name,
+            role,
+            scope,
+            password: PASSWORD,
+        };
+        add(&self.conn(), &new, None, Utc::now()).unwrap();
+    }
+
+    /// Adds a participant with a name, phone, NIK and union; returns its id.
+    fn participant(&self, name: &str, phone: &str, nik: &str, union: &str) -> i64 {
+        let conn = self.conn();
+        let now = "2025-01-01T00:00:00Z";
+        conn.execute(
+            "INSERT INTO participants (participant_key, pseudonym, created_at) VALUES (?1, ?2, ?3)",
+            params![format!("nik:{nik}"), format!("P-{nik}"), now],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        for (field, value) in [
+            ("name", name),
+            ("phone", phone),
+            ("nik", nik),
+            ("union", union),
+            ("birth_date", "1979-02-03"),
+            ("attended_1", "1"),
+        ] {
+            conn.execute(
+                "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id, field, value, now],
+            )
+            .unwrap();
+        }
+        id
+    }
+
+    /// A client logged in as `name` (asserting the login worked).
+    fn login(&self, name: &str) -> Client {
+        let mut client = Client {
+            port: self.port,
+            cookie: None,
+        };
+        let reply = client.post(
+            "/admin/login",
+            &[("username", name), ("password", PASSWORD)],
+        );
+        assert_eq!(reply.status, 303, "login of {name} failed: {}", reply.body);
+        client
+    }
+
+    fn anonymous(&self) -> Client {
+        Client {
+            port: self.port,
+            cookie: None,
+        }
+    }
+}
+
+/// One HTTP response.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    bytes: Vec<u8>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The CSRF token of the first form on the page.
+    fn csrf(&self) -> String {
+        Regex::new(r#"name="csrf" value="([^"]+)""#)
+            .unwrap()
+            .captures(&self.body)
+            .map(|c| c[1].to_string())
+            .expect("the page has a CSRF field")
+    }
+}
+
+/// A minimal HTTP/1.1 client keeping the session cookie it was given.
+struct Client {
+    port: u16,
+    cookie: Option<String>,
+}
+
+impl Client {
+    fn get(&mut self, path: &str) -> Reply {
+        self.send("GET", path, None, b"")
+    }
+
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.send(
+            "POST",
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        )
+    }
+
+    fn send(&mut self, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.port,
+            body.len()
+        );
+        if let Some(kind) = content_type {
+            head.push_str(&format!("Content-Type: {kind}\r\n"));
+        }
+        if let Some(cookie) = &self.cookie {
+            head.push_str(&format!("Cookie: pantau_session={cookie}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+        let mut bytes = raw[split + 4..].to_vec();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        if headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+        {
+            bytes = dechunk(&bytes);
+        }
+        for (name, value) in &headers {
+            if name.eq_ignore_ascii_case("set-cookie")
+                && let Some(rest) = value.strip_prefix("pantau_session=")
+            {
+                let token = rest.split(';').next().unwrap_or_default();
+                self.cookie = (!token.is_empty()).then(|| token.to_string());
+            }
+        }
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Reply {
+            status,
+            headers,
+            bytes,
+            body,
+        }
+    }
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..end]).unwrap_or("0").trim();
+        let size = usize::from_str_radix(size, 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        out.extend_from_slice(&rest[start..start + size]);
+        rest = &rest[start + size + 2..];
+    }
+    out
+}
+
+#[test]
+fn login_sets_a_strict_http_only_session_cookie_and_logout_ends_it() {
+    let site = Site::start("");
+    site.user("sari", Role::Admin, None);
+    let mut anonymous = site.anonymous();
+    let redirected = anonymous.get("/admin");
+    assert_eq!(redirected.status, 303);
+    assert_eq!(
+        redirected.header("location").as_deref(),
+        Some("/admin/login")
+    );
+    let form = anonymous.get("/admin/login");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(r#"name="password""#));
+    assert!(
+        form.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+
+    let wrong = anonymous.post(
+        "/admin/login",
+        &[("username", "sari"), ("password", "nope")],
+    );
+    assert_eq!(wrong.status, 401);
+    let unknown = anonymous.post(
+        "/admin/login",
+        &[("username", "nobody"), ("password", "nope")],
+    );
+    assert_eq!(unknown.status, 401);
+    assert_eq!(
+        wrong.body, unknown.body,
+        "unknown users and wrong passwords look the same"
+    );
+
+    let mut client = site.anonymous();
+    let ok = client.post(
+        "/admin/login",
+        &[("username", "sari"), ("password", PASSWORD)],
+    );
+    assert_eq!(ok.status, 303);
+    let cookie = ok.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("pantau_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    let token = client.cookie.clone().unwrap();
+    let stored: i64 = site
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM sessions WHERE token_hash = ?1",
+            [&token],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "the token itself is never stored");
+
+    let dashboard = client.get("/admin");
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    assert!(dashboard.body.contains("Tingkat respons"));
+    let english = client.get("/admin?lang=en");
+    assert!(english.body.contains("Response rate"));
+    let logout = client.post("/admin/logout", &[("csrf", &dashboard.csrf())]);
+    assert_eq!(logout.status, 303);
+    client.cookie = Some(token);
+    assert_eq!(
+        client.get("/admin").status,
+        303,
+        "the old cookie no longer works"
+    );
+    let audited: i64 = site
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action IN ('user.login', 'user.logout', 'user.login_failed')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 4);
+}
+
+#[test]
+fn https_sites_mark_the_cookie_secure() {
+    let site = Site::start("public_base_url = \"https://pantau.example.org\"");
+    site.user("sari", Role::Viewer, None);
+    let mut client = site.anonymous();
+    let ok = client.post(
+        "/admin/login",
+        &[("username", "sari"), ("password", PASSWORD)],
+    );
+    assert!(ok.header("set-cookie").unwrap().contains("; Secure"));
+}
+
+#[test]
+fn five_wrong_passwords_lock_the_account() {
+    let site = Site::start("");
+    site.user("sari", Role::Manager, None);
+    let mut client = site.anonymous();
+    for _ in 0..5 {
+        let reply = client.post(
+            "/admin/login",
+            &[("username", "sari"), ("password", "wrong one")],
+        );
+        assert_eq!(reply.status, 401);
+    }
+    let right = client.post(
+        "/admin/login",
+        &[("username", "sari"), ("password", PASSWORD)],
+    );
+    assert_eq!(right.status, 401, "locked even with the right password");
+    assert!(client.cookie.is_none());
+    let locked: Option<String> = site
+        .conn()
+        .query_row(
+            "SELECT locked_until FROM users WHERE username = 'sari'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(locked.is_some());
+}
+
+#[test]
+fn posts_without_the_sessions_csrf_token_are_refused() {
+    let site = Site::start("");
+    site.user("sari", Role::Manager, None);
+    site.conn()
+        .execute(
+            "INSERT INTO email_outbox (dedupe_key, recipient, subject, body_text, status, attempts,
+             created_at) VALUES ('report:1', 'donor@example.org', 'Report', 'x', 'failed', 5,
+             '2025-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+    let mut client = site.login("sari");
+    let outbox = client.get("/admin/outbox");
+    assert_eq!(outbox.status, 200);
+    let csrf = outbox.csrf();
+    assert_eq!(client.post("/admin/outbox/1/retry", &[]).status, 403);
+    assert_eq!(
+        client
+            .post("/admin/outbox/1/retry", &[("csrf", "not-the-token")])
+            .status,
+        403
+    );
+    let status = |site: &Site| -> String {
+        site.conn()
+            .query_row("SELECT status FROM email_outbox WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(status(&site), "failed");
+    assert_eq!(
+        client
+            .post("/admin/outbox/1/retry", &[("csrf", &csrf)])
+            .status,
+        303
+    );
+    assert_eq!(status(&site), "queued");
+    // Another session's token is no good either.
+    let mut other = site.login("sari");
+    let theirs = other.get("/admin/outbox").csrf();
+    assert_ne!(theirs, csrf);
+    assert_eq!(
+        client.post("/admin/logout", &[("csrf", &theirs)]).status,
+        403
+    );
+}
+
+#[test]
+fn each_role_meets_its_boundaries() {
+    let site = Site::start("");
+    let siti = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    let budi = site.participant(
+        "Budi Hartono",
+        "6281234500002",
+        "3201010101900001",
+        "SP Logam",
+    );
+    site.user("admin", Role::Admin, None);
+    site.user("manager", Role::Manager, None);
+    site.user("viewer", Role::Viewer, None);
+    site.user(
+        "officer",
+        Role::FieldOfficer,
+        Some(Scope::new("union", "SP Garmen").unwrap()),
+    );
+    let reports = site.dir.path().join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(reports.join("pantau-donor-2026-01-01.xlsx"), b"donor bytes").unwrap();
+    std::fs::write(
+        reports.join("pantau-manager-2026-01-01.xlsx"),
+        b"manager bytes",
+    )
+    .unwrap();
+
+    // Viewer: figures, the donor workbook; no participant, no manager workbook.
+    let mut viewer = site.login("viewer");
+    let dashboard = viewer.get("/admin");
+    assert_eq!(dashboard.status, 200);
+    assert!(!dashboard.body.contains("Siti"));
+    assert!(
+        !dashboard.body.contains("/admin/participants"),
+        "no link the role cannot use"
+    );
+    assert_eq!(viewer.get("/admin/participants").status, 403);
+    assert_eq!(
+        viewer.get(&format!("/admin/participants/{siti}")).status,
+        403
+    );
+    assert_eq!(
+        viewer
+            .get("/admin/reports/files/pantau-manager-2026-01-01.xlsx")
+            .status,
+        403
+    );
+    let donor = viewer.get("/admin/reports/files/pantau-donor-2026-01-01.xlsx");
+    assert_eq!(donor.status, 200);
+    assert_eq!(donor.bytes, b"donor bytes");
+    assert_eq!(viewer.get("/admin/outbox").status, 403);
+
+    // Field officer: only their union's participants, with contacts.
+    let mut officer = site.login("officer");
+    let list = officer.get("/admin/participants");
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("Siti Aminah") && list.body.contains("6281234500001"));
+    assert!(
+        !list.body.contains("Budi"),
+        "another union's participant is listed"
+    );
+    assert_eq!(
+        officer.get(&format!("/admin/participants/{siti}")).status,
+        200
+    );
+    assert_eq!(
+        officer.get(&format!("/admin/participants/{budi}")).status,
+        404
+    );
+    assert_eq!(officer.get("/admin/imports").status, 403);
+    assert_eq!(
+        officer
+            .get("/admin/reports/files/pantau-manager-2026-01-01.xlsx")
+            .status,
+        403
+    );
+
+    // Manager: participants and the manager workbook, but no users and no erasure.
+    let mut manager = site.login("manager");
+    let search = manager.get("/admin/participants?q=0812345000");
+    assert!(search.body.contains("Siti Aminah") && search.body.contains("Budi Hartono"));
+    let by_nik = manager.get("/admin/participants?q=90000");
+    assert!(by_nik.body.contains("Budi Hartono") && !by_nik.body.contains("Siti Aminah"));
+    let by_union = manager.get("/admin/participants?union=SP+Logam");
+    assert!(by_union.body.contains("Budi Hartono") && !by_union.body.contains("Siti Aminah"));
+    let manager_book = manager.get("/admin/reports/files/pantau-manager-2026-01-01.xlsx");
+    assert_eq!(manager_book.status, 200);
+    let page = manager.get(&format!("/admin/participants/{siti}"));
+    assert!(
+        !page.body.contains("/erase"),
+        "no erase button for managers"
+    );
+    let csrf = page.csrf();
+    assert_eq!(manager.get("/admin/users").status, 403);
+    let add = manager.post(
+        "/admin/users",
+        &[
+            ("csrf", &csrf),
+            ("username", "eve"),
+            ("password", PASSWORD),
+            ("role", "admin"),
+        ],
+    );
+    assert_eq!(add.status, 403);
+    assert_eq!(
+        manager
+            .post(
+                &format!("/admin/participants/{siti}/erase"),
+                &[("csrf", &csrf)]
+            )
+            .status,
+        403
+    );
+    let users: i64 = site
+        .conn()
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(users, 4);
+
+    // Admin: may add users.
+    let mut admin = site.login("admin");
+    let csrf = admin.get("/admin/users").csrf();
+    let add = admin.post(
+        "/admin/users",
+        &[
+            ("csrf", &csrf),
+            ("username", "rina"),
+            ("password", PASSWORD),
+            ("role", "viewer"),
+        ],
+    );
+    assert_eq!(add.status, 303);
+    let mut rina = site.login("rina");
+    assert_eq!(rina.get("/admin").status, 200);
+    let rina_id: i64 = site
+        .conn()
+        .query_row("SELECT id FROM users WHERE username = 'rina'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let disable = admin.post(
+        &format!("/admin/users/{rina_id}/disable"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(disable.status, 303);
+    assert_eq!(
+        rina.get("/admin").status,
+        303,
+        "a disabled user's session ends at once"
+    );
+}
+
+#[test]
+fn an_admin_exports_then_erases_a_participant() {
+    let site = Site::start("");
+    let siti = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    site.user("admin", Role::Admin, None);
+    let mut admin = site.login("admin");
+    let export = admin.get(&format!("/admin/participants/{siti}/export"));
+    assert_eq!(export.status, 200);
+    let data: serde_json::Value = serde_json::from_slice(&export.bytes).unwrap();
+    assert!(
+        data.to_string().contains("Siti Aminah") && data.to_string().contains("3201014506800002")
+    );
+
+    let page = admin.get(&format!("/admin/participants/{siti}"));
+    assert!(page.body.contains("Siti Aminah"));
+    let erase = admin.post(
+        &format!("/admin/participants/{siti}/erase"),
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(erase.status, 303);
+    let after = admin.get(&format!("/admin/participants/{siti}"));
+    assert_eq!(after.status, 200);
+    assert!(!after.body.contains("Siti") && !after.body.contains("6281234500001"));
+    let conn = site.conn();
+    let (key, erased): (String, Option<String>) = conn
+        .query_row(
+            "SELECT participant_key, erased_at FROM participants WHERE id = ?1",
+            [siti],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(key, format!("erased:{siti}"));
+    assert!(erased.is_some());
+    let union: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM participant_attributes WHERE name = 'union' AND value = 'SP Garmen'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(union, 1, "the union count is unchanged");
+    let dashboard = admin.get("/admin");
+    assert!(dashboard.body.contains("40-49") || dashboard.body.contains("50+"));
+    let audited: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'participant.erase' AND user_id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+
+/// A multipart body with one file in field `roster`.
+fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "pantau-test-boundary-7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"roster\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn a_manager_uploads_rosters_and_downloads_the_error_workbook() {
+    use calamine::Reader;
+    let site = Site::start("");
+    site.user("manager", Role::Manager, None);
+    let mut manager = site.login("manager");
+    let imports = manager.get("/admin/imports");
+    assert_eq!(imports.status, 200);
+    let action = Regex::new(r#"action="(/admin/imports\?csrf=[^"]+)""#)
+        .unwrap()
+        .captures(&imports.body)
+        .map(|c| c[1].to_string())
+        .expect("the upload form carries the CSRF token in its action");
+
+    let good = "Nama,No HP,Serikat\nSiti Aminah,081234500001,SP Garmen\nBudi Hartono,081234500002,SP Logam\n";
+    let (kind, body) = multipart("roster-bekasi.csv", good.as_bytes());
+    assert_eq!(
+        manager
+            .send("POST", "/admin/imports", Some(&kind), &body)
+            .status,
+        403,
+        "no CSRF token, no upload"
+    );
+    let reply = manager.send("POST", &action, Some(&kind), &body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let summary = manager.get(&reply.header("location").unwrap());
+    assert_eq!(summary.status, 200);
+    assert!(summary.body.contains("roster-bekasi.csv"));
+    assert!(
+        summary.body.contains(r#"<dd id="status">imported</dd>"#),
+        "{}",
+        summary.body
+    );
+    assert!(summary.body.contains("new 2"), "{}", summary.body);
+    let (people, by): (i64, Option<i64>) = site
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM participants), imported_by FROM roster_imports",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(people, 2);
+    assert_eq!(by, Some(1), "the import records who uploaded it");
+
+    let bad = "Nama,No HP,Serikat\nRina,081234500003,SP Garmen\nDewi,12,SP Garmen\n";
+    let (kind, body) = multipart("roster-bad.csv", bad.as_bytes());
+    let reply = manager.send("POST", &action, Some(&kind), &body);
+    assert_eq!(reply.status, 303);
+    let summary = manager.get(&reply.header("location").unwrap());
+    assert!(
+        summary.body.contains(r#"<dd id="status">rejected</dd>"#),
+        "{}",
+        summary.body
+    );
+    let link = Regex::new(r#"href="(/admin/imports/\d+/errors)""#)
+        .unwrap()
+        .captures(&summary.body)
+        .map(|c| c[1].to_string())
+        .expect("a link to the error workbook");
+    let workbook = manager.get(&link);
+    assert_eq!(workbook.status, 200);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.bytes)).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    let text: Vec<String> = range.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t.contains("B (No HP)")) && text.iter().any(|t| t == "3"),
+        "the problem names its row and column: {text:?}"
+    );
+
+    site.user("viewer", Role::Viewer, None);
+    assert_eq!(site.login("viewer").get(&link).status, 403);
+}
+
+#[test]
+fn forms_are_listed_with_their_validation_and_previewed_in_both_languages() {
+    let site = Site::start("");
+    site.user("manager", Role::Manager, None);
+    site.user("viewer", Role::Viewer, None);
+    std::fs::write(site.dir.path().join("forms/broken.xlsx"), b"not a workbook").unwrap();
+    let mut manager = site.login("manager");
+    let list = manager.get("/admin/forms");
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("followup.xlsx") && list.body.contains("broken.xlsx"));
+    assert!(
+        list.body.contains(r#"class="error""#),
+        "the broken form shows its error"
+    );
+    let preview = manager.get("/admin/forms/followup.xlsx");
+    assert_eq!(preview.status, 200);
+    assert!(
+        preview.body.contains("(id)") && preview.body.contains("(en)"),
+        "{}",
+        preview.body
+    );
+    assert_eq!(manager.get("/admin/forms/..%2Fpantau.toml").status, 404);
+    assert_eq!(site.login("viewer").get("/admin/forms").status, 403);
+}
+
+/// Runs `pantau` with `args` against the site's configuration.
+fn pantau(site: &Site, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"));
+    command
+        .arg("--config")
+        .arg(site.dir.path().join("pantau.toml"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .env_remove("PANTAU_PASSWORD");
+    if let Some(password) = password {
+        command.env("PANTAU_PASSWORD", password);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_command_line_adds_users_and_exports_and_erases_participants() {
+    let site = Site::start("");
+    let added = pantau(
+        &site,
+        &[
+            "user",
+            "add",
+            "budi",
+            "--role",
+            "field_officer",
+            "--scope-field",
+            "union",
+            "--scope-value",
+            "SP Garmen",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let no_scope = pantau(
+        &site,
+        &["user", "add", "rina", "--role", "field_officer"],
+        Some(PASSWORD),
+    );
+    assert_eq!(no_scope.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_scope.stderr).contains("needs a scope"));
+    let no_password = pantau(&site, &["user", "add", "rina", "--role", "viewer"], None);
+    assert_eq!(no_password.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_password.stderr).contains("PANTAU_PASSWORD"));
+    let listed = pantau(&site, &["user", "list"], None);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout)
+            .contains("budi\tfield_officer\tunion = SP Garmen\tactive")
+    );
+    assert_eq!(site.login("budi").get("/admin/participants").status, 200);
+    assert!(
+        pantau(&site, &["user", "disable", "budi"], None)
+            .status
+            .success()
+    );
+    let mut client = site.anonymous();
+    let refused = client.post(
+        "/admin/login",
+        &[("username", "budi"), ("password", PASSWORD)],
+    );
+    assert_eq!(refused.status, 401, "a disabled account cannot log in");
+
+    let id = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    let out = site.dir.path().join("siti.json");
+    let export = pantau(
+        &site,
+        &[
+            "participant",
+            "export",
+            "nik:3201014506800002",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("Siti Aminah") && text.contains("6281234500001"));
+    let unconfirmed = pantau(&site, &["participant", "erase", &id.to_string()], None);
+    assert_eq!(
+        unconfirmed.status.code(),
+        Some(1),
+        "erasing needs --yes without a terminal"
+    );
+    let erased = pantau(
+        &site,
+        &["participant", "erase", &id.to_string(), "--yes"],
+        None,
+    );
+    assert!(
+        erased.status.success(),
+        "{}",
+        String::from_utf8_lossy(&erased.stderr)
+    );
+    let after = pantau(
+        &site,
+        &["participant", "export", &format!("erased:{id}")],
+        None,
+    );
+    let text = String::from_utf8_lossy(&after.stdout);
+    assert!(
+        !text.contains("Siti") && !text.contains("6281234500001") && text.contains("SP Garmen")
+    );
+    let missing = pantau(&site, &["participant", "erase", "nik:0000", "--yes"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nik:0000"));
+}
