@@ -58,6 +58,7 @@ fn main() {
         origin: Origin::CommandLine,
         holder: "bench".into(),
         mode: Mode::Full,
+        email_groups: &[],
     };
     let first = Instant::now();
     let record = run_once(&mut conn, &context("2026-11-28T02:00:00Z")).expect("first run");

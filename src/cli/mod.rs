@@ -11,9 +11,9 @@ mod demo;
 mod import;
 mod links;
 mod outbox;
+mod participant;
 mod report;
 mod run;
-mod participant;
 mod serve;
 mod user;
 
@@ -87,6 +87,11 @@ pub enum Command {
         /// Print the run record as JSON instead of a summary.
         #[arg(long)]
         json: bool,
+        /// Also email the report to this recipient group (`[[recipients]] group`); repeat for
+        /// several. Without it no report email goes out (the schedules in `pantau serve` send
+        /// them); participant invitations and reminders are always sent.
+        #[arg(long = "email", value_name = "GROUP")]
+        email: Vec<String>,
     },
     /// Write the workbooks from the database as it is (no import, no invitations); the run is
     /// recorded like `pantau run`.
@@ -94,6 +99,10 @@ pub enum Command {
         /// Print the run record as JSON instead of a summary.
         #[arg(long)]
         json: bool,
+        /// Also email the report to this recipient group (`[[recipients]] group`); repeat for
+        /// several.
+        #[arg(long = "email", value_name = "GROUP")]
+        email: Vec<String>,
     },
     /// List the email outbox (counts, and the failed emails with their errors); `send` sends
     /// the due emails once, `retry ID` queues a failed one again.
@@ -193,8 +202,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => import::run(cli.config.as_deref(), &files, dry_run, json),
         Command::Demo { no_serve } => demo::run(cli.config.as_deref(), !no_serve),
         Command::Links { wave, json } => links::run(cli.config.as_deref(), wave.as_deref(), json),
-        Command::Run { json } => run::run(cli.config.as_deref(), json),
-        Command::Report { json } => report::run(cli.config.as_deref(), json),
+        Command::Run { json, email } => run::run(cli.config.as_deref(), json, &email),
+        Command::Report { json, email } => report::run(cli.config.as_deref(), json, &email),
         Command::Outbox { action, json } => outbox::run(cli.config.as_deref(), action, json),
         Command::Calllist { wave, out, json } => {
             calllist::run(cli.config.as_deref(), wave.as_deref(), out.as_deref(), json)

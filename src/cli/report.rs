@@ -7,6 +7,6 @@ use super::Failure;
 use crate::pipeline::job::Mode;
 
 /// Runs the command.
-pub fn run(config_path: Option<&Path>, json: bool) -> Result<(), Failure> {
-    super::run::run_mode(config_path, json, Mode::ReportOnly)
+pub fn run(config_path: Option<&Path>, json: bool, email: &[String]) -> Result<(), Failure> {
+    super::run::run_mode(config_path, json, email, Mode::ReportOnly)
 }

@@ -13,13 +13,27 @@ use crate::pipeline::job::{JobContext, JobError, Mode, Origin, RunRecord, run_on
 use crate::reference::Reference;
 
 /// Runs the command.
-pub fn run(config_path: Option<&Path>, json: bool) -> Result<(), Failure> {
-    run_mode(config_path, json, Mode::Full)
+pub fn run(config_path: Option<&Path>, json: bool, email: &[String]) -> Result<(), Failure> {
+    run_mode(config_path, json, email, Mode::Full)
 }
 
 /// Runs the job in `mode` and reports it; shared with `pantau report`.
-pub(super) fn run_mode(config_path: Option<&Path>, json: bool, mode: Mode) -> Result<(), Failure> {
+pub(super) fn run_mode(
+    config_path: Option<&Path>,
+    json: bool,
+    email: &[String],
+    mode: Mode,
+) -> Result<(), Failure> {
     let config = Config::load(config_path).map_err(|e| Failure::Input(e.to_string()))?;
+    for group in email {
+        if !config.recipients.iter().any(|r| &r.group == group) {
+            let known: Vec<&str> = config.recipients.iter().map(|r| r.group.as_str()).collect();
+            return Err(Failure::Input(format!(
+                "--email {group}: no such recipient group in [[recipients]] (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
     let reference = Reference::builtin();
     let mut conn = crate::db::open(&config.database())?;
     let command = match mode {
@@ -33,6 +47,7 @@ pub(super) fn run_mode(config_path: Option<&Path>, json: bool, mode: Mode) -> Re
         origin: Origin::CommandLine,
         holder: format!("pantau {command} pid {}", std::process::id()),
         mode,
+        email_groups: email,
     };
     let record = match run_once(&mut conn, &context) {
         Ok(record) => record,

@@ -15,6 +15,8 @@ use chrono::{DateTime, Utc};
 
 use super::Failure;
 use crate::config::Config;
+use crate::pipeline::job::{JobContext, JobError, Mode, Origin, run_once};
+use crate::reference::Reference;
 use crate::schedule::{Runner, Schedules, SqliteTriggerStore, SystemClock};
 
 /// Runs the command.
@@ -54,14 +56,42 @@ pub fn run(config_path: Option<&Path>, address: Option<&str>) -> Result<(), Fail
 }
 
 /// What a trigger does: the names are the `[schedules]` entries that fired (`job`, and the
-/// recipients' schedules such as `manager_weekly`), `at` the trigger instant.
+/// recipients' schedules such as `manager_weekly`), `at` the trigger instant. The job runs
+/// once, emailing the recipient groups whose schedule is among them; another run holding the
+/// lock (a `pantau run` from a system timer) makes this trigger a logged no-op.
 fn scheduled_job(config: &Config, names: &[String], at: DateTime<Utc>) -> anyhow::Result<()> {
-    // LEAD: call pipeline::job::run_once here
-    let _ = config;
-    tracing::info!(
-        schedules = ?names,
-        at = %at,
-        "schedules fired; the scheduled job is not wired in yet"
-    );
-    Ok(())
+    let groups: Vec<String> = config
+        .recipients
+        .iter()
+        .filter(|recipient| names.contains(&recipient.schedule))
+        .map(|recipient| recipient.group.clone())
+        .collect();
+    let reference = Reference::builtin();
+    let mut conn = crate::db::open(&config.database())?;
+    let context = JobContext {
+        config,
+        reference: &reference,
+        now: at.max(Utc::now()),
+        origin: Origin::Schedule,
+        holder: format!("pantau serve pid {}", std::process::id()),
+        mode: Mode::Full,
+        email_groups: &groups,
+    };
+    match run_once(&mut conn, &context) {
+        Ok(record) => {
+            tracing::info!(
+                run = record.id,
+                status = %record.status,
+                schedules = ?names,
+                groups = ?groups,
+                "scheduled job finished"
+            );
+            Ok(())
+        }
+        Err(busy @ JobError::Busy { .. }) => {
+            tracing::info!(schedules = ?names, "scheduled job skipped: {busy}");
+            Ok(())
+        }
+        Err(JobError::Internal(err)) => Err(err),
+    }
 }

@@ -33,6 +33,9 @@ const MIGRATIONS: &[M<'static>] = &[
 /// a burst of submissions after a WhatsApp broadcast.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many schema steps there are: the `user_version` of a database that is up to date.
+pub const MIGRATION_COUNT: i64 = MIGRATIONS.len() as i64;
+
 /// The schema migrations, for [`open`] and for tests that check them.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)

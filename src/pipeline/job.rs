@@ -24,7 +24,8 @@ use sha2::{Digest, Sha256};
 
 use super::quality;
 use super::report::{Forms, ReportInputs, assemble};
-use crate::config::{Config, WorkbookVariant};
+use crate::config::{Config, Secrets, WorkbookVariant};
+use crate::email::{Transport, WrittenWorkbook};
 use crate::import::{self, ImportOptions, ImportStatus, NoProgress};
 use crate::invitations::{issue_due, rfc3339};
 use crate::reference::Reference;
@@ -73,6 +74,9 @@ pub struct JobContext<'a> {
     /// Who takes the lock, for the "already running" message ("pantau run pid 123").
     pub holder: String,
     pub mode: Mode,
+    /// Recipient groups (`[[recipients]] group`) whose report email this run sends: the groups
+    /// whose schedule fired, or those named on the command line. Empty sends no report email.
+    pub email_groups: &'a [String],
 }
 
 /// Why [`run_once`] did not run.
@@ -267,6 +271,14 @@ fn steps(
         progress
             .counts
             .insert("invitations_expired".into(), issued.expired.into());
+        let emails = crate::email::queue_participant_emails(conn, config, context.now)
+            .context("cannot queue the participants' invitation and reminder emails")?;
+        progress
+            .counts
+            .insert("invitation_emails_queued".into(), emails.invitations.into());
+        progress
+            .counts
+            .insert("reminder_emails_queued".into(), emails.reminders.into());
     }
     let flags = quality::find(conn).context("cannot check the data quality")?;
     let stored = quality::store(conn, &flags, Some(run_id), context.now)
@@ -325,6 +337,7 @@ fn steps(
     })?;
     // Manager workbooks first, then the donor ones from the same report with the staff-only
     // part removed, so the donor writer cannot read it even by mistake.
+    let mut written = Vec::new();
     for variant in [WorkbookVariant::Manager, WorkbookVariant::Donor] {
         if variant == WorkbookVariant::Donor {
             report.manager = None;
@@ -333,10 +346,68 @@ fn steps(
             let name = workbook_name(&crate::workbook::file_name(&report, variant), &language);
             let relative = format!("{folder}/{name}");
             write_workbook(&report, variant, &language, &reports_dir.join(&relative))?;
-            progress.outputs.push(relative);
+            progress.outputs.push(relative.clone());
+            written.push(WrittenWorkbook {
+                variant,
+                language,
+                path: relative,
+            });
         }
     }
+    if !context.email_groups.is_empty() {
+        let queued = crate::email::queue_report_emails(
+            conn,
+            config,
+            &report,
+            &written,
+            run_id,
+            context.email_groups,
+            context.now,
+        )
+        .context("cannot queue the report emails")?;
+        progress
+            .counts
+            .insert("report_emails_queued".into(), queued.queued.into());
+    }
+    send_emails(conn, context, progress);
     Ok(())
+}
+
+/// Sends what the outbox holds. A mail server that is down or refuses is not a failed run:
+/// the emails stay queued (or are marked failed) in the outbox, and the run says so.
+fn send_emails(conn: &Connection, context: &JobContext, progress: &mut Progress) {
+    let transport = match Transport::from_config(context.config, &Secrets::from_env()) {
+        Ok(transport) => transport,
+        Err(err) => {
+            progress
+                .warnings
+                .push(format!("emails were not sent: {err}"));
+            return;
+        }
+    };
+    match crate::email::drain(conn, context.config, &transport, context.now) {
+        Ok(drained) => {
+            progress
+                .counts
+                .insert("emails_sent".into(), drained.sent.into());
+            progress
+                .counts
+                .insert("emails_retrying".into(), drained.retrying.into());
+            progress
+                .counts
+                .insert("emails_failed".into(), drained.failed.into());
+            if drained.retrying + drained.failed > 0 {
+                progress.warnings.push(format!(
+                    "{} email(s) could not be sent now and wait in the outbox, {} failed for \
+                     good; see pantau outbox",
+                    drained.retrying, drained.failed
+                ));
+            }
+        }
+        Err(err) => progress
+            .warnings
+            .push(format!("emails were not sent: {err:#}")),
+    }
 }
 
 fn import_inbox(

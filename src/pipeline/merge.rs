@@ -30,8 +30,11 @@ pub struct MergeContext<'a> {
     pub baseline_wave: Option<&'a str>,
 }
 
-/// One record per participant who is not erased, with roster and derived attributes and the
-/// baseline's answers.
+/// One record per participant, with roster and derived attributes and the baseline's answers.
+///
+/// Erased participants are included with what erasure keeps (sex, province, union, cohort,
+/// attendance, the age group taken before the birth date went), so that every figure counts
+/// them as before: erasure removes a person's identity, not the programme's totals.
 pub fn roster_records(
     conn: &Connection,
     context: &MergeContext,
@@ -39,7 +42,7 @@ pub fn roster_records(
     let mut attributes: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
     let mut statement = conn.prepare(
         "SELECT a.participant_id, a.name, a.value FROM participant_attributes a
-         JOIN participants p ON p.id = a.participant_id WHERE p.erased_at IS NULL",
+         JOIN participants p ON p.id = a.participant_id",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
@@ -48,7 +51,7 @@ pub fn roster_records(
             .or_default()
             .insert(row.get(1)?, row.get(2)?);
     }
-    let mut ids = conn.prepare("SELECT id FROM participants WHERE erased_at IS NULL")?;
+    let mut ids = conn.prepare("SELECT id FROM participants")?;
     let ids: Vec<i64> = ids
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
@@ -94,8 +97,8 @@ pub fn wave_records_from(
         .collect::<Result<_, _>>()?;
     let mut records = Vec::with_capacity(invited.len());
     for id in invited {
-        // Erased participants keep their invitation rows but have no record: they are left out
-        // of every figure from then on.
+        // Every invited participant has a roster record (erased ones too, with what erasure
+        // keeps); a missing one would be a participant row deleted outright.
         let Some(mut record) = roster.get(&id).cloned() else {
             continue;
         };
@@ -167,6 +170,17 @@ fn record(
         record.set_num("age", f64::from(age));
         record.set_text("age_group", indicators::age_group(age));
         record.set_num("age40plus", if age >= 40 { 1.0 } else { 0.0 });
+    } else if let Some(group) = roster.get("age_group") {
+        // An erased participant keeps only the age group computed when they were erased.
+        record.set_text("age_group", group.clone());
+        record.set_num(
+            "age40plus",
+            if matches!(group.as_str(), "40-49" | "50+") {
+                1.0
+            } else {
+                0.0
+            },
+        );
     }
     // The wage before the layoff: the roster's last wage, else what the participant said in
     // the baseline.

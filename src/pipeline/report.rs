@@ -293,7 +293,7 @@ fn funnel(conn: &Connection, config: &Config) -> anyhow::Result<Vec<WaveFunnel>>
                                                WHERE r.invitation_id = i.id)),
                 count(*) FILTER (WHERE i.status = 'expired')
          FROM invitations i JOIN participants p ON p.id = i.participant_id
-         WHERE i.wave = ?1 AND p.erased_at IS NULL",
+         WHERE i.wave = ?1",
     )?;
     let mut rows = Vec::new();
     for wave in &config.waves {

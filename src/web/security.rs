@@ -93,7 +93,13 @@ async fn refuse_or_serve(
             let response = page(StatusCode::FORBIDDEN, markup);
             return Ok(req.into_response(response).map_into_right_body());
         }
-        let limit = u64::from(state.config.server.max_body_kb).saturating_mul(1024);
+        // A roster upload may be large (`max_upload_mb`); its handler counts the bytes as they
+        // arrive. Every other body is small (`max_body_kb`).
+        let limit = if is_post && req.path() == "/admin/imports" {
+            u64::from(state.config.server.max_upload_mb).saturating_mul(1024 * 1024)
+        } else {
+            u64::from(state.config.server.max_body_kb).saturating_mul(1024)
+        };
         let announced = req
             .headers()
             .get("content-length")

@@ -684,6 +684,22 @@ fn a_manager_uploads_rosters_and_downloads_the_error_workbook() {
     assert_eq!(people, 2);
     assert_eq!(by, Some(1), "the import records who uploaded it");
 
+    // A real roster is larger than any survey post (the 256 KiB `max_body_kb`): an upload of
+    // about a megabyte goes through, up to `max_upload_mb`.
+    let mut large = String::from("Nama,No HP,Serikat,Catatan\n");
+    for i in 0..6_000 {
+        large.push_str(&format!(
+            "Peserta {i},0812{i:08},SP Garmen,{}\n",
+            "catatan panjang ".repeat(10)
+        ));
+    }
+    assert!(large.len() > 1024 * 1024, "{}", large.len());
+    let (kind, body) = multipart("roster-large.csv", large.as_bytes());
+    let reply = manager.send("POST", &action, Some(&kind), &body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let summary = manager.get(&reply.header("location").unwrap());
+    assert!(summary.body.contains("new 6000"), "{}", summary.body);
+
     let bad = "Nama,No HP,Serikat\nRina,081234500003,SP Garmen\nDewi,12,SP Garmen\n";
     let (kind, body) = multipart("roster-bad.csv", bad.as_bytes());
     let reply = manager.send("POST", &action, Some(&kind), &body);

@@ -64,7 +64,7 @@ fn opening_twice_is_idempotent() {
     drop(first);
 
     let second = pantau::db::open(&path).unwrap();
-    assert_eq!(user_version(&second), 3);
+    assert_eq!(user_version(&second), pantau::db::MIGRATION_COUNT);
     assert_eq!(count(&second, "users"), 1);
     // The seeded job lock row was not inserted again.
     assert_eq!(count(&second, "job_lock"), 1);
@@ -125,7 +125,7 @@ fn connections_opening_a_new_file_at_once_all_succeed() {
         .collect();
     for opener in openers {
         let version = opener.join().unwrap().unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, pantau::db::MIGRATION_COUNT);
     }
 }
 

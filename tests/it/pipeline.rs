@@ -252,6 +252,7 @@ fn fixture_figures_match_the_independent_script() {
         origin: Origin::CommandLine,
         holder: "fixture test".into(),
         mode: Mode::ReportOnly,
+        email_groups: &[],
     };
     let record = run_once(&mut conn, &context).unwrap();
     assert!(record.succeeded(), "{:?}", record.error);
@@ -696,6 +697,7 @@ fn a_second_run_while_the_lock_is_held_fails_clearly_and_an_expired_lock_is_take
         origin: Origin::Schedule,
         holder: "scheduler".into(),
         mode: Mode::Full,
+        email_groups: &[],
     };
     assert!(matches!(
         run_once(&mut library, &context),
@@ -740,4 +742,76 @@ fn a_run_that_fails_is_recorded_as_failed_with_its_error() {
         .query_row("SELECT holder FROM job_lock", [], |row| row.get(0))
         .unwrap();
     assert_eq!(holder, None, "a failed run releases the lock");
+}
+
+#[test]
+fn erasing_participants_keeps_the_figures_true() {
+    let dir = programme(&shipped_forms());
+    let config = load_config(dir.path());
+    let mut conn = pantau::db::open(&config.database()).unwrap();
+    load_fixture(&mut conn);
+    let reference = Reference::builtin();
+    let forms = Forms::load(&config, &config.forms_dir()).unwrap();
+    let report = |conn: &Connection| {
+        assemble(
+            conn,
+            &ReportInputs {
+                config: &config,
+                reference: &reference,
+                forms: &forms,
+                run_at: run_at(),
+                variant: WorkbookVariant::Donor,
+            },
+        )
+        .unwrap()
+    };
+    let before = report(&conn);
+    // Erase a third of the participants, respondents among them.
+    let policy = pantau::participants::ErasePolicy::from_forms(forms.by_file.values());
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM participants ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for id in ids.iter().step_by(3) {
+        pantau::participants::erase(&mut conn, *id, None, run_at(), &policy).unwrap();
+    }
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM participants WHERE erased_at IS NOT NULL"
+        ),
+        ids.len().div_ceil(3) as i64
+    );
+    let after = report(&conn);
+    // Counts, response rates and their breakdowns by what erasure keeps are unchanged.
+    for (id, wave) in [
+        ("enrolled", None),
+        ("completed_training", None),
+        ("response_rate", Some("baseline")),
+        ("response_rate", Some("m3")),
+        ("response_rate", Some("m6")),
+        ("share_working", Some("m3")),
+    ] {
+        let (b, a) = (indicator(&before, id, wave), indicator(&after, id, wave));
+        assert_eq!(b.result.overall, a.result.overall, "{id} {wave:?}");
+        for dimension in ["sex", "cohort", "age_group"] {
+            let cells = |f: &IndicatorFigures| {
+                f.result
+                    .breakdowns
+                    .iter()
+                    .find(|d| d.dimension == dimension)
+                    .map(|d| d.cells.clone())
+            };
+            assert_eq!(cells(b), cells(a), "{id} {wave:?} by {dimension}");
+        }
+    }
+    assert_eq!(before.funnel, after.funnel);
+    // The pseudonymised participant sheet no longer has a row for them.
+    assert_eq!(
+        after.participants.rows.len(),
+        before.participants.rows.len() - ids.len().div_ceil(3)
+    );
 }

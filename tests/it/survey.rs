@@ -766,7 +766,7 @@ impl Site {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         Site {
-            _dir: dir,
+            dir,
             port,
             config,
             process: Some(child),

@@ -16,9 +16,11 @@ use anyhow::Context;
 use chrono::{NaiveDate, TimeZone};
 
 use super::Failure;
+use crate::accounts::Role;
 use crate::config::Config;
 use crate::import::{self, ImportOptions, ImportStatus, NoProgress};
 use crate::invitations;
+use crate::pipeline::job::{JobContext, JobError, Mode, Origin, run_once};
 use crate::reference::Reference;
 use crate::roster::Aliases;
 use crate::synthetic::{self, Spec, Style};
@@ -148,6 +150,75 @@ pub fn run(config_path: Option<&Path>, serve: bool) -> Result<(), Failure> {
     for (wave, count) in &issued.issued {
         println!("wave {wave}: {count} new invitation(s)");
     }
+
+    // The job, as the schedule would run it. Recipient groups without addresses get a demo
+    // address (example.org never delivers), so that the report emails can be read in the
+    // outbox folder; the configuration file is not changed.
+    let mut job_config = config.clone();
+    for recipient in &mut job_config.recipients {
+        if recipient.emails.is_empty() {
+            recipient.emails = vec![format!("{}@example.org", recipient.group)];
+        }
+    }
+    let groups: Vec<String> = job_config
+        .recipients
+        .iter()
+        .map(|r| r.group.clone())
+        .collect();
+    let context = JobContext {
+        config: &job_config,
+        reference: &reference,
+        now,
+        origin: Origin::CommandLine,
+        holder: format!("pantau demo pid {}", std::process::id()),
+        mode: Mode::Full,
+        email_groups: &groups,
+    };
+    match run_once(&mut conn, &context) {
+        Ok(record) => {
+            println!("job run {}: {}", record.id, record.status);
+            if let Some(error) = &record.error {
+                println!("  {error}");
+            }
+            for output in &record.outputs {
+                println!("  workbook: {}", reports_dir.join(output).display());
+            }
+            if let Some(sent) = record.counts.get("emails_sent") {
+                println!(
+                    "  {sent} email(s) written as .eml files into {}",
+                    config.outbox_dir().display()
+                );
+            }
+        }
+        Err(JobError::Busy { holder, .. }) => {
+            println!("job: not run now, another run holds the lock ({holder})");
+        }
+        Err(JobError::Internal(err)) => return Err(Failure::Internal(err)),
+    }
+
+    // An administrator for the admin area, once.
+    let users: i64 = conn
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .context("cannot read the database")?;
+    let admin_line = if users == 0 {
+        let password = invitations::new_token()?;
+        crate::accounts::users::add(
+            &conn,
+            &crate::accounts::users::NewUser {
+                username: "admin",
+                role: Role::Admin,
+                scope: None,
+                password: &password,
+            },
+            None,
+            now,
+        )
+        .map_err(|e| anyhow::anyhow!("cannot create the demo administrator: {e}"))?;
+        format!("user admin, password {password} (shown once; pantau user add makes more)")
+    } else {
+        "log in with the account made by the first demo run, or add one with pantau user add"
+            .to_string()
+    };
     let links = invitations::open_links(&conn, &config.server.public_base_url, None)?;
     println!(
         "{} open invitation(s); a few personal survey links:",
@@ -158,9 +229,11 @@ pub fn run(config_path: Option<&Path>, serve: bool) -> Result<(), Failure> {
     }
     println!("all links: pantau links");
     drop(conn);
+    let base = &config.server.public_base_url;
+    println!("admin area: {base}/admin ({admin_line})");
     if serve {
         println!(
-            "serving the surveys on {} (stop with Ctrl-C)",
+            "serving the surveys and the admin area on {} (stop with Ctrl-C)",
             config.server.address
         );
         return super::serve::run(config_path, None);
