@@ -5,7 +5,9 @@
 //! `127.0.0.1:8080`). A form with errors or an unusable database stops startup with exit code 1
 //! or 2 before anything listens. The scheduler runs on a thread of its own, so a long job never
 //! holds an actix worker; when the server stops (Ctrl-C, SIGTERM) the scheduler is stopped too,
-//! after any run in progress.
+//! after any run in progress. Between job runs a second thread sends what the email outbox
+//! holds once a minute, so that retries after a mail-server outage do not wait for the next
+//! run.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -32,6 +34,7 @@ pub fn run(config_path: Option<&Path>, address: Option<&str>) -> Result<(), Fail
     })?;
     let store = SqliteTriggerStore::new(&config.database());
     let job_config = config.clone();
+    let sender = OutboxSender::start(config.clone()).context("cannot start the email sender")?;
     let mut scheduler = None;
     let served = actix_web::rt::System::new().block_on(async {
         // The server is built first, so that a form with errors stops startup before any
@@ -52,7 +55,59 @@ pub fn run(config_path: Option<&Path>, address: Option<&str>) -> Result<(), Fail
     if let Some(scheduler) = scheduler {
         scheduler.stop();
     }
+    sender.stop();
     served.map_err(Failure::Internal)
+}
+
+/// How often the outbox is looked at between job runs, so that an email waiting for a mail
+/// server that was down goes out soon after it comes back (its backoff starts at a minute).
+const OUTBOX_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A thread that sends due emails from the outbox every [`OUTBOX_INTERVAL`] until stopped.
+struct OutboxSender {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl OutboxSender {
+    fn start(config: Config) -> anyhow::Result<OutboxSender> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("pantau-outbox".into())
+            .spawn(move || {
+                loop {
+                    match stopped.recv_timeout(OUTBOX_INTERVAL) {
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        _ => return,
+                    }
+                    if let Err(err) = send_due(&config) {
+                        tracing::warn!("sending the outbox failed: {err:#}");
+                    }
+                }
+            })?;
+        Ok(OutboxSender { stop, thread })
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
+}
+
+fn send_due(config: &Config) -> anyhow::Result<()> {
+    let transport =
+        crate::email::Transport::from_config(config, &crate::config::Secrets::from_env())?;
+    let conn = crate::db::open(&config.database())?;
+    let drained = crate::email::drain(&conn, config, &transport, Utc::now())?;
+    if drained.sent + drained.retrying + drained.failed > 0 {
+        tracing::info!(
+            sent = drained.sent,
+            retrying = drained.retrying,
+            failed = drained.failed,
+            "outbox sent"
+        );
+    }
+    Ok(())
 }
 
 /// What a trigger does: the names are the `[schedules]` entries that fired (`job`, and the

@@ -84,9 +84,25 @@ pub struct IndicatorResult {
     pub breakdowns: Vec<Breakdown>,
 }
 
+/// What one record contributes to a figure, found by evaluating the indicator's expressions
+/// on it once; a figure over any group of records is then an aggregate of their parts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Part {
+    /// Counted (`count`).
+    Member,
+    /// In a share's denominator, and whether the numerator holds.
+    Base { hit: bool },
+    /// A value for a mean, median, sum, or a per-participant change.
+    Number(f64),
+}
+
 impl CompiledIndicator {
     /// The overall figure and one breakdown per dimension, with cells of fewer than
     /// `threshold` participants suppressed (plus complements).
+    ///
+    /// Each record's expressions are evaluated once; the overall figure and every cell of every
+    /// breakdown aggregate those results, so the cost grows with records × indicators, not
+    /// with the number of tables.
     pub fn compute(
         &self,
         records: &[&Record],
@@ -94,23 +110,28 @@ impl CompiledIndicator {
         threshold: usize,
         today: NaiveDate,
     ) -> IndicatorResult {
-        let mut overall = self.figure(records, today);
+        let parts: Vec<Option<Part>> = records.iter().map(|r| self.part(r, today)).collect();
+        let mut overall = self.aggregate(parts.iter().flatten().copied());
         if overall.n > 0 && overall.n < threshold {
             overall = overall.hidden();
         }
         let breakdowns = dimensions
             .iter()
             .map(|dimension| {
-                let mut groups: BTreeMap<Option<String>, Vec<&Record>> = BTreeMap::new();
-                for record in records {
+                let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+                for (index, record) in records.iter().enumerate() {
                     groups
                         .entry(record.category(dimension))
                         .or_default()
-                        .push(record);
+                        .push(index);
                 }
                 let mut cells: Vec<(Option<String>, Figure)> = groups
                     .into_iter()
-                    .map(|(category, members)| (category, self.figure(&members, today)))
+                    .map(|(category, members)| {
+                        let figure =
+                            self.aggregate(members.iter().filter_map(|&index| parts[index]));
+                        (category, figure)
+                    })
                     .collect();
                 // Suppression counts people in the group, whatever the kind: a share's
                 // denominator, a mean's contributors.
@@ -134,68 +155,82 @@ impl CompiledIndicator {
 
     /// The unsuppressed figure over `records`.
     pub fn figure(&self, records: &[&Record], today: NaiveDate) -> Figure {
-        let holds = |expr: &Option<Expr>, record: &Record| {
-            expr.as_ref()
-                .is_none_or(|e| e.eval(&RecordEnv { record, today }).to_bool())
-        };
-        let number = |expr: &Option<Expr>, record: &Record| {
+        self.aggregate(records.iter().filter_map(|r| self.part(r, today)))
+    }
+
+    /// What `record` contributes: None when the filter, the denominator or a missing value
+    /// leaves it out.
+    fn part(&self, record: &Record, today: NaiveDate) -> Option<Part> {
+        let env = RecordEnv { record, today };
+        let holds = |expr: &Option<Expr>| expr.as_ref().is_none_or(|e| e.eval(&env).to_bool());
+        let number = |expr: &Option<Expr>| {
             expr.as_ref().and_then(|e| {
-                let value = e.eval(&RecordEnv { record, today });
+                let value = e.eval(&env);
                 let number = value.to_num();
                 (!value.is_empty() && number.is_finite()).then_some(number)
             })
         };
-        let selected: Vec<&Record> = records
-            .iter()
-            .copied()
-            .filter(|r| holds(&self.filter, r))
-            .collect();
+        if !holds(&self.filter) {
+            return None;
+        }
         match self.definition.kind {
-            IndicatorKind::Count => Figure {
-                value: Some(selected.len() as f64),
-                numerator: selected.len(),
-                n: selected.len(),
-                suppressed: false,
-            },
-            IndicatorKind::Share => {
-                let base: Vec<&Record> = selected
-                    .into_iter()
-                    .filter(|r| holds(&self.denominator, r))
-                    .collect();
-                let numerator = base.iter().filter(|r| holds(&self.numerator, r)).count();
+            IndicatorKind::Count => Some(Part::Member),
+            IndicatorKind::Share => holds(&self.denominator).then(|| Part::Base {
+                hit: holds(&self.numerator),
+            }),
+            IndicatorKind::Mean | IndicatorKind::Median | IndicatorKind::Sum => {
+                number(&self.value).map(Part::Number)
+            }
+            IndicatorKind::Change => {
+                Some(Part::Number(number(&self.value)? - number(&self.compare)?))
+            }
+        }
+    }
+
+    /// The figure of a group from its members' parts.
+    fn aggregate(&self, parts: impl Iterator<Item = Part>) -> Figure {
+        match self.definition.kind {
+            IndicatorKind::Count => {
+                let count = parts.count();
                 Figure {
-                    value: (!base.is_empty()).then(|| numerator as f64 / base.len() as f64),
-                    numerator,
-                    n: base.len(),
+                    value: Some(count as f64),
+                    numerator: count,
+                    n: count,
                     suppressed: false,
                 }
             }
-            IndicatorKind::Mean | IndicatorKind::Median | IndicatorKind::Sum => {
-                let values: Vec<f64> = selected
-                    .iter()
-                    .filter_map(|r| number(&self.value, r))
+            IndicatorKind::Share => {
+                let (mut base, mut numerator) = (0usize, 0usize);
+                for part in parts {
+                    if let Part::Base { hit } = part {
+                        base += 1;
+                        numerator += usize::from(hit);
+                    }
+                }
+                Figure {
+                    value: (base > 0).then(|| numerator as f64 / base as f64),
+                    numerator,
+                    n: base,
+                    suppressed: false,
+                }
+            }
+            kind => {
+                let values: Vec<f64> = parts
+                    .filter_map(|part| match part {
+                        Part::Number(value) => Some(value),
+                        _ => None,
+                    })
                     .collect();
-                let value = match self.definition.kind {
+                let count = values.len();
+                let value = match kind {
                     IndicatorKind::Mean => mean(&values),
-                    IndicatorKind::Median => median(values.clone()),
-                    _ => Some(values.iter().sum()),
+                    IndicatorKind::Sum => Some(values.iter().sum()),
+                    _ => median(values),
                 };
                 Figure {
                     value,
-                    numerator: values.len(),
-                    n: values.len(),
-                    suppressed: false,
-                }
-            }
-            IndicatorKind::Change => {
-                let changes: Vec<f64> = selected
-                    .iter()
-                    .filter_map(|r| Some(number(&self.value, r)? - number(&self.compare, r)?))
-                    .collect();
-                Figure {
-                    value: median(changes.clone()),
-                    numerator: changes.len(),
-                    n: changes.len(),
+                    numerator: count,
+                    n: count,
                     suppressed: false,
                 }
             }

@@ -500,8 +500,13 @@ fn participant_table(
     }
     let mut table_rows = Vec::with_capacity(roster.len());
     for (id, record) in roster {
+        // Erased participants count in every figure but have no row of their own: a
+        // pseudonymised row would still be about them.
+        let Some(pseudonym) = pseudonyms.get(id) else {
+            continue;
+        };
         let mut row = Vec::with_capacity(columns.len());
-        row.push(Datum::Text(pseudonyms.get(id).cloned().unwrap_or_default()));
+        row.push(Datum::Text(pseudonym.clone()));
         for (name, _, _, format) in PARTICIPANT_FIELDS {
             row.push(datum(record.get(name), *format));
         }

@@ -765,6 +765,15 @@ fn erasing_participants_keeps_the_figures_true() {
         )
         .unwrap()
     };
+    // The fixture's responses name a made-up form; erasure keeps the structured answers of the
+    // forms it knows, so name the shipped forms the waves use.
+    conn.execute(
+        "UPDATE responses SET form_id = (
+             SELECT CASE i.wave WHEN 'baseline' THEN 'pantau_baseline' ELSE 'pantau_followup' END
+             FROM invitations i WHERE i.id = responses.invitation_id)",
+        [],
+    )
+    .unwrap();
     let before = report(&conn);
     // Erase a third of the participants, respondents among them.
     let policy = pantau::participants::ErasePolicy::from_forms(forms.by_file.values());
