@@ -243,7 +243,7 @@ pub fn prefill(
                         .then(|| attributes.get("name"))
                         .flatten()
                         .and_then(|n| n.split_whitespace().next())
-                        .map(str::to_string)
+                        .map(as_written_to_a_person)
                 })
             }
             Prefill::Previous(field) => {
@@ -271,7 +271,43 @@ pub fn first_name(conn: &Connection, participant: i64) -> anyhow::Result<Option<
         .get("first_name")
         .or_else(|| attributes.get("name"))
         .and_then(|name| name.split_whitespace().next())
-        .map(str::to_string))
+        .map(as_written_to_a_person))
+}
+
+/// A name as one writes it to the person: rosters often hold names in capitals ("HENDRA"),
+/// which read as shouting in a greeting, so a name in one case throughout is capitalised
+/// ("Hendra"); a name with mixed case is kept as the roster has it ("McDonald", "dr. Ani").
+fn as_written_to_a_person(name: &str) -> String {
+    let letters = || name.chars().filter(|c| c.is_alphabetic());
+    let one_case = letters().all(char::is_uppercase) || letters().all(char::is_lowercase);
+    if !one_case {
+        return name.to_string();
+    }
+    let mut written = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        if start {
+            written.extend(c.to_uppercase());
+        } else {
+            written.extend(c.to_lowercase());
+        }
+        start = !c.is_alphabetic();
+    }
+    written
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::as_written_to_a_person;
+
+    #[test]
+    fn capitals_are_written_as_a_name() {
+        assert_eq!(as_written_to_a_person("HENDRA"), "Hendra");
+        assert_eq!(as_written_to_a_person("siti"), "Siti");
+        assert_eq!(as_written_to_a_person("NUR-AINI"), "Nur-Aini");
+        assert_eq!(as_written_to_a_person("McDonald"), "McDonald");
+        assert_eq!(as_written_to_a_person("Dewi"), "Dewi");
+    }
 }
 
 fn roster(conn: &Connection, participant: i64) -> anyhow::Result<BTreeMap<String, String>> {
