@@ -210,7 +210,8 @@ pub enum Metadata {
     /// `today`: the date of the survey.
     Today,
     /// `deviceid`, `username`, `phonenumber`, `email`, `audit`, …: accepted so that Kobo forms
-    /// load, always empty.
+    /// load; the server fills `deviceid` and `username` (see `web::survey::metadata`), the
+    /// others stay empty.
     Unfilled(&'static str),
 }
 

@@ -5,9 +5,11 @@
 //! `begin_group`, types in any case, runs of spaces as one. The aliases pyxform accepts for the
 //! supported types (`string`, `int`, `select all that apply`, `trigger`) are accepted too.
 //!
-//! Metadata: `start`, `end` and `today` are filled by the server. The device and user metadata of
-//! ODK Collect (`deviceid`, `username`, `phonenumber`, `email`, `audit`, …) mean nothing in a
-//! browser; Kobo adds some of them to every form, so they load with a warning and stay empty.
+//! Metadata: `start`, `end` and `today` are filled by the server. Of the device and user metadata
+//! of ODK Collect, `deviceid` gets the server's name (`<host>:web`, as Enketo does) and
+//! `username` who answered (`participant`); the others (`phonenumber`, `email`, `audit`, …)
+//! mean nothing in a browser. Kobo adds some of them to every form, so they all load with a
+//! warning that says what the field will hold.
 //! Everything that would make pantau drop a question (repeats, locations, media, ranges, time) is
 //! an error that says what to do instead.
 
@@ -133,10 +135,15 @@ fn simple(keyword: &str, written: &str) -> TypeSpec {
                 "email" => "email",
                 _ => "audit",
             };
+            let holds = match name {
+                "deviceid" => "holds the server's name (host:web), as Enketo does",
+                "username" => "holds who answered (participant)",
+                _ => "stays empty",
+            };
             TypeSpec::Unfilled(
                 Metadata::Unfilled(name),
                 format!(
-                    "{name} is not collected by pantau (there is no device to ask); the field stays empty"
+                    "{name} is not collected by pantau (there is no device to ask); the field {holds}"
                 ),
             )
         }
