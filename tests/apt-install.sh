@@ -11,4 +11,6 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# With recommended packages: Chromium and LibreOffice need their fonts to lay out pages the
+# way the tests measure them.
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
