@@ -104,7 +104,13 @@ impl Site {
     /// Starts `pantau serve` as a separate process (one wave) whose standard error (the log,
     /// at `PANTAU_LOG=debug`) goes to `log` when given.
     pub(crate) fn start_process_logging(log: Option<&Path>) -> Site {
-        let (dir, config) = prepare(ONE_WAVE);
+        Site::start_process_in(ONE_WAVE, log)
+    }
+
+    /// Starts `pantau serve` as a separate process with the `[[waves]]` and other sections
+    /// given, its log going to `log` when given, and waits until it listens.
+    fn start_process_in(sections: &str, log: Option<&Path>) -> Site {
+        let (dir, config) = prepare(sections);
         let stderr = match log {
             Some(path) => std::process::Stdio::from(std::fs::File::create(path).unwrap()),
             None => std::process::Stdio::null(),
@@ -741,36 +747,7 @@ impl Site {
     /// Starts `pantau serve` as a separate process with the `[[waves]]` and other sections
     /// given, waiting until it listens.
     fn start_process_with(sections: &str) -> Site {
-        let (dir, config) = prepare(sections);
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
-            .arg("--config")
-            .arg(dir.path().join("pantau.toml"))
-            .arg("serve")
-            .arg("--address")
-            .arg(format!("127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = std::time::Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(20),
-                "pantau serve did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Site {
-            dir,
-            port,
-            config,
-            process: Some(child),
-        }
+        Site::start_process_in(sections, None)
     }
 }
 
