@@ -64,6 +64,20 @@ pub fn situation(conn: &Connection, token: &str) -> anyhow::Result<Option<Situat
     if !looks_like_token(token) {
         return Ok(None);
     }
+    // One read transaction, so that the invitation, its response and its draft are seen at one
+    // moment: a submission committed between two separate reads would otherwise show neither
+    // its response (read before) nor its draft (deleted after), and a repeated submit would be
+    // sent away instead of being told its answers were received.
+    if conn.is_autocommit() {
+        let tx = conn.unchecked_transaction()?;
+        let situation = read_situation(&tx, token)?;
+        tx.commit()?;
+        return Ok(situation);
+    }
+    read_situation(conn, token)
+}
+
+fn read_situation(conn: &Connection, token: &str) -> anyhow::Result<Option<Situation>> {
     let invitation = conn
         .prepare_cached(
             "SELECT id, participant_id, wave, status, closes_at FROM invitations WHERE token = ?1",
