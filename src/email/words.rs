@@ -4,22 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::config::IndicatorFormat;
-use crate::roster::{INDONESIAN_MONTHS, Rupiah};
-
-const ENGLISH_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use crate::roster::{ENGLISH_MONTHS, INDONESIAN_MONTHS, Rupiah};
 
 /// A date in words: `29 November 2026`, `1 Agustus 2026`. Indonesian unless `language` is `en`.
 pub fn date(language: &str, day: NaiveDate) -> String {

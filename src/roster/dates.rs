@@ -8,6 +8,22 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::Cell;
 
+/// English month names, January first, for dates written out to people (emails, survey pages).
+pub const ENGLISH_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// Indonesian month names as written in dates ("12 Januari 2024"), January first.
 pub const INDONESIAN_MONTHS: [&str; 12] = [
     "Januari",

@@ -20,7 +20,7 @@ mod sex;
 
 pub use attendance::parse_attendance;
 pub use cell::Cell;
-pub use dates::{INDONESIAN_MONTHS, parse_date};
+pub use dates::{ENGLISH_MONTHS, INDONESIAN_MONTHS, parse_date};
 pub use headers::{Aliases, Field, HeaderRow, find_header_row, fold};
 pub use money::Rupiah;
 pub use nik::{Nik, NikFacts};

@@ -172,20 +172,7 @@ pub const ENGLISH: Texts = Texts {
     choose_one: "Choose one",
     choose_any: "You may choose more than one",
     yes_ok: "Yes",
-    months: [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
+    months: crate::roster::ENGLISH_MONTHS,
 };
 
 /// The texts for a language code: English for `en`, Indonesian for anything else.
