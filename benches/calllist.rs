@@ -70,9 +70,6 @@ fn fill(db: &std::path::Path, rows: i64, now: DateTime<Utc>) {
         let mut person = tx
             .prepare("INSERT INTO participants (id, participant_key, pseudonym, created_at) VALUES (?1, ?2, ?3, ?4)")
             .expect("statement");
-        let mut attribute = tx
-            .prepare("INSERT INTO participant_attributes (participant_id, name, value, updated_at) VALUES (?1, ?2, ?3, ?4)")
-            .expect("statement");
         let mut invitation = tx
             .prepare(
                 "INSERT INTO invitations (participant_id, wave, token, status, issued_at, opens_at, closes_at)
@@ -99,9 +96,8 @@ fn fill(db: &std::path::Path, rows: i64, now: DateTime<Utc>) {
                 ("attended_2", if id % 3 != 0 { "1" } else { "0" }.into()),
                 ("attended_3", if id % 5 != 0 { "1" } else { "0" }.into()),
             ];
-            for (name, value) in attributes {
-                attribute
-                    .execute(params![id, name, value, stamp])
+            for (name, value) in &attributes {
+                pantau::participants::attributes::set_values(&tx, id, &[(name, value.as_str())], None, &stamp)
                     .expect("attribute");
             }
             let baseline = if id % 2 == 0 { "expired" } else { "submitted" };

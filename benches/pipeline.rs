@@ -94,12 +94,6 @@ fn populate(conn: &mut Connection, participants: usize) {
                  VALUES (?1, ?2, ?3, ?4)",
             )
             .expect("statement");
-        let mut attribute = tx
-            .prepare(
-                "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )
-            .expect("statement");
         let unions = ["SPN", "FSPMI", "SP TSK", "KSPN", "SPSI"];
         let provinces = ["Jawa Barat", "Banten", "DKI Jakarta", "Jawa Tengah"];
         for i in 0..participants {
@@ -133,9 +127,8 @@ fn populate(conn: &mut Connection, participants: usize) {
                 ("attended_2", if i % 4 != 0 { "1" } else { "0" }.to_owned()),
                 ("attended_3", if i % 5 != 0 { "1" } else { "0" }.to_owned()),
             ];
-            for (name, value) in values {
-                attribute
-                    .execute(params![id, name, value, stamp])
+            for (name, value) in &values {
+                pantau::participants::attributes::set_values(&tx, id, &[(name, value.as_str())], None, stamp)
                     .expect("attribute");
             }
         }

@@ -187,15 +187,18 @@ fn add_participants(config: &Config, count: usize) -> anyhow::Result<()> {
         let mut participant = tx.prepare(
             "INSERT INTO participants (participant_key, pseudonym, created_at) VALUES (?1, ?2, ?3)",
         )?;
-        let mut attribute = tx.prepare(
-            "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
         for n in first..first + count as i64 {
             participant.execute(params![format!("id:{n}"), format!("P-{n}"), stamp])?;
             let id = tx.last_insert_rowid();
-            attribute.execute(params![id, "name", format!("Peserta {n}"), stamp])?;
-            attribute.execute(params![id, "training_date", today.to_string(), stamp])?;
+            let name = format!("Peserta {n}");
+            let trained = today.to_string();
+            pantau::participants::attributes::set_values(
+                &tx,
+                id,
+                &[("name", &name), ("training_date", &trained)],
+                None,
+                &stamp,
+            )?;
         }
     }
     tx.commit()?;

@@ -26,6 +26,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_initial.sql")),
     M::up(include_str!("migrations/0002_schedules.sql")),
     M::up(include_str!("migrations/0003_email.sql")),
+    M::up(include_str!("migrations/0004_participant_rows.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

@@ -117,11 +117,16 @@ fn submission_ids_are_unique_and_one_response_per_invitation() {
 fn foreign_keys_are_enforced() {
     let conn = open_in_memory().unwrap();
     violated(respond(&conn, 999, "sub-1"));
-    violated(conn.execute(
-        "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-         VALUES (999, 'nik', '3201010101010001', ?1)",
-        [AT],
-    ));
+    violated(
+        crate::participants::attributes::set_values(
+            &conn,
+            999,
+            &[("nik", "3201010101010001")],
+            None,
+            AT,
+        )
+        .map(|()| 1),
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Finding the participant a roster row is about, and naming new participants.
 //!
-//! Participants are found through their identifying attributes (`participant_id`, `nik`,
-//! `phone`, indexed by `participant_attributes (name, value)`) and their `participant_key`.
+//! Participants are found through their identifying values (`participant_id`, `nik`, `phone`:
+//! the indexed columns `roster_id`, `nik` and `phone` of `participant_rows`) and their
+//! `participant_key`.
 //! For a file that is large next to the database, every identifier is loaded into hash maps
 //! once, so that a million rows cost a million hash lookups rather than three million index
 //! searches; for a small file into a large database, each row is looked up with prepared
@@ -43,6 +44,15 @@ impl Ident {
 
     fn slot(self) -> usize {
         self as usize
+    }
+
+    /// The indexed column of `participant_rows` holding it.
+    fn column(self) -> &'static str {
+        match self {
+            Ident::Id => "roster_id",
+            Ident::Nik => "nik",
+            Ident::Phone => "phone",
+        }
     }
 }
 
@@ -92,11 +102,13 @@ impl Directory {
         if let Some(loaded) = &self.loaded {
             return Ok(loaded.idents[ident.slot()].get(value).copied());
         }
-        tx.prepare_cached(
-            "SELECT participant_id FROM participant_attributes WHERE name = ?1 AND value = ?2
-             ORDER BY participant_id LIMIT 1",
-        )?
-        .query_row([ident.attribute(), value], |row| row.get(0))
+        let sql = match ident {
+            Ident::Id => FIND_BY_ROSTER_ID,
+            Ident::Nik => FIND_BY_NIK,
+            Ident::Phone => FIND_BY_PHONE,
+        };
+        tx.prepare_cached(sql)?
+            .query_row([value], |row| row.get(0))
         .optional()
         .context("cannot look up a participant")
     }
@@ -163,21 +175,28 @@ fn load(tx: &Transaction, participants: usize) -> anyhow::Result<Loaded> {
         loaded.keys.insert(row.get(1)?, row.get(0)?);
         loaded.pseudonyms.insert(row.get(2)?);
     }
-    let mut statement = tx.prepare(
-        "SELECT participant_id, name, value FROM participant_attributes
-         WHERE name IN ('participant_id', 'nik', 'phone') ORDER BY participant_id",
-    )?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let name: String = row.get(1)?;
-        if let Some(ident) = Ident::of_attribute(&name) {
-            loaded.idents[ident.slot()]
-                .entry(row.get(2)?)
-                .or_insert(row.get(0)?);
+    // Each identifier from its own index, in (value, participant) order: no JSON is parsed,
+    // and the first participant with a shared phone keeps it.
+    for ident in Ident::ALL {
+        let column = ident.column();
+        let mut statement = tx.prepare(&format!(
+            "SELECT {column}, participant_id FROM participant_rows WHERE {column} IS NOT NULL"
+        ))?;
+        let mut rows = statement.query([])?;
+        let map = &mut loaded.idents[ident.slot()];
+        while let Some(row) = rows.next()? {
+            map.entry(row.get(0)?).or_insert(row.get(1)?);
         }
     }
     Ok(loaded)
 }
+
+const FIND_BY_ROSTER_ID: &str = "SELECT participant_id FROM participant_rows \
+     WHERE roster_id = ?1 ORDER BY participant_id LIMIT 1";
+const FIND_BY_NIK: &str =
+    "SELECT participant_id FROM participant_rows WHERE nik = ?1 ORDER BY participant_id LIMIT 1";
+const FIND_BY_PHONE: &str =
+    "SELECT participant_id FROM participant_rows WHERE phone = ?1 ORDER BY participant_id LIMIT 1";
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

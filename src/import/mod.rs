@@ -22,8 +22,8 @@
 //!   same name (compared without case) is replaced, since that file is a newer version of the
 //!   same roster; a value set by a file with a different name, or by hand in the admin area, is
 //!   kept and the difference reported as a warning, never silently overwritten. A value a file
-//!   set earlier and its newer version no longer has is cleared. Every value set or cleared is
-//!   written to `participant_attribute_history` with the import's id.
+//!   set earlier and its newer version no longer has is cleared. What an import set or cleared
+//!   for a participant is one `participant_row_history` row with the import's id.
 //! * **Dry run.** Everything runs inside the transaction and is rolled back; the counts are
 //!   what would have happened. Nothing is recorded in the database, but an error workbook is
 //!   still written, since finding problems is the point of a dry run.

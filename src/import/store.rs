@@ -7,16 +7,17 @@
 //! name, or by hand in the admin area, is kept, and the row gets a warning naming that file:
 //! two unions' lists disagreeing about a person is something a person must settle. A value that
 //! a file set and its newer version no longer has (the cell was emptied or the column removed)
-//! is cleared. Every value set or cleared goes into `participant_attribute_history` with the
-//! import's id.
+//! is cleared. What each import set or cleared for a participant goes into one
+//! `participant_row_history` row with the import's id (through [`attributes`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::ImportOptions;
 use super::identity::{Directory, Ident};
+use crate::participants::attributes;
 use crate::roster::{RosterRecord, RowProblem, Severity, SheetSummary};
 
 /// Attributes whose values are personal data; a conflict message names them without their
@@ -59,8 +60,8 @@ pub(super) struct Store<'a, 'c> {
     same_file: HashMap<i64, bool>,
     /// Participants this file already wrote, with the row that did.
     seen: HashMap<i64, (String, usize)>,
-    /// Scratch space for a participant's current values, reused from row to row.
-    current: Vec<(String, String, Option<i64>)>,
+    /// Scratch space for a record's values as a stored JSON object, reused from row to row.
+    attrs: String,
     out: Stored,
 }
 
@@ -81,7 +82,7 @@ impl<'a, 'c> Store<'a, 'c> {
             directory: Directory::new(tx, rows)?,
             same_file: HashMap::new(),
             seen: HashMap::with_capacity(rows),
-            current: Vec::new(),
+            attrs: String::with_capacity(1024),
             out: Stored::default(),
         })
     }
@@ -263,22 +264,15 @@ impl<'a, 'c> Store<'a, 'c> {
             .execute(params![key, pseudonym, self.now])
             .context("cannot add a participant")?;
         let participant = self.tx.last_insert_rowid();
-        // One row per statement: measured faster than multi-row VALUES lists here, which
-        // SQLite runs through a co-routine.
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO participant_attributes
-                 (participant_id, name, value, set_by_import, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        let mut history = self.tx.prepare_cached(HISTORY)?;
-        for (name, value) in &record.values {
-            insert
-                .execute(params![participant, name, value, self.import_id, self.now])
-                .context("cannot store a participant's value")?;
-            history
-                .execute(params![participant, name, value, self.import_id, self.now])
-                .context("cannot store a value's history")?;
-        }
+        self.encode(record);
+        attributes::insert_new(
+            self.tx,
+            participant,
+            &self.attrs,
+            Some(self.import_id),
+            &self.now,
+        )
+        .context("cannot store a participant's values")?;
         for (name, value) in &record.values {
             if let Some(ident) = Ident::of_attribute(name) {
                 self.directory.remember(ident, value, participant);
@@ -290,6 +284,16 @@ impl<'a, 'c> Store<'a, 'c> {
         Ok(())
     }
 
+    /// The record's values as a stored `attrs` object, in `self.attrs` (reused from row to
+    /// row).
+    fn encode(&mut self, record: &RosterRecord) {
+        self.attrs.clear();
+        attributes::encode(
+            record.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut self.attrs,
+        );
+    }
+
     /// Applies a record to an existing participant under the conflict rule; true when
     /// anything changed.
     fn update(
@@ -298,80 +302,87 @@ impl<'a, 'c> Store<'a, 'c> {
         record: &RosterRecord,
         warn: &mut dyn FnMut(&str, String),
     ) -> anyhow::Result<bool> {
-        let mut current = std::mem::take(&mut self.current);
-        current.clear();
-        {
-            let mut select = self.tx.prepare_cached(
-                "SELECT name, value, set_by_import FROM participant_attributes
-                 WHERE participant_id = ?1 ORDER BY name",
-            )?;
-            let mut rows = select.query([participant])?;
-            while let Some(row) = rows.next()? {
-                current.push((row.get(0)?, row.get(1)?, row.get(2)?));
-            }
-        }
-        let mut changed = false;
+        let stored: Option<(String, Option<i64>, String)> = self
+            .tx
+            .prepare_cached(
+                "SELECT attrs, set_by_import, sources FROM participant_rows
+                 WHERE participant_id = ?1",
+            )?
+            .query_row([participant], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()
+            .context("cannot read a participant's values")?;
         for (name, value) in &record.values {
-            let found = current.binary_search_by(|(n, _, _)| n.as_str().cmp(name));
-            match found {
-                Err(_) => {
-                    self.tx
-                        .prepare_cached(
-                            "INSERT INTO participant_attributes
-                                 (participant_id, name, value, set_by_import, updated_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5)",
-                        )?
-                        .execute(params![participant, name, value, self.import_id, self.now])
-                        .context("cannot store a participant's value")?;
-                    self.history(participant, name, Some(value))?;
-                    changed = true;
-                }
-                Ok(index) if current[index].1 == *value => {}
-                Ok(index) => {
-                    let source = current[index].2;
-                    if self.is_same_file(source)? {
-                        self.tx
-                            .prepare_cached(
-                                "UPDATE participant_attributes
-                                 SET value = ?3, set_by_import = ?4, updated_at = ?5
-                                 WHERE participant_id = ?1 AND name = ?2",
-                            )?
-                            .execute(params![participant, name, value, self.import_id, self.now])
-                            .context("cannot update a participant's value")?;
-                        self.history(participant, name, Some(value))?;
-                        changed = true;
-                    } else {
-                        let message = self.conflict(name, &current[index].1, source)?;
-                        warn(name, message);
-                    }
-                }
-            }
             if let Some(ident) = Ident::of_attribute(name) {
                 self.directory.remember(ident, value, participant);
             }
         }
-        for (name, _, source) in &current {
-            if !record.values.contains_key(name) && self.is_same_file(*source)? {
-                self.tx
-                    .prepare_cached(
-                        "DELETE FROM participant_attributes WHERE participant_id = ?1 AND name = ?2",
-                    )?
-                    .execute(params![participant, name])
-                    .context("cannot clear a participant's value")?;
-                self.history(participant, name, None)?;
-                changed = true;
+        self.encode(record);
+        let Some((attrs, row_source, sources)) = stored else {
+            // Every value was removed by hand: the record's values are all new.
+            attributes::insert_new(
+                self.tx,
+                participant,
+                &self.attrs,
+                Some(self.import_id),
+                &self.now,
+            )
+            .context("cannot store a participant's values")?;
+            return Ok(!record.values.is_empty());
+        };
+        // The common case of a re-import: the same values, compared as text without parsing.
+        if attrs == self.attrs {
+            return Ok(false);
+        }
+        let current = attributes::decode(&attrs);
+        let sources: BTreeMap<String, (Option<i64>, String)> =
+            serde_json::from_str(&sources).unwrap_or_default();
+        let source_of = |name: &str| sources.get(name).map_or(row_source, |(import, _)| *import);
+        let mut changes: Vec<(&str, Option<&str>)> = Vec::new();
+        for (name, value) in &record.values {
+            match current.get(name) {
+                None => changes.push((name, Some(value))),
+                Some(known) if known == value => {}
+                Some(known) => {
+                    let source = source_of(name);
+                    if self.is_same_file(source)? {
+                        changes.push((name, Some(value)));
+                    } else {
+                        let message = self.conflict(name, known, source)?;
+                        warn(name, message);
+                    }
+                }
             }
         }
-        self.current = current;
-        Ok(changed)
-    }
-
-    fn history(&self, participant: i64, name: &str, value: Option<&str>) -> anyhow::Result<()> {
-        self.tx
-            .prepare_cached(HISTORY)?
-            .execute(params![participant, name, value, self.import_id, self.now])
-            .context("cannot store a value's history")?;
-        Ok(())
+        for name in current.keys() {
+            if !record.values.contains_key(name) && self.is_same_file(source_of(name))? {
+                changes.push((name, None));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        let set: Vec<(&str, &str)> = changes
+            .iter()
+            .filter_map(|(name, value)| value.map(|value| (*name, value)))
+            .collect();
+        let cleared: Vec<&str> = changes
+            .iter()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        attributes::set_values(self.tx, participant, &set, Some(self.import_id), &self.now)
+            .context("cannot update a participant's values")?;
+        attributes::clear_values(self.tx, participant, &cleared)
+            .context("cannot clear a participant's value")?;
+        attributes::record_changes(
+            self.tx,
+            participant,
+            &changes,
+            Some(self.import_id),
+            &self.now,
+        )
+        .context("cannot store a participant's history")?;
+        Ok(true)
     }
 
     /// Whether a value set by import `source` may be replaced by this file.
@@ -429,13 +440,7 @@ impl<'a, 'c> Store<'a, 'c> {
     }
 
     fn attribute(&self, participant: i64, name: &str) -> anyhow::Result<Option<String>> {
-        self.tx
-            .prepare_cached(
-                "SELECT value FROM participant_attributes WHERE participant_id = ?1 AND name = ?2",
-            )?
-            .query_row(params![participant, name], |row| row.get(0))
-            .optional()
-            .context("cannot read a participant's value")
+        attributes::value(self.tx, participant, name).context("cannot read a participant's value")
     }
 
     fn pseudonym(&self, participant: i64) -> anyhow::Result<String> {
@@ -445,7 +450,3 @@ impl<'a, 'c> Store<'a, 'c> {
             .context("cannot read a participant's pseudonym")
     }
 }
-
-const HISTORY: &str = "INSERT INTO participant_attribute_history
-                           (participant_id, name, value, import_id, set_at)
-                       VALUES (?1, ?2, ?3, ?4, ?5)";

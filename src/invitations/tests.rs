@@ -10,10 +10,12 @@ fn participant(conn: &Connection, key: &str, created: &str, training_end: Option
     .unwrap();
     let id = conn.last_insert_rowid();
     if let Some(date) = training_end {
-        conn.execute(
-            "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-             VALUES (?1, 'training_date', ?2, ?3)",
-            params![id, date, created],
+        crate::participants::attributes::set_values(
+            conn,
+            id,
+            &[("training_date", date)],
+            None,
+            created,
         )
         .unwrap();
     }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::ParticipantError;
+use super::{ParticipantError, attributes};
 use crate::accounts::audit;
 use crate::form::{FieldKind, Form};
 use crate::invitations::rfc3339;
@@ -134,12 +134,7 @@ pub fn erase(
     let mut done = Erased::default();
 
     // The age group first, while the birth date (or stated age) is still there.
-    let attributes: BTreeMap<String, String> = {
-        let mut stmt =
-            tx.prepare("SELECT name, value FROM participant_attributes WHERE participant_id = ?1")?;
-        let rows = stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    let attributes: BTreeMap<String, String> = attributes::values(&tx, id)?;
     let age = attributes
         .get("birth_date")
         .and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
@@ -148,32 +143,16 @@ pub fn erase(
     if let Some(age) = age
         && !attributes.contains_key("age_group")
     {
-        tx.execute(
-            "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-             VALUES (?1, 'age_group', ?2, ?3)",
-            params![id, crate::indicators::age_group(age), stamp],
-        )?;
+        let group = crate::indicators::age_group(age);
+        attributes::set_values(&tx, id, &[("age_group", group)], None, &stamp)?;
     }
-    for name in attributes.keys().filter(|name| !is_kept(name)) {
-        done.attributes_deleted += tx.execute(
-            "DELETE FROM participant_attributes WHERE participant_id = ?1 AND name = ?2",
-            params![id, name],
-        )?;
-    }
-    let history: Vec<(i64, String)> = {
-        let mut stmt = tx.prepare(
-            "SELECT id, name FROM participant_attribute_history
-             WHERE participant_id = ?1 AND value IS NOT NULL",
-        )?;
-        let rows = stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    for (row, _) in history.iter().filter(|(_, name)| !is_kept(name)) {
-        done.history_cleared += tx.execute(
-            "UPDATE participant_attribute_history SET value = NULL WHERE id = ?1",
-            [row],
-        )?;
-    }
+    let erased: Vec<&str> = attributes
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !is_kept(name))
+        .collect();
+    done.attributes_deleted += attributes::clear_values(&tx, id, &erased)?;
+    done.history_cleared += attributes::blank_history(&tx, id, is_kept)?;
 
     let invitations: Vec<i64> = {
         let mut stmt = tx.prepare("SELECT id FROM invitations WHERE participant_id = ?1")?;

@@ -5,6 +5,7 @@
 //! personal data in a short list of places (see the header of `0001_initial.sql`); [`erase`]
 //! visits each of them.
 
+pub mod attributes;
 pub mod erase;
 pub mod export;
 

@@ -76,18 +76,9 @@ fn participant(conn: &Connection, key: &str, name: &str, union: &str, form: &For
         ("cohort", "2024-A"),
         ("attended_1", "1"),
     ] {
-        conn.execute(
-            "INSERT INTO participant_attributes (participant_id, name, value, set_by_import,
-             updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, attribute, value, import, now],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO participant_attribute_history (participant_id, name, value, import_id,
-             set_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, attribute, value, import, now],
-        )
-        .unwrap();
+        super::attributes::set_values(conn, id, &[(attribute, value)], Some(import), now).unwrap();
+        super::attributes::record_changes(conn, id, &[(attribute, Some(value))], Some(import), now)
+            .unwrap();
     }
     conn.execute(
         "INSERT OR IGNORE INTO waves (name, form_file, updated_at) VALUES ('m3', 'f.xlsx', ?1)",

@@ -86,10 +86,12 @@ impl Site {
             ("birth_date", "1979-02-03"),
             ("attended_1", "1"),
         ] {
-            conn.execute(
-                "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![id, field, value, now],
+            pantau::participants::attributes::set_values(
+                &conn,
+                id,
+                &[(field, value)],
+                None,
+                &now,
             )
             .unwrap();
         }

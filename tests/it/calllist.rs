@@ -109,10 +109,12 @@ fn fill(conn: &Connection, now: DateTime<Utc>) {
         )
         .unwrap();
         for (name, value) in attributes {
-            conn.execute(
-                "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![id, name, value, stamp],
+            pantau::participants::attributes::set_values(
+                &conn,
+                id,
+                &[(name, value)],
+                None,
+                &stamp,
             )
             .unwrap();
         }

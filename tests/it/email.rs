@@ -517,10 +517,12 @@ fn participant(conn: &Connection, id: i64, attributes: &[(&str, &str)]) {
     .unwrap();
     let training = [("training_date", "2026-11-01")];
     for (name, value) in attributes.iter().chain(training.iter()) {
-        conn.execute(
-            "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-             VALUES (?1, ?2, ?3, '2026-10-01T00:00:00Z')",
-            rusqlite::params![id, name, value],
+        pantau::participants::attributes::set_values(
+            conn,
+            id,
+            &[(name, value)],
+            None,
+            "2026-10-01T00:00:00Z",
         )
         .unwrap();
     }

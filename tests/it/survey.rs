@@ -174,10 +174,12 @@ impl Site {
             ("name", name.to_string()),
             ("training_date", trained.to_string()),
         ] {
-            conn.execute(
-                "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![id, attribute, value, stamp],
+            pantau::participants::attributes::set_values(
+                &conn,
+                id,
+                &[(attribute, &value)],
+                None,
+                &stamp,
             )
             .unwrap();
         }

@@ -13,10 +13,12 @@ fn participant(conn: &Connection, key: &str, attributes: &[(&str, &str)]) -> i64
     .unwrap();
     let id = conn.last_insert_rowid();
     for (name, value) in attributes {
-        conn.execute(
-            "INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-             VALUES (?1, ?2, ?3, '2026-01-01T00:00:00Z')",
-            params![id, name, value],
+        crate::participants::attributes::set_values(
+            conn,
+            id,
+            &[(name, value)],
+            None,
+            "2026-01-01T00:00:00Z",
         )
         .unwrap();
     }

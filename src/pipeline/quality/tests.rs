@@ -181,9 +181,6 @@ fn find_reads_responses_and_applies_every_rule() {
              VALUES (1, 'id:A', 'P-A', '2026-01-01T00:00:00Z', NULL),
                     (2, 'id:B', 'P-B', '2026-01-01T00:00:00Z', NULL),
                     (3, 'erased:3', 'P-C', '2026-01-01T00:00:00Z', '2026-05-01T00:00:00Z');
-         INSERT INTO participant_attributes (participant_id, name, value, updated_at)
-             VALUES (1, 'phone', '6281100000001', 'x'), (2, 'phone', '6281100000001', 'x'),
-                    (1, 'last_wage', '4000000', 'x');
          INSERT INTO waves (name, form_file, updated_at) VALUES ('m3', 'f.xlsx', 'x');
          INSERT INTO invitations (id, participant_id, wave, token, status, issued_at, opens_at,
                                   closes_at)
@@ -202,6 +199,14 @@ fn find_reads_responses_and_applies_every_rule() {
                     (3, 's3', 'f', '1', '{}', 'id', '2026-03-02T00:00:00Z');",
     )
     .unwrap();
+    for (id, name, value) in [
+        (1, "phone", "6281100000001"),
+        (2, "phone", "6281100000001"),
+        (1, "last_wage", "4000000"),
+    ] {
+        crate::participants::attributes::set_values(&conn, id, &[(name, value)], None, "x")
+            .unwrap();
+    }
     let found: Vec<(i64, &str)> = find(&conn)
         .unwrap()
         .iter()

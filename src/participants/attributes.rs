@@ -1,0 +1,345 @@
+//! A participant's roster values as the database keeps them: one `participant_rows` row per
+//! participant holding every current value as one JSON object, and one
+//! `participant_row_history` row per participant per import (or hand edit) holding what it
+//! changed (see `0004_participant_rows.sql`).
+//!
+//! Every write goes through this module, so that no caller spells the layout out by hand. The
+//! views `participant_attributes` and `participant_attribute_history` present the old
+//! one-row-per-value shape for readers; they cannot be written.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+
+/// Appends `values` to `out` as the JSON object stored in `participant_rows.attrs`: keys in
+/// the order given (a `BTreeMap`'s, so the same values always give the same text, which lets
+/// an import compare a row with a stored object without parsing it), every value a string.
+pub fn encode<'v>(values: impl IntoIterator<Item = (&'v str, &'v str)>, out: &mut String) {
+    out.push('{');
+    for (i, (name, value)) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(name, out);
+        out.push(':');
+        push_json_string(value, out);
+    }
+    out.push('}');
+}
+
+/// Appends `text` as a JSON string literal.
+fn push_json_string(text: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escape: Option<&str> = match byte {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        match escape {
+            Some(escape) => out.push_str(escape),
+            None => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{byte:04x}");
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+/// Stores the values of a participant who has none yet, all set by `import` (`None`: by hand)
+/// at `at`, with one history row saying so. `attrs` is an object from [`encode`]. This is the
+/// bulk path of an import: two cached statements, no parsing.
+pub fn insert_new(
+    conn: &Connection,
+    participant: i64,
+    attrs: &str,
+    import: Option<i64>,
+    at: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO participant_rows (participant_id, attrs, set_by_import, updated_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![participant, attrs, import, at])?;
+    record_changes_json(conn, participant, attrs, import, at)
+}
+
+/// Sets values of a participant (adding the row when there is none), as set by `import`
+/// (`None`: by hand) at `at`. Writes no history: see [`record_changes`].
+pub fn set_values(
+    conn: &Connection,
+    participant: i64,
+    values: &[(&str, &str)],
+    import: Option<i64>,
+    at: &str,
+) -> rusqlite::Result<()> {
+    // json_patch rather than json_set: a field name is a key here, never parsed as a path.
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO participant_rows (participant_id, attrs, set_by_import, updated_at)
+         VALUES (?1, json_object(?2, ?3), ?4, ?5)
+         ON CONFLICT (participant_id) DO UPDATE SET
+             attrs = json_patch(attrs, json_object(?2, ?3)),
+             sources = json_patch(sources, json_object(?2, json_array(?4, ?5)))",
+    )?;
+    for (name, value) in values {
+        statement.execute(params![participant, name, value, import, at])?;
+    }
+    Ok(())
+}
+
+/// Removes fields from a participant's current values; returns how many were there.
+pub fn clear_values(conn: &Connection, participant: i64, names: &[&str]) -> rusqlite::Result<usize> {
+    let mut statement = conn.prepare_cached(
+        "UPDATE participant_rows
+         SET attrs = json_patch(attrs, json_object(?2, NULL)),
+             sources = json_patch(sources, json_object(?2, NULL))
+         WHERE participant_id = ?1
+           AND EXISTS (SELECT 1 FROM json_each(attrs) WHERE key = ?2)",
+    )?;
+    let mut cleared = 0;
+    for name in names {
+        cleared += statement.execute(params![participant, name])?;
+    }
+    Ok(cleared)
+}
+
+/// Records what `import` (`None`: a hand edit) changed for a participant at `at`: each field
+/// with its new value, or `None` when it was cleared. Nothing is written for no changes.
+pub fn record_changes(
+    conn: &Connection,
+    participant: i64,
+    changes: &[(&str, Option<&str>)],
+    import: Option<i64>,
+    at: &str,
+) -> rusqlite::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let object: Map<String, Value> = changes
+        .iter()
+        .map(|(name, value)| {
+            let value = value.map_or(Value::Null, |v| Value::String(v.to_owned()));
+            ((*name).to_owned(), value)
+        })
+        .collect();
+    record_changes_json(conn, participant, &Value::Object(object).to_string(), import, at)
+}
+
+fn record_changes_json(
+    conn: &Connection,
+    participant: i64,
+    changes: &str,
+    import: Option<i64>,
+    at: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO participant_row_history (participant_id, import_id, set_at, changes)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![participant, import, at, changes])?;
+    Ok(())
+}
+
+/// A participant's current values by field name (empty when there are none).
+pub fn values(conn: &Connection, participant: i64) -> rusqlite::Result<BTreeMap<String, String>> {
+    let attrs: Option<String> = conn
+        .prepare_cached("SELECT attrs FROM participant_rows WHERE participant_id = ?1")?
+        .query_row([participant], |row| row.get(0))
+        .optional()?;
+    Ok(attrs.map(|attrs| decode(&attrs)).unwrap_or_default())
+}
+
+/// One current value of a participant.
+pub fn value(conn: &Connection, participant: i64, name: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT a.value FROM participant_rows r, json_each(r.attrs) a
+         WHERE r.participant_id = ?1 AND a.key = ?2",
+    )?
+    .query_row(params![participant, name], |row| row.get(0))
+    .optional()
+}
+
+/// The values of a stored `attrs` object. Written only by this module, so always an object of
+/// strings; anything else reads as no values.
+pub fn decode(attrs: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(attrs).unwrap_or_default()
+}
+
+/// Blanks the values of a participant's history whose field `keep` refuses (the fields stay,
+/// so the timeline still shows that something was set and when); returns how many values were
+/// blanked.
+pub fn blank_history(
+    conn: &Connection,
+    participant: i64,
+    keep: impl Fn(&str) -> bool,
+) -> rusqlite::Result<usize> {
+    let rows: Vec<(i64, String)> = {
+        let mut statement = conn.prepare(
+            "SELECT id, changes FROM participant_row_history WHERE participant_id = ?1",
+        )?;
+        let rows = statement.query_map([participant], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut blanked = 0;
+    for (id, changes) in rows {
+        let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(&changes) else {
+            continue;
+        };
+        let mut touched = false;
+        for (name, value) in object.iter_mut() {
+            if !value.is_null() && !keep(name) {
+                *value = Value::Null;
+                blanked += 1;
+                touched = true;
+            }
+        }
+        if touched {
+            conn.execute(
+                "UPDATE participant_row_history SET changes = ?2 WHERE id = ?1",
+                params![id, Value::Object(object).to_string()],
+            )?;
+        }
+    }
+    Ok(blanked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: &str = "2025-03-01T02:00:00Z";
+
+    fn participant(conn: &Connection, key: &str) -> i64 {
+        conn.execute(
+            "INSERT INTO participants (participant_key, pseudonym, created_at)
+             VALUES (?1, ?1, ?2)",
+            params![key, AT],
+        )
+        .unwrap();
+        conn.last_insert_rowid()
+    }
+
+    fn view(conn: &Connection, id: i64) -> Vec<(String, String, Option<i64>, String)> {
+        let mut statement = conn
+            .prepare(
+                "SELECT name, value, set_by_import, updated_at FROM participant_attributes
+                 WHERE participant_id = ?1 ORDER BY name",
+            )
+            .unwrap();
+        statement
+            .query_map([id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn encoded_objects_are_json_that_sqlite_reads_back() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let id = participant(&conn, "id:1");
+        let mut values = BTreeMap::new();
+        values.insert("name".to_owned(), "Siti \"Ani\" \\ Rahayu\n\u{1}é".to_owned());
+        values.insert("nik".to_owned(), "3201010101010001".to_owned());
+        let mut attrs = String::new();
+        encode(values.iter().map(|(k, v)| (k.as_str(), v.as_str())), &mut attrs);
+        assert_eq!(decode(&attrs), values);
+        insert_new(&conn, id, &attrs, None, AT).unwrap();
+        assert_eq!(self::values(&conn, id).unwrap(), values);
+        let nik: String = conn
+            .query_row("SELECT nik FROM participant_rows WHERE participant_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(nik, "3201010101010001");
+    }
+
+    #[test]
+    fn the_view_shows_each_fields_own_provenance() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let id = participant(&conn, "id:1");
+        conn.execute(
+            "INSERT INTO roster_imports (id, file_name, content_hash, status, started_at)
+             VALUES (7, 'a.xlsx', 'h', 'imported', ?1)",
+            [AT],
+        )
+        .unwrap();
+        set_values(&conn, id, &[("name", "Siti"), ("union", "SP A")], Some(7), AT).unwrap();
+        set_values(&conn, id, &[("union", "SP B")], None, "2025-04-01T00:00:00Z").unwrap();
+        assert_eq!(
+            view(&conn, id),
+            vec![
+                ("name".to_owned(), "Siti".to_owned(), Some(7), AT.to_owned()),
+                (
+                    "union".to_owned(),
+                    "SP B".to_owned(),
+                    None,
+                    "2025-04-01T00:00:00Z".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(clear_values(&conn, id, &["union", "absent"]).unwrap(), 1);
+        assert_eq!(view(&conn, id).len(), 1);
+        assert_eq!(value(&conn, id, "name").unwrap().as_deref(), Some("Siti"));
+        assert_eq!(value(&conn, id, "union").unwrap(), None);
+        let search: (Option<String>, Option<String>) = conn
+            .query_row(
+                "SELECT name, union_name FROM participant_search WHERE participant_id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(search, (Some("Siti".to_owned()), None));
+    }
+
+    #[test]
+    fn history_rows_hold_the_changes_and_can_be_blanked() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let id = participant(&conn, "id:1");
+        record_changes(&conn, id, &[("name", Some("Siti")), ("cohort", Some("2025-A"))], None, AT)
+            .unwrap();
+        record_changes(&conn, id, &[("cohort", None)], None, "2025-04-01T00:00:00Z").unwrap();
+        record_changes(&conn, id, &[], None, AT).unwrap();
+        let history: Vec<(String, Option<String>)> = {
+            let mut statement = conn
+                .prepare(
+                    "SELECT name, value FROM participant_attribute_history
+                     WHERE participant_id = ?1 ORDER BY set_at, id, name",
+                )
+                .unwrap();
+            statement
+                .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(
+            history,
+            vec![
+                ("cohort".to_owned(), Some("2025-A".to_owned())),
+                ("name".to_owned(), Some("Siti".to_owned())),
+                ("cohort".to_owned(), None),
+            ]
+        );
+        assert_eq!(blank_history(&conn, id, |name| name == "cohort").unwrap(), 1);
+        let left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM participant_attribute_history WHERE value IS NOT NULL",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 1);
+    }
+}
