@@ -45,18 +45,19 @@ impl Scope {
     /// SQL condition (with two `?` parameters: [`Scope::field`], [`Scope::value`]) true for the
     /// participants in scope; `participant_id` is the SQL expression naming the participant.
     pub fn condition(participant_id: &str) -> String {
+        // The field is one of SCOPE_FIELDS (checked by `new`), so the JSON path built from it
+        // is a plain key.
         format!(
-            "EXISTS (SELECT 1 FROM participant_attributes scope_a \
-             WHERE scope_a.participant_id = {participant_id} \
-             AND scope_a.name = ? AND scope_a.value = ?)"
+            "(SELECT scope_r.attrs ->> ('$.' || ?) FROM participant_rows scope_r \
+             WHERE scope_r.participant_id = {participant_id}) = ?"
         )
     }
 
     /// Whether participant `id` is in this scope.
     pub fn covers(&self, conn: &Connection, id: i64) -> rusqlite::Result<bool> {
         conn.query_row(
-            "SELECT 1 FROM participant_attributes
-             WHERE participant_id = ?1 AND name = ?2 AND value = ?3",
+            "SELECT 1 FROM participant_rows
+             WHERE participant_id = ?1 AND attrs ->> ('$.' || ?2) = ?3",
             params![id, self.field, self.value],
             |_| Ok(()),
         )

@@ -282,29 +282,10 @@ fn run(
         reference: options.reference,
         today: options.today,
     };
-    let ParsedRoster {
-        sheets: summaries,
-        records,
-        problems,
-        rows_read,
-        rows_rejected,
-    } = roster::parse_roster(&sheets, &rules);
-    outcome.sheets = summaries;
-    outcome.problems = problems;
-    outcome.counts.read = rows_read;
-    outcome.counts.rejected = rows_rejected;
-    tracing::info!(
-        sheets = sheets.len(),
-        rows_read,
-        rows_rejected,
-        "roster file read"
-    );
-
-    let parse_errors = outcome.errors() > 0;
-    // A clean file's cells are not needed while storing (a million-row sheet is over a GiB);
-    // if storing finds problems, the error workbook reads the bytes again.
-    let mut sheets = Some(sheets).filter(|_| !outcome.problems.is_empty());
-    enlarge_cache(conn, records.len())?;
+    // Data rows at most (the header and title rows are counted too): sizes the page cache,
+    // the identifier maps and the progress bar before the rows are parsed.
+    let rows_estimate: usize = sheets.iter().map(roster::Sheet::height).sum();
+    enlarge_cache(conn, rows_estimate)?;
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
     // Checked again under the write lock: another process may have imported the same file
@@ -319,15 +300,35 @@ fn run(
         return Ok(());
     }
     let import_id = attempt::begin(&tx, outcome, options)?;
-    if !parse_errors {
-        options.progress.stage("storing", records.len() as u64);
-        tracing::info!(import_id, records = records.len(), "storing roster rows");
-        let mut store = store::Store::new(&tx, import_id, &file_name, options, records.len())?;
-        for record in &records {
-            store.record(record, &outcome.sheets)?;
-            options.progress.advance(1);
-        }
-        let stored = store.finish();
+    options.progress.stage("storing", rows_estimate as u64);
+    let (parsed, stored) = parse_and_store(
+        &tx,
+        &sheets,
+        &rules,
+        (import_id, &file_name),
+        options,
+        rows_estimate,
+    )?;
+    let ParsedRoster {
+        sheets: summaries,
+        problems,
+        rows_read,
+        rows_rejected,
+        ..
+    } = parsed;
+    outcome.sheets = summaries;
+    outcome.problems = problems;
+    outcome.counts.read = rows_read;
+    outcome.counts.rejected = rows_rejected;
+    tracing::info!(
+        sheets = sheets.len(),
+        rows_read,
+        rows_rejected,
+        "roster file read"
+    );
+    // A file with an error in any row is rejected whole, and what storing its other rows
+    // found is moot: the file is reported as the parser saw it, as if nothing was stored.
+    if outcome.errors() == 0 {
         outcome.counts.new = stored.new;
         outcome.counts.updated = stored.updated;
         outcome.counts.unchanged = stored.unchanged;
@@ -335,7 +336,9 @@ fn run(
         outcome.problems.extend(stored.problems);
         sort_problems(&mut outcome.problems);
     }
-    drop(records);
+    // A clean file's cells are not needed any more (a million-row sheet is over a GiB); if
+    // there are problems, the error workbook needs them.
+    let mut sheets = Some(sheets).filter(|_| !outcome.problems.is_empty());
     outcome.warnings = outcome.problems.len() - outcome.errors();
     outcome.status = if outcome.errors() > 0 {
         ImportStatus::Rejected
@@ -370,6 +373,63 @@ fn run(
     Ok(())
 }
 
+/// Records handed from the parsing thread to the storing one at a time: large enough that the
+/// channel costs nothing next to the rows, small enough that storing starts at once.
+const BATCH: usize = 512;
+
+/// Parses the sheets on a second thread while this one stores each valid record as it comes,
+/// so that checking the cells and writing to SQLite overlap on the machine's two cores. The
+/// transaction stays on this thread (a connection is not shared between threads).
+fn parse_and_store(
+    tx: &rusqlite::Transaction,
+    sheets: &[roster::Sheet],
+    rules: &RosterRules,
+    (import_id, file_name): (i64, &str),
+    options: &ImportOptions,
+    rows_estimate: usize,
+) -> anyhow::Result<(ParsedRoster, store::Stored)> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<roster::RosterRecord>>(64);
+        let parser = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let parsed = roster::parse_roster_each(sheets, rules, &mut |record| {
+                batch.push(record);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // A closed channel means storing failed; the error is reported there.
+                    let _ = sender.send(full);
+                }
+            });
+            if !batch.is_empty() {
+                let _ = sender.send(batch);
+            }
+            parsed
+        });
+        let mut store = store::Store::new(tx, import_id, file_name, options, rows_estimate)?;
+        tracing::info!(import_id, rows_estimate, "storing roster rows");
+        let mut failure = None;
+        'batches: for batch in &receiver {
+            for record in &batch {
+                if let Err(err) = store.record(record) {
+                    failure = Some(err);
+                    break 'batches;
+                }
+            }
+            options.progress.advance(batch.len() as u64);
+        }
+        // Unblocks the parser if storing stopped early.
+        drop(receiver);
+        let parsed = parser
+            .join()
+            .map_err(|_| anyhow::anyhow!("checking the roster's rows failed unexpectedly"))?;
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        let stored = store.finish(&parsed.sheets);
+        Ok((parsed, stored))
+    })
+}
+
 fn write_workbook(
     sheets: &[roster::Sheet],
     outcome: &mut FileOutcome,
@@ -385,12 +445,15 @@ fn write_workbook(
 
 /// A larger SQLite page cache for one big import; [`import_file`] restores the previous size.
 ///
-/// A roster of a million rows writes sixteen million attribute rows into an index on
-/// `(name, value)` in random order. With SQLite's default 2 MiB cache, most of those inserts
-/// push a page out to the write-ahead log and read it back soon after; a cache sized to the
-/// import (about 1 KiB per row, at most 1 GiB) keeps the working set in memory.
+/// A new participant writes about 1.5 KiB: its row (the values as JSON), its history row and
+/// the index entries (participant id, NIK, phone, email, key, pseudonym, search columns) that
+/// land in random places of their B-trees. With SQLite's default 2 MiB cache most of those
+/// pages would be written out to the write-ahead log and read back soon after; a cache sized
+/// to the import (2 KiB per row, at most 2 GiB) keeps the working set in memory until the
+/// commit writes it once. Durability is unchanged: still one transaction, committed with
+/// `synchronous = FULL`.
 fn enlarge_cache(conn: &Connection, rows: usize) -> rusqlite::Result<()> {
-    let kib = (rows as i64).min(1 << 20);
+    let kib = (rows as i64).saturating_mul(2).min(2 << 20);
     if kib > 2_000 {
         conn.pragma_update(None, "cache_size", -kib)?;
     }

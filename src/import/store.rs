@@ -87,24 +87,25 @@ impl<'a, 'c> Store<'a, 'c> {
         })
     }
 
-    /// The counts and problems.
-    pub(super) fn finish(self) -> Stored {
+    /// The counts and problems, each problem's column named by its place in `sheets` (known
+    /// in full only once every row was read, which is after the records were stored).
+    pub(super) fn finish(mut self, sheets: &[SheetSummary]) -> Stored {
+        for problem in &mut self.out.problems {
+            if let Some(name) = &problem.column {
+                problem.column = sheets
+                    .iter()
+                    .find(|s| s.name == problem.sheet)
+                    .and_then(|s| s.columns.iter().find(|(n, _)| n == name))
+                    .map(|(_, place)| place.clone());
+            }
+        }
         self.out
     }
 
-    /// Stores one record, or adds the problems that keep it out.
-    pub(super) fn record(
-        &mut self,
-        record: &RosterRecord,
-        sheets: &[SheetSummary],
-    ) -> anyhow::Result<()> {
-        let place = |name: &str| -> Option<String> {
-            sheets
-                .iter()
-                .find(|s| s.name == record.sheet)
-                .and_then(|s| s.columns.iter().find(|(n, _)| n == name))
-                .map(|(_, place)| place.clone())
-        };
+    /// Stores one record, or adds the problems that keep it out. A problem's column holds the
+    /// attribute name until [`Store::finish`] replaces it by the column's place.
+    pub(super) fn record(&mut self, record: &RosterRecord) -> anyhow::Result<()> {
+        let place = |name: &str| -> Option<String> { Some(name.to_owned()) };
         let problem = |severity, column: Option<String>, message: String| RowProblem {
             sheet: record.sheet.clone(),
             row: record.row,

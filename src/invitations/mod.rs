@@ -105,16 +105,17 @@ fn participants_without_invitation(
 ) -> anyhow::Result<Vec<(i64, NaiveDate)>> {
     let sql = match wave.anchor {
         Anchor::TrainingEnd => {
-            "SELECT p.id, a.value FROM participants p
-             JOIN participant_attributes a ON a.participant_id = p.id AND a.name = 'training_date'
-             WHERE p.erased_at IS NULL
+            "SELECT p.id, r.attrs ->> '$.training_date' AS anchor FROM participants p
+             JOIN participant_rows r ON r.participant_id = p.id
+             WHERE p.erased_at IS NULL AND anchor IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM invitations i
                                WHERE i.participant_id = p.id AND i.wave = ?1)"
         }
         Anchor::Enrolment => {
-            "SELECT p.id, COALESCE(a.value, substr(p.created_at, 1, 10)) FROM participants p
-             LEFT JOIN participant_attributes a
-                    ON a.participant_id = p.id AND a.name = 'enrolment_date'
+            "SELECT p.id,
+                    COALESCE(r.attrs ->> '$.enrolment_date', substr(p.created_at, 1, 10))
+             FROM participants p
+             LEFT JOIN participant_rows r ON r.participant_id = p.id
              WHERE p.erased_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM invitations i
                                WHERE i.participant_id = p.id AND i.wave = ?1)"

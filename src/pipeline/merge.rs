@@ -40,16 +40,15 @@ pub fn roster_records(
     context: &MergeContext,
 ) -> anyhow::Result<BTreeMap<i64, Record>> {
     let mut attributes: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+    // One JSON object per participant, decoded here rather than split into rows by SQLite.
     let mut statement = conn.prepare(
-        "SELECT a.participant_id, a.name, a.value FROM participant_attributes a
-         JOIN participants p ON p.id = a.participant_id",
+        "SELECT r.participant_id, r.attrs FROM participant_rows r
+         JOIN participants p ON p.id = r.participant_id",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        attributes
-            .entry(row.get(0)?)
-            .or_default()
-            .insert(row.get(1)?, row.get(2)?);
+        let attrs: String = row.get(1)?;
+        attributes.insert(row.get(0)?, crate::participants::attributes::decode(&attrs));
     }
     let mut ids = conn.prepare("SELECT id FROM participants")?;
     let ids: Vec<i64> = ids

@@ -28,6 +28,6 @@ pub use phone::Phone;
 pub use read::{Sheet, column_letters, read_roster};
 pub use records::{
     ParsedRoster, ParticipantKey, RosterRecord, RosterRules, RowProblem, Severity, SheetSummary,
-    parse_roster,
+    parse_roster, parse_roster_each,
 };
 pub use sex::Sex;

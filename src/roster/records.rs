@@ -156,10 +156,24 @@ pub struct RosterRules<'a> {
 
 /// Parses every sheet of a roster file.
 pub fn parse_roster(sheets: &[Sheet], rules: &RosterRules) -> ParsedRoster {
+    let mut records = Vec::new();
+    let mut parsed = parse_roster_each(sheets, rules, &mut |record| records.push(record));
+    parsed.records = records;
+    parsed
+}
+
+/// Parses every sheet of a roster file, handing each valid record to `emit` as soon as its
+/// row is checked (so that an import can store it while later rows are still being read);
+/// the result's `records` is empty.
+pub fn parse_roster_each(
+    sheets: &[Sheet],
+    rules: &RosterRules,
+    emit: &mut dyn FnMut(RosterRecord),
+) -> ParsedRoster {
     let mut parsed = ParsedRoster::default();
     let mut seen: HashMap<ParticipantKey, (String, usize)> = HashMap::new();
     for sheet in sheets {
-        parse_sheet(sheet, rules, &mut parsed, &mut seen);
+        parse_sheet(sheet, rules, &mut parsed, &mut seen, emit);
     }
     if !parsed.sheets.iter().any(|s| s.roster) {
         parsed.problems.push(RowProblem {
@@ -183,6 +197,7 @@ fn parse_sheet(
     rules: &RosterRules,
     parsed: &mut ParsedRoster,
     seen: &mut HashMap<ParticipantKey, (String, usize)>,
+    emit: &mut dyn FnMut(RosterRecord),
 ) {
     let Some(header) = find_header_row(&sheet.head(30), rules.aliases) else {
         parsed.sheets.push(SheetSummary {
@@ -361,7 +376,7 @@ fn parse_sheet(
         if rejected {
             parsed.rows_rejected += 1;
         } else if let Some(key) = key {
-            parsed.records.push(RosterRecord {
+            emit(RosterRecord {
                 sheet: sheet.name.clone(),
                 row: row_number,
                 key,

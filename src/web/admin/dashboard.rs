@@ -42,14 +42,13 @@ pub struct Funnel {
 /// Per wave and cohort figures.
 pub fn wave_cohorts(conn: &Connection) -> rusqlite::Result<Vec<WaveCohort>> {
     let mut stmt = conn.prepare(
-        "SELECT i.wave, coalesce(c.value, '') AS cohort, count(*),
+        "SELECT i.wave, coalesce(c.attrs ->> '$.cohort', '') AS cohort, count(*),
                 sum(i.opened_at IS NOT NULL OR i.status IN ('opened', 'submitted', 'declined')),
                 sum(EXISTS (SELECT 1 FROM consents k
                             WHERE k.invitation_id = i.id AND k.decision = 'accepted')),
                 sum(i.status = 'submitted')
          FROM invitations i
-         LEFT JOIN participant_attributes c
-                ON c.participant_id = i.participant_id AND c.name = 'cohort'
+         LEFT JOIN participant_rows c ON c.participant_id = i.participant_id
          GROUP BY i.wave, cohort ORDER BY i.wave, cohort",
     )?;
     let rows = stmt.query_map([], |row| {
@@ -74,19 +73,15 @@ pub fn funnel(conn: &Connection, today: &str) -> rusqlite::Result<Vec<Funnel>> {
                      WHEN age < 30 THEN '<30' WHEN age < 40 THEN '30-39'
                      WHEN age < 50 THEN '40-49' ELSE '50+' END AS age_group,
                 count(*), sum(s1), sum(s2), sum(s3)
-         FROM (SELECT g.value AS kept,
-                      CASE WHEN b.value IS NULL THEN NULL ELSE
-                        (CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(b.value, 1, 4) AS INTEGER))
-                        - (substr(?1, 6, 5) < substr(b.value, 6, 5)) END AS age,
-                      coalesce(a1.value = '1', 0) AS s1,
-                      coalesce(a2.value = '1', 0) AS s2,
-                      coalesce(a3.value = '1', 0) AS s3
-               FROM participants p
-               LEFT JOIN participant_attributes b ON b.participant_id = p.id AND b.name = 'birth_date'
-               LEFT JOIN participant_attributes g ON g.participant_id = p.id AND g.name = 'age_group'
-               LEFT JOIN participant_attributes a1 ON a1.participant_id = p.id AND a1.name = 'attended_1'
-               LEFT JOIN participant_attributes a2 ON a2.participant_id = p.id AND a2.name = 'attended_2'
-               LEFT JOIN participant_attributes a3 ON a3.participant_id = p.id AND a3.name = 'attended_3')
+         FROM (SELECT attrs ->> '$.age_group' AS kept,
+                      CASE WHEN birth IS NULL THEN NULL ELSE
+                        (CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(birth, 1, 4) AS INTEGER))
+                        - (substr(?1, 6, 5) < substr(birth, 6, 5)) END AS age,
+                      coalesce(attrs ->> '$.attended_1' = '1', 0) AS s1,
+                      coalesce(attrs ->> '$.attended_2' = '1', 0) AS s2,
+                      coalesce(attrs ->> '$.attended_3' = '1', 0) AS s3
+               FROM (SELECT r.attrs, r.attrs ->> '$.birth_date' AS birth
+                     FROM participants p LEFT JOIN participant_rows r ON r.participant_id = p.id))
          GROUP BY age_group ORDER BY age_group",
     )?;
     let rows = stmt.query_map([today], |row| {
