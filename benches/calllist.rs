@@ -97,8 +97,14 @@ fn fill(db: &std::path::Path, rows: i64, now: DateTime<Utc>) {
                 ("attended_3", if id % 5 != 0 { "1" } else { "0" }.into()),
             ];
             for (name, value) in &attributes {
-                pantau::participants::attributes::set_values(&tx, id, &[(name, value.as_str())], None, &stamp)
-                    .expect("attribute");
+                pantau::participants::attributes::set_values(
+                    &tx,
+                    id,
+                    &[(name, value.as_str())],
+                    None,
+                    &stamp,
+                )
+                .expect("attribute");
             }
             let baseline = if id % 2 == 0 { "expired" } else { "submitted" };
             invitation

@@ -58,23 +58,35 @@ fn main() {
     let nik_fragment = nik[6..12].to_owned();
     let searches: Vec<(String, Filters)> = vec![
         ("list, no filter".into(), filters("", "")),
-        (format!("name fragment {name_fragment:?}"), filters(&name_fragment, "")),
+        (
+            format!("name fragment {name_fragment:?}"),
+            filters(&name_fragment, ""),
+        ),
         (
             format!("name fragment {name_fragment:?} + cohort"),
             filters(&name_fragment, &cohort),
         ),
-        (format!("phone fragment {phone_fragment:?}"), filters(&phone_fragment, "")),
+        (
+            format!("phone fragment {phone_fragment:?}"),
+            filters(&phone_fragment, ""),
+        ),
         (
             format!("phone fragment {phone_fragment:?} + cohort"),
             filters(&phone_fragment, &cohort),
         ),
-        (format!("NIK fragment {nik_fragment:?}"), filters(&nik_fragment, "")),
+        (
+            format!("NIK fragment {nik_fragment:?}"),
+            filters(&nik_fragment, ""),
+        ),
         (
             format!("NIK fragment {nik_fragment:?} + cohort"),
             filters(&nik_fragment, &cohort),
         ),
         ("cohort only".into(), filters("", &cohort)),
-        ("a name matching nobody (whole scan)".into(), filters("qxzv", "")),
+        (
+            "a name matching nobody (whole scan)".into(),
+            filters("qxzv", ""),
+        ),
         (
             "a name matching nobody + cohort".into(),
             filters("qxzv", &cohort),

@@ -128,8 +128,14 @@ fn populate(conn: &mut Connection, participants: usize) {
                 ("attended_3", if i % 5 != 0 { "1" } else { "0" }.to_owned()),
             ];
             for (name, value) in &values {
-                pantau::participants::attributes::set_values(&tx, id, &[(name, value.as_str())], None, stamp)
-                    .expect("attribute");
+                pantau::participants::attributes::set_values(
+                    &tx,
+                    id,
+                    &[(name, value.as_str())],
+                    None,
+                    stamp,
+                )
+                .expect("attribute");
             }
         }
         for (wave, form, opens, closes) in [

@@ -109,8 +109,8 @@ impl Directory {
         };
         tx.prepare_cached(sql)?
             .query_row([value], |row| row.get(0))
-        .optional()
-        .context("cannot look up a participant")
+            .optional()
+            .context("cannot look up a participant")
     }
 
     /// The participant with this `participant_key`.

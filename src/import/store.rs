@@ -309,7 +309,9 @@ impl<'a, 'c> Store<'a, 'c> {
                 "SELECT attrs, set_by_import, sources FROM participant_rows
                  WHERE participant_id = ?1",
             )?
-            .query_row([participant], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .query_row([participant], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
             .optional()
             .context("cannot read a participant's values")?;
         for (name, value) in &record.values {

@@ -98,7 +98,11 @@ pub fn set_values(
 }
 
 /// Removes fields from a participant's current values; returns how many were there.
-pub fn clear_values(conn: &Connection, participant: i64, names: &[&str]) -> rusqlite::Result<usize> {
+pub fn clear_values(
+    conn: &Connection,
+    participant: i64,
+    names: &[&str],
+) -> rusqlite::Result<usize> {
     let mut statement = conn.prepare_cached(
         "UPDATE participant_rows
          SET attrs = json_patch(attrs, json_object(?2, NULL)),
@@ -132,7 +136,13 @@ pub fn record_changes(
             ((*name).to_owned(), value)
         })
         .collect();
-    record_changes_json(conn, participant, &Value::Object(object).to_string(), import, at)
+    record_changes_json(
+        conn,
+        participant,
+        &Value::Object(object).to_string(),
+        import,
+        at,
+    )
 }
 
 fn record_changes_json(
@@ -184,9 +194,8 @@ pub fn blank_history(
     keep: impl Fn(&str) -> bool,
 ) -> rusqlite::Result<usize> {
     let rows: Vec<(i64, String)> = {
-        let mut statement = conn.prepare(
-            "SELECT id, changes FROM participant_row_history WHERE participant_id = ?1",
-        )?;
+        let mut statement = conn
+            .prepare("SELECT id, changes FROM participant_row_history WHERE participant_id = ?1")?;
         let rows = statement.query_map([participant], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -250,17 +259,25 @@ mod tests {
         let conn = crate::db::open_in_memory().unwrap();
         let id = participant(&conn, "id:1");
         let mut values = BTreeMap::new();
-        values.insert("name".to_owned(), "Siti \"Ani\" \\ Rahayu\n\u{1}é".to_owned());
+        values.insert(
+            "name".to_owned(),
+            "Siti \"Ani\" \\ Rahayu\n\u{1}é".to_owned(),
+        );
         values.insert("nik".to_owned(), "3201010101010001".to_owned());
         let mut attrs = String::new();
-        encode(values.iter().map(|(k, v)| (k.as_str(), v.as_str())), &mut attrs);
+        encode(
+            values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut attrs,
+        );
         assert_eq!(decode(&attrs), values);
         insert_new(&conn, id, &attrs, None, AT).unwrap();
         assert_eq!(self::values(&conn, id).unwrap(), values);
         let nik: String = conn
-            .query_row("SELECT nik FROM participant_rows WHERE participant_id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT nik FROM participant_rows WHERE participant_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(nik, "3201010101010001");
     }
@@ -275,8 +292,22 @@ mod tests {
             [AT],
         )
         .unwrap();
-        set_values(&conn, id, &[("name", "Siti"), ("union", "SP A")], Some(7), AT).unwrap();
-        set_values(&conn, id, &[("union", "SP B")], None, "2025-04-01T00:00:00Z").unwrap();
+        set_values(
+            &conn,
+            id,
+            &[("name", "Siti"), ("union", "SP A")],
+            Some(7),
+            AT,
+        )
+        .unwrap();
+        set_values(
+            &conn,
+            id,
+            &[("union", "SP B")],
+            None,
+            "2025-04-01T00:00:00Z",
+        )
+        .unwrap();
         assert_eq!(
             view(&conn, id),
             vec![
@@ -307,8 +338,14 @@ mod tests {
     fn history_rows_hold_the_changes_and_can_be_blanked() {
         let conn = crate::db::open_in_memory().unwrap();
         let id = participant(&conn, "id:1");
-        record_changes(&conn, id, &[("name", Some("Siti")), ("cohort", Some("2025-A"))], None, AT)
-            .unwrap();
+        record_changes(
+            &conn,
+            id,
+            &[("name", Some("Siti")), ("cohort", Some("2025-A"))],
+            None,
+            AT,
+        )
+        .unwrap();
         record_changes(&conn, id, &[("cohort", None)], None, "2025-04-01T00:00:00Z").unwrap();
         record_changes(&conn, id, &[], None, AT).unwrap();
         let history: Vec<(String, Option<String>)> = {
@@ -332,7 +369,10 @@ mod tests {
                 ("cohort".to_owned(), None),
             ]
         );
-        assert_eq!(blank_history(&conn, id, |name| name == "cohort").unwrap(), 1);
+        assert_eq!(
+            blank_history(&conn, id, |name| name == "cohort").unwrap(),
+            1
+        );
         let left: i64 = conn
             .query_row(
                 "SELECT count(*) FROM participant_attribute_history WHERE value IS NOT NULL",

@@ -86,14 +86,8 @@ impl Site {
             ("birth_date", "1979-02-03"),
             ("attended_1", "1"),
         ] {
-            pantau::participants::attributes::set_values(
-                &conn,
-                id,
-                &[(field, value)],
-                None,
-                &now,
-            )
-            .unwrap();
+            pantau::participants::attributes::set_values(&conn, id, &[(field, value)], None, &now)
+                .unwrap();
         }
         id
     }
@@ -877,4 +871,93 @@ fn the_command_line_adds_users_and_exports_and_erases_participants() {
     let missing = pantau(&site, &["participant", "erase", "nik:0000", "--yes"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nik:0000"));
+}
+
+#[test]
+fn the_timeline_shows_which_import_set_which_value_and_search_finds_the_participant() {
+    let site = Site::start("");
+    site.user("admin", Role::Admin, None);
+    let mut admin = site.login("admin");
+    let imports = admin.get("/admin/imports");
+    let action = Regex::new(r#"action="(/admin/imports\?csrf=[^"]+)""#)
+        .unwrap()
+        .captures(&imports.body)
+        .map(|c| c[1].to_string())
+        .expect("the upload form carries the CSRF token in its action");
+    let upload = |admin: &mut Client, name: &str, csv: &str| {
+        let (kind, body) = multipart(name, csv.as_bytes());
+        let reply = admin.send("POST", &action, Some(&kind), &body);
+        assert_eq!(reply.status, 303, "{}", reply.body);
+    };
+    upload(
+        &mut admin,
+        "roster-bekasi.csv",
+        "Nama,No HP,Serikat,Kohort\nSiti Aminah,081234500001,SP Garmen,2025-A\n\
+         Budi Hartono,081234500002,SP Logam,2025-B\n",
+    );
+    // A newer version of the same roster: Siti changed union, her cohort cell was emptied.
+    upload(
+        &mut admin,
+        "roster-bekasi.csv",
+        "Nama,No HP,Serikat,Kohort\nSiti Aminah,081234500001,SP Baja,\n\
+         Budi Hartono,081234500002,SP Logam,2025-B\n",
+    );
+    // Another file disagreeing about Siti's union is reported, not applied.
+    upload(
+        &mut admin,
+        "roster-federasi.csv",
+        "Nama,No HP,Serikat\nSiti Aminah,081234500001,SP Kimia\n",
+    );
+
+    // Search by a name fragment in another case, by the phone as staff type it, with a filter.
+    let found = admin.get("/admin/participants?q=ITI+ami");
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("Siti Aminah") && !found.body.contains("Budi"));
+    let by_phone = admin.get("/admin/participants?q=0812345000");
+    assert!(by_phone.body.contains("Siti Aminah") && by_phone.body.contains("Budi Hartono"));
+    let by_cohort = admin.get("/admin/participants?q=0812345000&cohort=2025-B");
+    assert!(!by_cohort.body.contains("Siti Aminah") && by_cohort.body.contains("Budi Hartono"));
+    let siti: i64 = Regex::new(r#"href="/admin/participants/(\d+)">\d+</a></td><td>Siti"#)
+        .unwrap()
+        .captures(&found.body)
+        .map(|c| c[1].parse().unwrap())
+        .expect("Siti is linked");
+
+    let page = admin.get(&format!("/admin/participants/{siti}"));
+    assert_eq!(page.status, 200);
+    let history: Vec<String> = Regex::new(r"<li>[^<]* · (\w+) = ([^<]*) · ([^<]*)</li>")
+        .unwrap()
+        .captures_iter(&page.body)
+        .map(|c| format!("{} = {} · {}", &c[1], &c[2], &c[3]))
+        .collect();
+    let union: Vec<&String> = history.iter().filter(|h| h.starts_with("union")).collect();
+    assert_eq!(
+        union,
+        [
+            "union = SP Garmen · roster-bekasi.csv",
+            "union = SP Baja · roster-bekasi.csv"
+        ],
+        "{history:?}"
+    );
+    let cohort: Vec<&String> = history.iter().filter(|h| h.starts_with("cohort")).collect();
+    assert_eq!(
+        cohort,
+        [
+            "cohort = 2025-A · roster-bekasi.csv",
+            "cohort = — · roster-bekasi.csv"
+        ],
+        "{history:?}"
+    );
+    assert!(
+        !history.iter().any(|h| h.contains("SP Kimia")),
+        "{history:?}"
+    );
+    // The current values: the union from the roster's newer version, no cohort.
+    assert!(
+        page.body
+            .contains("<td>union</td><td>SP Baja</td><td>roster-bekasi.csv · "),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<td>cohort</td>"), "{}", page.body);
 }

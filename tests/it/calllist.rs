@@ -109,14 +109,8 @@ fn fill(conn: &Connection, now: DateTime<Utc>) {
         )
         .unwrap();
         for (name, value) in attributes {
-            pantau::participants::attributes::set_values(
-                &conn,
-                id,
-                &[(name, value)],
-                None,
-                &stamp,
-            )
-            .unwrap();
+            pantau::participants::attributes::set_values(&conn, id, &[(name, value)], None, &stamp)
+                .unwrap();
         }
     }
     // participant, wave, status, issued days ago, closes in days
