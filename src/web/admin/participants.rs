@@ -121,26 +121,51 @@ pub fn search(
     let mut args: Vec<String> = Vec::new();
     if !q.is_empty() {
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        sql.push_str(" AND (s.name LIKE ? ESCAPE '\\'");
-        args.push(like(q));
+        // A fragment of digits (spaces, dashes, a leading + aside) is a phone or NIK, never a
+        // name; instr() on those short texts costs a fraction of a LIKE, which matters when a
+        // fragment matches few of a million participants and every row is looked at.
+        let only_digits = q
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '.'));
+        let mut alternatives: Vec<&str> = Vec::new();
+        if !only_digits {
+            alternatives.push("s.name LIKE ? ESCAPE '\\'");
+            args.push(like(q));
+        }
         if !digits.is_empty() {
             // Phones are stored as 62…; staff type 08….
             let phone = match digits.strip_prefix('0') {
                 Some(rest) => format!("62{rest}"),
                 None => digits.clone(),
             };
-            sql.push_str(" OR s.phone LIKE ? ESCAPE '\\' OR s.nik LIKE ? ESCAPE '\\'");
-            args.push(like(&phone));
-            args.push(like(&digits));
+            alternatives.push("instr(s.phone, ?) > 0");
+            alternatives.push("instr(s.nik, ?) > 0");
+            args.push(phone);
+            args.push(digits);
         }
-        sql.push(')');
+        if alternatives.is_empty() {
+            // Only punctuation: nothing to look for, nobody matches.
+            alternatives.push("0");
+        }
+        sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
     }
+    // With a text, the cohort and union are tested on the rows the scan reads (the unary
+    // `+` keeps SQLite from their indexes): walking a cohort's index entries would visit its
+    // rows out of order, one random read each, where the scan reads them in sequence and
+    // stops at the page's last match.
+    let column = |name: &str| {
+        if q.is_empty() {
+            format!("s.{name}")
+        } else {
+            format!("+s.{name}")
+        }
+    };
     if !filters.cohort.is_empty() {
-        sql.push_str(" AND s.cohort = ?");
+        sql.push_str(&format!(" AND {} = ?", column("cohort")));
         args.push(filters.cohort.clone());
     }
     if !filters.union.is_empty() {
-        sql.push_str(" AND s.union_name = ?");
+        sql.push_str(&format!(" AND {} = ?", column("union_name")));
         args.push(filters.union.clone());
     }
     if STATUSES.contains(&filters.status.as_str()) {
