@@ -287,8 +287,8 @@ pub fn list_body(texts: &Texts, filters: &Filters, found: &Found) -> Markup {
             } }
         }
         p {
-            @if page_number > 1 { a.change href=(page_link(&filters, page_number - 1)) { (texts.previous) } " " }
-            @if more { a.change href=(page_link(&filters, page_number + 1)) { (texts.next) } }
+            @if page_number > 1 { a.change href=(page_link(filters, page_number - 1)) { (texts.previous) } " " }
+            @if more { a.change href=(page_link(filters, page_number + 1)) { (texts.next) } }
         }
     }
 }
