@@ -86,7 +86,7 @@ impl Site {
             ("birth_date", "1979-02-03"),
             ("attended_1", "1"),
         ] {
-            pantau::participants::attributes::set_values(&conn, id, &[(field, value)], None, &now)
+            pantau::participants::attributes::set_values(&conn, id, &[(field, value)], None, now)
                 .unwrap();
         }
         id

@@ -109,7 +109,7 @@ fn fill(conn: &Connection, now: DateTime<Utc>) {
         )
         .unwrap();
         for (name, value) in attributes {
-            pantau::participants::attributes::set_values(&conn, id, &[(name, value)], None, &stamp)
+            pantau::participants::attributes::set_values(conn, id, &[(name, value)], None, &stamp)
                 .unwrap();
         }
     }
