@@ -80,6 +80,9 @@ fn main() {
         record.counts["flags_added"],
         record.counts["responses"]
     );
+    for phase in &record.phases {
+        println!("  {:<50} {:>8.3} s", phase.phase, phase.ms / 1000.0);
+    }
     println!("peak memory {} MiB", peak_kib() / 1024);
 }
 

@@ -49,7 +49,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use crate::config::WorkbookVariant;
-use crate::report::Report;
+use crate::report::{ManagerExtras, Report};
 
 use cells::Formats;
 use names::SheetNames;
@@ -125,7 +125,26 @@ pub fn write_with(
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = build(report, variant, language, layout).map_err(fail)?;
+    let mut workbook =
+        build(report, report.manager.as_ref(), variant, language, layout).map_err(fail)?;
+    workbook.save(path).map_err(fail)
+}
+
+/// [`write`] with the staff-only part passed beside the report instead of in it, so that the
+/// job can write the manager workbook while donor workbooks are written from the same report
+/// on other threads, with [`Report::manager`] already emptied for them.
+pub fn write_with_extras(
+    report: &Report,
+    extras: Option<&ManagerExtras>,
+    variant: WorkbookVariant,
+    language: &str,
+    path: &Path,
+) -> Result<(), WorkbookError> {
+    let fail = |source| WorkbookError {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut workbook = build(report, extras, variant, language, Layout::default()).map_err(fail)?;
     workbook.save(path).map_err(fail)
 }
 
@@ -139,6 +158,7 @@ pub(crate) struct Context<'a> {
 
 fn build(
     report: &Report,
+    extras: Option<&ManagerExtras>,
     variant: WorkbookVariant,
     language: &str,
     layout: Layout,
@@ -161,7 +181,7 @@ fn build(
     dictionary::write(&mut workbook, &mut context, report)?;
     methodology::write(&mut workbook, &mut context, report)?;
     // The only place the manager extras are read, and only for the manager variant.
-    if let (WorkbookVariant::Manager, Some(extras)) = (variant, &report.manager) {
+    if let (WorkbookVariant::Manager, Some(extras)) = (variant, extras) {
         manager::write(&mut workbook, &mut context, extras)?;
     }
     Ok(workbook)

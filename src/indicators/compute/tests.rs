@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::{IndicatorFormat, WaveScope};
+use std::collections::BTreeMap;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
