@@ -1,13 +1,14 @@
 //! Computing one indicator over a set of records: the overall figure and one table per
 //! disaggregation.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use super::{Record, RecordEnv, suppress};
 use crate::config::{Indicator, IndicatorKind};
-use crate::expr::{self, Expr};
+use crate::expr::{self, Expr, Value};
 
 /// An indicator with its expressions parsed.
 #[derive(Debug, Clone)]
@@ -106,14 +107,25 @@ impl Groups {
         let dimensions = dimensions
             .iter()
             .map(|dimension| {
-                let mut index: HashMap<Option<String>, u32> = HashMap::new();
+                // Text categories are borrowed from the records while grouping; only the
+                // distinct ones become owned strings.
+                let mut index: HashMap<Option<Cow<str>>, u32, foldhash::fast::FixedState> =
+                    HashMap::default();
                 let mut found: Vec<u32> = Vec::with_capacity(records.len());
                 for record in records {
-                    let category = record.category(dimension);
+                    let category = record.lookup(dimension).filter(|v| !v.is_empty()).map(
+                        |value| match value {
+                            Value::Str(text) => Cow::Borrowed(text.as_str()),
+                            other => Cow::Owned(other.to_text()),
+                        },
+                    );
                     let next = index.len() as u32;
                     found.push(*index.entry(category).or_insert(next));
                 }
-                let mut categories: Vec<(Option<String>, u32)> = index.into_iter().collect();
+                let mut categories: Vec<(Option<String>, u32)> = index
+                    .into_iter()
+                    .map(|(category, seen)| (category.map(Cow::into_owned), seen))
+                    .collect();
                 categories.sort();
                 // Renumber from first-seen order to sorted order.
                 let mut sorted_position = vec![0u32; categories.len()];

@@ -98,3 +98,28 @@ impl Env for RecordEnv<'_> {
         self.today
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wave_record_reads_through_to_its_roster_record_and_its_own_values_win() {
+        let mut roster = Record::new();
+        roster.set_text("sex", "P").set_num("age", 41.0);
+        let roster = Arc::new(roster);
+        let mut wave = Record::over(Arc::clone(&roster));
+        wave.set_num("responded", 1.0).set_num("age", 42.0);
+        assert_eq!(wave.get("sex"), Value::Str("P".into()));
+        assert_eq!(wave.get("age"), Value::Num(42.0));
+        assert_eq!(wave.get("responded"), Value::Num(1.0));
+        assert_eq!(
+            roster.get("responded"),
+            Value::empty(),
+            "the roster is untouched"
+        );
+        assert!(wave.lookup("income_total").is_none());
+        assert_eq!(wave.category("sex"), Some("P".to_owned()));
+        assert_eq!(wave.category("income_total"), None);
+    }
+}
