@@ -225,7 +225,7 @@ fn indicators_of(
             WaveScope::Wave(name) => vec![Some(name.as_str())],
         };
         for wave in scoped {
-            if !grouped.contains_key(&wave) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = grouped.entry(wave) {
                 let records: Vec<&Record> = match wave {
                     None => roster_refs.clone(),
                     Some(name) => waves
@@ -241,7 +241,7 @@ fn indicators_of(
                         .collect(),
                 };
                 let groups = indicators::Groups::new(&records, dimensions);
-                grouped.insert(wave, (records, groups));
+                entry.insert((records, groups));
             }
             jobs.push((indicator, compiled.clone(), wave));
         }
