@@ -77,11 +77,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--phase") {
         let rest = &args[at + 1..];
-        let started = Instant::now();
+        let started = Clock::start();
         let detail = run_phase(rest);
+        let spent = started.spent();
         println!(
-            "RESULT total {:.3} {} {detail}",
-            started.elapsed().as_secs_f64(),
+            "RESULT total {:.3} {:.3} {} {detail}",
+            spent.wall,
+            spent.cpu,
             peak_kib()
         );
         return;
@@ -133,9 +135,8 @@ fn main() {
         donor.as_os_str(),
     ]);
     let shape = job
-        .lines
-        .get("shape")
-        .cloned()
+        .shape
+        .clone()
         .expect("the job reported the participant sheet's shape");
 
     // The floor: calamine reading the roster, rust_xlsxwriter writing the participant sheet's
@@ -148,25 +149,31 @@ fn main() {
     let pandas_out = data.join("pandas.xlsx");
     let pandas = run_pandas(&python, &roster_file, &responses, &pandas_out);
 
-    let seconds = |phase: &Phase, step: &str| phase.seconds(step);
     let floor = read.total + write.total;
-    let job_steps = ["flags", "report", "workbook"];
-    let pantau_job = import.total + job_steps.iter().map(|s| seconds(&job, s)).sum::<f64>();
-    let pandas_total = pandas.total;
+    let pantau_job = import.total + job.step("flags") + job.step("report") + job.step("workbook");
     let mib = |kib: u64| format!("{:.0}", kib as f64 / 1024.0);
     println!();
     println!("participant sheet: {}", describe_shape(&shape));
     println!(
-        "{:<58} {:>9} {:>9} {:>9} {:>14}",
-        "phase", "seconds", "peak MiB", "/ floor", "pandas/pantau"
+        "{:<56} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}",
+        "phase", "wall s", "CPU s", "peak MiB", "wall/fl", "CPU/fl", "pd/pt wall", "pd/pt CPU"
     );
-    let line = |label: &str, secs: f64, peak: String, versus: Option<f64>| {
-        let ratio = versus.map_or("".to_owned(), |v| format!("{:.2}x", v / secs));
+    let line = |label: &str, time: Time, peak: String, versus: Option<Time>| {
+        let (wall, cpu) = versus.map_or((String::new(), String::new()), |v| {
+            (
+                format!("{:.2}x", v.wall / time.wall),
+                format!("{:.2}x", v.cpu / time.cpu),
+            )
+        });
         println!(
-            "{label:<58} {secs:>9.2} {peak:>9} {:>9} {ratio:>14}",
-            format!("{:.2}x", secs / floor)
+            "{label:<56} {:>8.2} {:>8.2} {peak:>8} {:>8} {:>8} {wall:>10} {cpu:>9}",
+            time.wall,
+            time.cpu,
+            format!("{:.2}x", time.wall / floor.wall),
+            format!("{:.2}x", time.cpu / floor.cpu),
         );
     };
+    let none = || "-".to_owned();
     line(
         "floor (a): calamine reads the roster",
         read.total,
@@ -179,84 +186,151 @@ fn main() {
         mib(write.peak),
         None,
     );
-    line("floor = (a) + (b)", floor, "-".into(), None);
+    line("floor = (a) + (b)", floor, none(), None);
     line(
         "pantau import (fresh database)",
         import.total,
         mib(import.peak),
-        pandas.step("read"),
+        pandas.steps.get("read").copied(),
     );
-    line(
-        "pantau data-quality flags",
-        seconds(&job, "flags"),
-        "-".into(),
-        None,
-    );
+    line("pantau data-quality flags", job.step("flags"), none(), None);
     line(
         "pantau report (merge + indicators + participant table)",
-        seconds(&job, "report"),
-        "-".into(),
-        pandas.step("compute"),
+        job.step("report"),
+        none(),
+        pandas.steps.get("compute").copied(),
     );
     line(
-        "  of which merge (measured apart)",
-        seconds(&job, "merge"),
-        "-".into(),
-        pandas.step("merge"),
+        "  merge alone (measured apart, same data)",
+        job.step("merge"),
+        none(),
+        pandas.steps.get("merge").copied(),
     );
     line(
-        "  of which indicators (measured apart)",
-        seconds(&job, "indicators"),
-        "-".into(),
-        pandas.step("indicators"),
+        "  indicators alone (measured apart, same data)",
+        job.step("indicators"),
+        none(),
+        pandas.steps.get("indicators").copied(),
     );
     line(
         "pantau donor workbook",
-        seconds(&job, "workbook"),
-        mib(job.peak),
-        pandas.step("write"),
+        job.step("workbook"),
+        none(),
+        pandas.steps.get("write").copied(),
     );
     line(
         "pantau job = import + flags + report + workbook",
         pantau_job,
         mib(import.peak.max(job.peak)),
-        Some(pandas_total),
+        Some(pandas.total),
     );
     line(
-        "pandas job (read, merge, groupby, to_excel)",
-        pandas_total,
+        "pandas job (python start, read, merge, groupby, to_excel)",
+        pandas.total,
         mib(pandas.peak),
         None,
     );
     println!(
-        "pantau job / floor: {:.2}x (target within 1.5x); pandas / pantau: {:.2}x (target 8x)",
-        pantau_job / floor,
-        pandas_total / pantau_job
+        "pantau job / floor: {:.2}x wall, {:.2}x CPU (target within 1.5x); \
+         pandas / pantau: {:.2}x wall, {:.2}x CPU (target 8x)",
+        pantau_job.wall / floor.wall,
+        pantau_job.cpu / floor.cpu,
+        pandas.total.wall / pantau_job.wall,
+        pandas.total.cpu / pantau_job.cpu
     );
     println!(
-        "job child peak {} MiB covers flags, merge, indicators, report and workbook; \
-         the import's is its own",
-        mib(job.peak)
+        "peak MiB: the job child's {} covers flags, merge, indicators, report and workbook; \
+         the import's ({}) is its own",
+        mib(job.peak),
+        mib(import.peak)
     );
 }
 
-/// What one child reported: its total seconds, peak KiB, and named steps.
+/// Wall-clock and CPU seconds (user + system, all threads) of one step: the machine is
+/// shared, so CPU seconds are the steadier comparison and wall seconds the honest one.
+#[derive(Debug, Clone, Copy, Default)]
+struct Time {
+    wall: f64,
+    cpu: f64,
+}
+
+impl std::ops::Add for Time {
+    type Output = Time;
+    fn add(self, other: Time) -> Time {
+        Time {
+            wall: self.wall + other.wall,
+            cpu: self.cpu + other.cpu,
+        }
+    }
+}
+
+/// A started step.
+struct Clock {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            wall: Instant::now(),
+            cpu: cpu_seconds(),
+        }
+    }
+
+    fn spent(&self) -> Time {
+        Time {
+            wall: self.wall.elapsed().as_secs_f64(),
+            cpu: cpu_seconds() - self.cpu,
+        }
+    }
+}
+
+/// CPU time of this process so far (`utime + stime` of `/proc/self/stat`, in the kernel's
+/// 100 Hz clock ticks, which is `getconf CLK_TCK` on Linux x86-64).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// What one child reported: its total time, peak KiB, named steps and the sheet's shape.
 struct Phase {
-    total: f64,
+    total: Time,
     peak: u64,
-    /// `STEP name seconds` lines, and `SHAPE text` as "shape".
-    lines: BTreeMap<String, String>,
+    /// `STEP name wall cpu` lines.
+    steps: BTreeMap<String, Time>,
+    /// `SHAPE text`, from the job.
+    shape: Option<String>,
 }
 
 impl Phase {
-    fn seconds(&self, step: &str) -> f64 {
-        self.step(step)
+    fn step(&self, step: &str) -> Time {
+        *self
+            .steps
+            .get(step)
             .unwrap_or_else(|| panic!("no step {step} was reported"))
     }
+}
 
-    fn step(&self, step: &str) -> Option<f64> {
-        self.lines.get(step).and_then(|s| s.parse().ok())
-    }
+/// `wall cpu` as printed by a child, the rest of the line after them.
+fn parse_time(text: &str) -> (Time, &str) {
+    let mut parts = text.splitn(3, ' ');
+    let mut next = || parts.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    let time = Time {
+        wall: next(),
+        cpu: next(),
+    };
+    (time, parts.next().unwrap_or(""))
 }
 
 /// Runs this binary with `--phase ARGS…` and reads its report.
@@ -269,30 +343,36 @@ fn child(args: &[&std::ffi::OsStr]) -> Phase {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let name = args[0].to_string_lossy();
     let mut phase = Phase {
-        total: 0.0,
+        total: Time::default(),
         peak: 0,
-        lines: BTreeMap::new(),
+        steps: BTreeMap::new(),
+        shape: None,
     };
     let mut finished = false;
     for line in stdout.lines() {
         if let Some(rest) = line.strip_prefix("RESULT total ") {
-            let mut parts = rest.splitn(3, ' ');
-            phase.total = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
-            phase.peak = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let (time, rest) = parse_time(rest);
+            let (peak, detail) = rest.split_once(' ').unwrap_or((rest, ""));
+            phase.total = time;
+            phase.peak = peak.parse().unwrap_or(0);
             eprintln!(
-                "  {name}: {:.2} s, peak {} MiB, {}",
-                phase.total,
-                phase.peak / 1024,
-                parts.next().unwrap_or("")
+                "  {name}: {:.2} s wall, {:.2} s CPU, peak {} MiB, {detail}",
+                time.wall,
+                time.cpu,
+                phase.peak / 1024
             );
             finished = true;
         } else if let Some(rest) = line.strip_prefix("STEP ") {
-            if let Some((step, secs)) = rest.split_once(' ') {
-                eprintln!("  {name}/{step}: {secs} s");
-                phase.lines.insert(step.to_owned(), secs.to_owned());
+            if let Some((step, times)) = rest.split_once(' ') {
+                let (time, _) = parse_time(times);
+                eprintln!(
+                    "  {name}/{step}: {:.2} s wall, {:.2} s CPU",
+                    time.wall, time.cpu
+                );
+                phase.steps.insert(step.to_owned(), time);
             }
         } else if let Some(rest) = line.strip_prefix("SHAPE ") {
-            phase.lines.insert("shape".into(), rest.to_owned());
+            phase.shape = Some(rest.to_owned());
         }
     }
     if !finished {
@@ -310,7 +390,11 @@ fn run_phase(args: &[String]) -> String {
         "read" => read_roster(Path::new(&args[1])),
         "write" => write_floor(&args[1], Path::new(&args[2])),
         "import" => import_roster(Path::new(&args[1]), Path::new(&args[2])),
-        "job" => job(Path::new(&args[1]), Path::new(&args[2]), Path::new(&args[3])),
+        "job" => job(
+            Path::new(&args[1]),
+            Path::new(&args[2]),
+            Path::new(&args[3]),
+        ),
         other => panic!("unknown phase {other}"),
     }
 }
@@ -327,10 +411,7 @@ fn write_config(data: &Path) {
         let anchor = if index == 0 {
             "anchor = \"enrolment\"\n".to_owned()
         } else {
-            format!(
-                "anchor = \"training_end\"\noffset_months = {}\n",
-                index * 3
-            )
+            format!("anchor = \"training_end\"\noffset_months = {}\n", index * 3)
         };
         toml.push_str(&format!(
             "\n[[waves]]\nname = \"{name}\"\nform = \"{form}\"\n{anchor}window_days = 30\n"
@@ -422,9 +503,7 @@ fn prepare(participants: usize, data: &Path, roster_file: &Path, db: &Path, resp
             .expect("constant memory sheet")
             .set_name(*wave)
             .expect("sheet name");
-        sheet
-            .write_string(0, 0, "participant_id")
-            .expect("header");
+        sheet.write_string(0, 0, "participant_id").expect("header");
         for (column, name) in fields.iter().enumerate() {
             sheet
                 .write_string(0, column as u16 + 1, name)
@@ -450,7 +529,14 @@ fn prepare(participants: usize, data: &Path, roster_file: &Path, db: &Path, resp
             let answered = chance.chance(*rate);
             let status = if answered { "submitted" } else { "expired" };
             invitation
-                .execute(params![id, wave, format!("{wave}-{id}"), status, opens, closes])
+                .execute(params![
+                    id,
+                    wave,
+                    format!("{wave}-{id}"),
+                    status,
+                    opens,
+                    closes
+                ])
                 .expect("invitation");
             if !answered {
                 continue;
@@ -530,10 +616,7 @@ fn import_roster(file: &Path, db: &Path) -> String {
         outcome.status,
         outcome.problems.first()
     );
-    format!(
-        "new {} warnings {}",
-        outcome.counts.new, outcome.warnings
-    )
+    format!("new {} warnings {}", outcome.counts.new, outcome.warnings)
 }
 
 /// pantau's job after the import, as `pantau run` does it, step by step.
@@ -544,18 +627,19 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
         .expect("time")
         .with_timezone(&Utc);
     let mut conn = pantau::db::open(db).expect("database");
-    let step = |name: &str, started: Instant| {
-        println!("STEP {name} {:.3}", started.elapsed().as_secs_f64());
+    let step = |name: &str, started: Clock| {
+        let spent = started.spent();
+        println!("STEP {name} {:.3} {:.3}", spent.wall, spent.cpu);
     };
 
-    let started = Instant::now();
+    let started = Clock::start();
     let flags = quality::find(&conn).expect("flags");
     let stored = quality::store(&mut conn, &flags, None, now).expect("store flags");
     step("flags", started);
 
     // Merge and indicators, measured apart for the breakdown (assemble repeats them).
     let today = now.with_timezone(&config.programme.time_zone).date_naive();
-    let started = Instant::now();
+    let started = Clock::start();
     let context = MergeContext {
         reference: &reference,
         on: today,
@@ -568,13 +652,13 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
         waves.insert(&wave.name, records);
     }
     step("merge", started);
-    let started = Instant::now();
+    let started = Clock::start();
     let figures = indicator_figures(&config, &roster, &waves, today);
     step("indicators", started);
     drop(waves);
     drop(roster);
 
-    let started = Instant::now();
+    let started = Clock::start();
     let forms = Forms::load(&config, &config.forms_dir()).expect("forms");
     let inputs = ReportInputs {
         config: &config,
@@ -586,11 +670,14 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     let report = assemble(&conn, &inputs).expect("report");
     step("report", started);
 
-    let started = Instant::now();
+    let started = Clock::start();
     pantau::workbook::write(&report, WorkbookVariant::Donor, "en", donor).expect("donor workbook");
     step("workbook", started);
 
-    println!("SHAPE {}", shape(&report.participants.rows, report.participants.columns.len()));
+    println!(
+        "SHAPE {}",
+        shape(&report.participants.rows, report.participants.columns.len())
+    );
     format!(
         "flags {}, {} indicator figures, {} participant rows, {} MB",
         stored.total,
@@ -692,7 +779,10 @@ fn write_floor(shape: &str, path: &Path) -> String {
         .split(',')
         .map(|c| {
             let fill: f64 = c[1..].parse().expect("fill");
-            (c.chars().next().expect("kind"), (fill * 1000.0).round() as u32)
+            (
+                c.chars().next().expect("kind"),
+                (fill * 1000.0).round() as u32,
+            )
         })
         .collect();
     let mut workbook = Workbook::new();
@@ -712,7 +802,12 @@ fn write_floor(shape: &str, path: &Path) -> String {
     for row in 1..=rows {
         for (column, (kind, fill)) in columns.iter().enumerate() {
             // Spread the empty cells over the rows, column by column.
-            if (row.wrapping_mul(2_654_435_761).wrapping_add(column as u32 * 97)) % 1000 >= *fill {
+            if (row
+                .wrapping_mul(2_654_435_761)
+                .wrapping_add(column as u32 * 97))
+                % 1000
+                >= *fill
+            {
                 continue;
             }
             let c = column as u16;
@@ -746,18 +841,13 @@ fn python_peer() -> PathBuf {
 
 /// What the pandas script reported.
 struct Pandas {
-    total: f64,
+    /// Wall time of the whole process (Python's start included) and its CPU time.
+    total: Time,
     peak: u64,
-    steps: BTreeMap<String, f64>,
+    steps: BTreeMap<String, Time>,
 }
 
-impl Pandas {
-    fn step(&self, name: &str) -> Option<f64> {
-        self.steps.get(name).copied()
-    }
-}
-
-/// Runs `benches/pandas_job.py` under `/usr/bin/time -v` for its peak memory.
+/// Runs `benches/pandas_job.py` under `/usr/bin/time -v` for its peak memory and CPU time.
 fn run_pandas(python: &Path, roster_file: &Path, responses: &Path, out: &Path) -> Pandas {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pandas_job.py");
     let started = Instant::now();
@@ -770,28 +860,39 @@ fn run_pandas(python: &Path, roster_file: &Path, responses: &Path, out: &Path) -
         .arg(out)
         .output()
         .expect("run /usr/bin/time -v python benches/pandas_job.py");
-    let total = started.elapsed().as_secs_f64();
+    let wall = started.elapsed().as_secs_f64();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "pandas_job.py failed:\n{stderr}");
-    let peak = stderr
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let field = |name: &str| -> f64 {
+        stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let peak = field("Maximum resident set size (kbytes):") as u64;
+    let cpu = field("User time (seconds):") + field("System time (seconds):");
     let mut steps = BTreeMap::new();
     for line in stdout.lines() {
         if let Some(rest) = line.strip_prefix("STEP ")
-            && let Some((name, secs)) = rest.split_once(' ')
-            && let Ok(secs) = secs.parse()
+            && let Some((name, times)) = rest.split_once(' ')
         {
-            eprintln!("  pandas/{name}: {secs} s");
-            steps.insert(name.to_owned(), secs);
+            let (time, _) = parse_time(times);
+            eprintln!(
+                "  pandas/{name}: {:.2} s wall, {:.2} s CPU",
+                time.wall, time.cpu
+            );
+            steps.insert(name.to_owned(), time);
         } else {
             eprintln!("  pandas: {line}");
         }
     }
-    Pandas { total, peak, steps }
+    Pandas {
+        total: Time { wall, cpu },
+        peak,
+        steps,
+    }
 }
 
 fn size_mb(path: &Path) -> u64 {

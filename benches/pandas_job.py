@@ -14,8 +14,8 @@ builds a pseudonymised participant sheet (one row per participant, the roster wi
 NIKs, phones or birth dates, then every wave's answers) and writes it all with
 to_excel(engine="xlsxwriter").
 
-Prints "STEP name seconds" for read, merge, indicators, table, compute (merge + indicators +
-table) and write, then "STEP total seconds" and the sheet sizes. Peak memory is measured by the
+Prints "STEP name wall-seconds cpu-seconds" for read, merge, indicators, table, compute (merge + indicators +
+table) and write, then "STEP total …" and the sheet sizes. Peak memory is measured by the
 caller (/usr/bin/time -v).
 """
 
@@ -48,10 +48,19 @@ PERSONAL = ["nik", "name", "birth_date", "phone"]
 WORKING = ["wage", "self", "both"]
 
 
-def step(name: str, started: float) -> float:
-    now = time.perf_counter()
-    print(f"STEP {name} {now - started:.3f}", flush=True)
-    return now
+def clock() -> tuple:
+    """Wall and CPU seconds so far."""
+    return (time.perf_counter(), time.process_time())
+
+
+def report(name: str, started: tuple) -> None:
+    now = clock()
+    print(f"STEP {name} {now[0] - started[0]:.3f} {now[1] - started[1]:.3f}", flush=True)
+
+
+def step(name: str, started: tuple) -> tuple:
+    report(name, started)
+    return clock()
 
 
 def indicators(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
@@ -73,9 +82,9 @@ def indicators(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
 
 def main() -> None:
     roster_path, responses_path, out_path = sys.argv[1:4]
-    begin = time.perf_counter()
+    begin = clock()
 
-    started = time.perf_counter()
+    started = clock()
     roster = pd.read_excel(roster_path, engine="calamine")
     waves = pd.read_excel(responses_path, sheet_name=None, engine="calamine")
     started = step("read", started)
@@ -134,7 +143,7 @@ def main() -> None:
         table[f"{wave}.responded"] = table[f"{wave}.responded"].fillna(0).astype(int)
     table = table.drop(columns=["participant_id"])
     started = step("table", started)
-    print(f"STEP compute {started - compute_started:.3f}", flush=True)
+    report("compute", compute_started)
 
     with pd.ExcelWriter(out_path, engine="xlsxwriter") as writer:
         overall.to_excel(writer, sheet_name="Logframe", index=False)
@@ -142,7 +151,7 @@ def main() -> None:
         by_sex.to_excel(writer, sheet_name="By sex", index=False)
         table.to_excel(writer, sheet_name="Participants", index=False)
     started = step("write", started)
-    print(f"STEP total {started - begin:.3f}", flush=True)
+    report("total", begin)
     print(f"participants sheet {table.shape[0]} x {table.shape[1]}")
     print(overall.to_string(index=False))
 
