@@ -125,7 +125,10 @@ fn staff_log_in_upload_a_roster_and_download_the_manager_workbook_in_headless_ch
     write_xlsx(&people, &Style::clean(), &roster_file).expect("synthetic roster");
 
     succeeded(
-        &pantau(&config_path, &["user", "add", "bu-sari", "--role", "manager"]),
+        &pantau(
+            &config_path,
+            &["user", "add", "bu-sari", "--role", "manager"],
+        ),
         "pantau user add",
     );
     // A free port: bound and released at once (another process could take it in between,
@@ -158,13 +161,16 @@ fn staff_log_in_upload_a_roster_and_download_the_manager_workbook_in_headless_ch
     let base = format!("http://127.0.0.1:{port}");
 
     // Log in (after a wrong password) and upload the roster.
-    let seen = browse(&[
-        "upload",
-        &base,
-        "bu-sari",
-        PASSWORD,
-        roster_file.to_str().unwrap(),
-    ], &["401 POST /admin/login"]);
+    let seen = browse(
+        &[
+            "upload",
+            &base,
+            "bu-sari",
+            PASSWORD,
+            roster_file.to_str().unwrap(),
+        ],
+        &["401 POST /admin/login"],
+    );
     assert_eq!(seen["wrongPasswordStatus"], 401, "{seen:#}");
     assert_eq!(text(&seen, "wrongPasswordPath"), "/admin/login");
     // The programme's default language (Indonesian) for someone not logged in.
@@ -195,7 +201,11 @@ fn staff_log_in_upload_a_roster_and_download_the_manager_workbook_in_headless_ch
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(pseudonyms.len(), PEOPLE, "the upload stored every participant");
+    assert_eq!(
+        pseudonyms.len(),
+        PEOPLE,
+        "the upload stored every participant"
+    );
     let uploaded_by: String = conn
         .query_row(
             "SELECT u.username FROM roster_imports i JOIN users u ON u.id = i.imported_by",
@@ -227,14 +237,17 @@ fn staff_log_in_upload_a_roster_and_download_the_manager_workbook_in_headless_ch
     std::fs::create_dir_all(&screenshots).unwrap();
     let screenshot = screenshots.join("admin-dashboard-phone.png");
     let _ = std::fs::remove_file(&screenshot);
-    let seen = browse(&[
-        "report",
-        &base,
-        "bu-sari",
-        PASSWORD,
-        downloads.to_str().unwrap(),
-        screenshot.to_str().unwrap(),
-    ], &[]);
+    let seen = browse(
+        &[
+            "report",
+            &base,
+            "bu-sari",
+            PASSWORD,
+            downloads.to_str().unwrap(),
+            screenshot.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(seen["reportsStatus"], 200);
     assert!(seen["downloadFailure"].is_null(), "{seen:#}");
     let name = text(&seen, "downloadName");
@@ -279,5 +292,9 @@ fn staff_log_in_upload_a_roster_and_download_the_manager_workbook_in_headless_ch
         "the dashboard scrolls sideways on a phone: {width} px"
     );
     assert_eq!(PathBuf::from(text(&seen, "screenshot")), screenshot);
-    assert_eq!(png_width(&screenshot), 360, "the screenshot is not phone-wide");
+    assert_eq!(
+        png_width(&screenshot),
+        360,
+        "the screenshot is not phone-wide"
+    );
 }
