@@ -256,7 +256,9 @@ fn add_participants(config: &Config, count: usize) -> anyhow::Result<()> {
     let now = Utc::now();
     let today = now.with_timezone(&config.programme.time_zone).date_naive();
     let stamp = pantau::invitations::rfc3339(now);
-    let tx = conn.transaction()?;
+    // IMMEDIATE: the server's scheduler may write at startup; a deferred transaction that read
+    // first would then fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let first: i64 = tx.query_row("SELECT count(*) FROM participants", [], |r| r.get(0))?;
         let mut participant = tx.prepare(
@@ -350,7 +352,9 @@ fn populate(
     add_participants(config, count)?;
     let mut conn = pantau::db::open(&config.database())?;
     let stamp = pantau::invitations::rfc3339(Utc::now());
-    let tx = conn.transaction()?;
+    // IMMEDIATE: the server's scheduler may write at startup; a deferred transaction that read
+    // first would then fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // The walked participant (the one with a draft already) stays out of the measurement.
     tx.execute(
         "INSERT INTO consents (invitation_id, decision, text_version, language, decided_at)
