@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Instant;
 
 use calamine::Reader;
@@ -691,13 +692,13 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
 /// figures computed.
 fn indicator_figures(
     config: &Config,
-    roster: &BTreeMap<i64, Record>,
+    roster: &BTreeMap<i64, Arc<Record>>,
     waves: &BTreeMap<&str, Vec<(i64, Record)>>,
     today: NaiveDate,
 ) -> usize {
     let threshold = config.reporting.suppression_threshold as usize;
     let dimensions = &config.reporting.disaggregations;
-    let roster_refs: Vec<&Record> = roster.values().collect();
+    let roster_refs: Vec<&Record> = roster.values().map(|record| record.as_ref()).collect();
     let mut computed = 0;
     for indicator in &config.indicators {
         let compiled = indicators::compile(indicator).expect("indicator compiles");
