@@ -61,25 +61,44 @@ fn main() {
         email_groups: &[],
     };
     let first = Instant::now();
+    let cpu = cpu_seconds();
     let record = run_once(&mut conn, &context("2026-11-28T02:00:00Z")).expect("first run");
     assert!(record.succeeded(), "{:?}", record.error);
     println!(
-        "{:<52} {:>8.3} s",
+        "{:<52} {:>8.3} s  (CPU {:.2} s, all threads)",
         "first run (flags and workbooks from scratch)",
-        first.elapsed().as_secs_f64()
+        first.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu
     );
     new_responses(&mut conn, participants, 1_000);
     let timed = Instant::now();
+    let cpu = cpu_seconds();
     let record = run_once(&mut conn, &context("2026-11-29T02:00:00Z")).expect("second run");
     let seconds = timed.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     assert!(record.succeeded(), "{:?}", record.error);
     println!(
-        "{:<52} {:>8.3} s  (flags added {}, responses {})",
+        "{:<52} {:>8.3} s  (CPU {:.2} s, all threads; flags added {}, responses {})",
         "incremental run: no roster change, 1,000 new responses",
         seconds,
+        cpu,
         record.counts["flags_added"],
         record.counts["responses"]
     );
+    let bytes: u64 = record
+        .outputs
+        .iter()
+        .filter_map(|output| std::fs::metadata(config.reports_dir().join(output)).ok())
+        .map(|meta| meta.len())
+        .sum();
+    println!(
+        "  {} workbooks, {:.1} MiB together",
+        record.outputs.len(),
+        bytes as f64 / 1_048_576.0
+    );
+    for phase in &record.phases {
+        println!("  {:<50} {:>8.3} s", phase.phase, phase.ms / 1000.0);
+    }
     println!("peak memory {} MiB", peak_kib() / 1024);
 }
 
@@ -226,6 +245,24 @@ fn new_responses(conn: &mut Connection, participants: usize, count: usize) {
         .expect("response");
     }
     tx.commit().expect("commit");
+}
+
+/// CPU time this process has used so far, user and system, all threads (Linux: from
+/// `/proc/self/stat`, in clock ticks of 1/100 s), 0 elsewhere. On a shared machine the wall
+/// time of a run depends on the other processes; its CPU time much less.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name, which is in parentheses and may hold spaces:
+            // utime and stime are the 14th and 15th fields of the line.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 /// Peak resident memory of this process in KiB (Linux), 0 elsewhere.

@@ -19,6 +19,14 @@
 //! 5. checks every reply (a screen, a thank-you), counts the stored responses (each submission
 //!    exactly once) and reads the server's peak resident memory (`VmHWM`).
 //!
+//! Besides requests per second it prints the CPU time the server and the client each spent per
+//! request (from `/proc/PID/stat`, user + system): on a machine shared with other work the
+//! throughput says how much CPU the server was given, the CPU per request what it did with it.
+//!
+//! The server's `[server]` rate limits are raised in the benchmark's configuration, as a
+//! deployment behind a reverse proxy would configure them: every connection comes from one
+//! loopback address here.
+//!
 //! Timings are printed, never asserted: the machine is shared.
 
 use std::collections::BTreeMap;
@@ -70,11 +78,21 @@ fn main() -> anyhow::Result<()> {
 
     // Warm-up, so that the server's thread-local connections and page cache are ready.
     runtime.block_on(load(port, &tokens, connections, 1, Kind::Screen))?;
+    let server_pid = server.pid();
+    let before = Cpu::read(server_pid)?;
     let screens = runtime.block_on(load(port, &tokens, connections, seconds, Kind::Screen))?;
+    let after_screens = Cpu::read(server_pid)?;
     screens.print("question screens (GET /s/{token})", connections);
+    after_screens
+        .since(&before)
+        .print(screens.ok + screens.failed);
 
     let submissions = runtime.block_on(load(port, &tokens, connections, seconds, Kind::Submit))?;
+    let after_submissions = Cpu::read(server_pid)?;
     submissions.print("final submissions (POST /s/{token}/submit)", connections);
+    after_submissions
+        .since(&after_screens)
+        .print(submissions.ok + submissions.failed);
 
     let peak = server.peak_rss_kib()?;
     println!("server peak RSS (VmHWM): {:.1} MiB", peak as f64 / 1024.0);
@@ -133,7 +151,7 @@ impl Server {
             .arg("serve")
             .arg("--address")
             .arg(format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
+            // The server logs at its default level (`info`: one line per request), as deployed.
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -149,6 +167,10 @@ impl Server {
             child: Some(child),
             port,
         })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or_default()
     }
 
     fn peak_rss_kib(&self) -> anyhow::Result<u64> {
@@ -175,13 +197,68 @@ impl Drop for Server {
     }
 }
 
+/// CPU time used so far (user + system, in clock ticks) by the server and by this process.
+struct Cpu {
+    server: u64,
+    client: u64,
+}
+
+impl Cpu {
+    fn read(server_pid: u32) -> anyhow::Result<Cpu> {
+        Ok(Cpu {
+            server: cpu_ticks(&format!("/proc/{server_pid}/stat"))?,
+            client: cpu_ticks("/proc/self/stat")?,
+        })
+    }
+
+    fn since(&self, earlier: &Cpu) -> Cpu {
+        Cpu {
+            server: self.server.saturating_sub(earlier.server),
+            client: self.client.saturating_sub(earlier.client),
+        }
+    }
+
+    fn print(&self, requests: usize) {
+        // `/proc/PID/stat` counts in clock ticks of 1/100 s on Linux (`getconf CLK_TCK`).
+        let micros = |ticks: u64| ticks as f64 * 10_000.0 / requests.max(1) as f64;
+        println!(
+            "  CPU per request: server {:.0} µs, client {:.0} µs ({:.2} s and {:.2} s in all)",
+            micros(self.server),
+            micros(self.client),
+            self.server as f64 / 100.0,
+            self.client as f64 / 100.0,
+        );
+    }
+}
+
+/// utime + stime of `/proc/PID/stat`, all threads: fields 14 and 15, counted after the
+/// parenthesised command name (which may hold spaces).
+fn cpu_ticks(path: &str) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+    let rest = stat
+        .rsplit_once(") ")
+        .map(|(_, rest)| rest)
+        .with_context(|| format!("no command name in {path}"))?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // `rest` starts at field 3 (state), so fields 14 and 15 are at 11 and 12.
+    let number = |i: usize| -> anyhow::Result<u64> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .with_context(|| format!("field {} of {path} is not a number", i + 3))
+    };
+    Ok(number(11)? + number(12)?)
+}
+
 /// Adds `count` participants whose training ended today, and issues their invitations.
 fn add_participants(config: &Config, count: usize) -> anyhow::Result<()> {
     let mut conn = pantau::db::open(&config.database())?;
     let now = Utc::now();
     let today = now.with_timezone(&config.programme.time_zone).date_naive();
     let stamp = pantau::invitations::rfc3339(now);
-    let tx = conn.transaction()?;
+    // IMMEDIATE: the server's scheduler may write at startup; a deferred transaction that read
+    // first would then fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let first: i64 = tx.query_row("SELECT count(*) FROM participants", [], |r| r.get(0))?;
         let mut participant = tx.prepare(
@@ -278,7 +355,9 @@ fn populate(
     add_participants(config, count)?;
     let mut conn = pantau::db::open(&config.database())?;
     let stamp = pantau::invitations::rfc3339(Utc::now());
-    let tx = conn.transaction()?;
+    // IMMEDIATE: the server's scheduler may write at startup; a deferred transaction that read
+    // first would then fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // The walked participant (the one with a draft already) stays out of the measurement.
     tx.execute(
         "INSERT INTO consents (invitation_id, decision, text_version, language, decided_at)

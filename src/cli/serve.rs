@@ -23,6 +23,8 @@ use crate::schedule::{Runner, Schedules, SqliteTriggerStore, SystemClock};
 
 /// Runs the command.
 pub fn run(config_path: Option<&Path>, address: Option<&str>) -> Result<(), Failure> {
+    // Before anything opens a database or starts a thread.
+    crate::db::tune_for_server();
     let config = Config::load(config_path).map_err(|e| Failure::Input(e.to_string()))?;
     let address = address.unwrap_or(&config.server.address).to_string();
     let listener = TcpListener::bind(&address)

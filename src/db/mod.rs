@@ -42,6 +42,23 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
+/// Turns off SQLite's memory statistics for this process: with them on, every allocation
+/// SQLite makes (page cache, statements) takes one process-wide mutex, which the web server's
+/// threads contend for. pantau never reads the statistics.
+///
+/// Call it first thing in a long-running process (`pantau serve`), before any connection is
+/// opened and before other threads start: SQLite allows changing its configuration only before
+/// it initialises, and only while no other thread uses it. Called later, SQLite refuses the
+/// change (`SQLITE_MISUSE`) and nothing happens; so it is harmless, but pointless, elsewhere.
+pub fn tune_for_server() {
+    // SAFETY: `sqlite3_config` with `SQLITE_CONFIG_MEMSTATUS` takes one int argument. The
+    // caller guarantees (see above) no other thread is using SQLite; after initialisation the
+    // call only returns an error code, ignored here.
+    unsafe {
+        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    }
+}
+
 /// Opens (creating it and its folder if needed) the database at `path`, sets the pragmas and
 /// applies pending migrations.
 pub fn open(path: &Path) -> anyhow::Result<Connection> {
@@ -92,8 +109,19 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // power loss, and a participant who saw "your answers were received" on a cheap phone
     // cannot be asked again. The cost is one fsync per commit, small next to network time.
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Read database pages through a memory map instead of copying them into each connection's
+    // page cache. Every commit (a group of survey submissions, several a second under load)
+    // makes every other connection discard its page cache at its next read; with the map, the
+    // pages it reads again are already in memory, shared by all connections of the process.
+    // Only reads go through the map (pages are still written with write(2) and fsync'd), so
+    // durability is unchanged. In-memory databases ignore it.
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     Ok(())
 }
+
+/// Bytes of the database file a connection maps into memory: address space, not memory; the
+/// kernel pages in what is read and can drop it again.
+const MMAP_SIZE: i64 = 1 << 30;
 
 /// Switches the file to WAL unless it already is, and returns the journal mode in effect.
 ///

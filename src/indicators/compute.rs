@@ -1,13 +1,14 @@
 //! Computing one indicator over a set of records: the overall figure and one table per
 //! disaggregation.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use super::{Record, RecordEnv, suppress};
 use crate::config::{Indicator, IndicatorKind};
-use crate::expr::{self, Expr};
+use crate::expr::{self, Expr, Value};
 
 /// An indicator with its expressions parsed.
 #[derive(Debug, Clone)]
@@ -84,10 +85,71 @@ pub struct IndicatorResult {
     pub breakdowns: Vec<Breakdown>,
 }
 
+/// The categories of a set of records in each disaggregation, found once and shared by every
+/// indicator computed over that set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    dimensions: Vec<Grouping>,
+}
+
+/// One dimension's categories, sorted (records without a value first, as None), and each
+/// record's cell among them.
+#[derive(Debug, Clone, PartialEq)]
+struct Grouping {
+    dimension: String,
+    categories: Vec<Option<String>>,
+    cell_of: Vec<u32>,
+}
+
+impl Groups {
+    /// Groups `records` by each of `dimensions`.
+    pub fn new(records: &[&Record], dimensions: &[String]) -> Groups {
+        let dimensions = dimensions
+            .iter()
+            .map(|dimension| {
+                // Text categories are borrowed from the records while grouping; only the
+                // distinct ones become owned strings.
+                let mut index: HashMap<Option<Cow<str>>, u32, foldhash::fast::FixedState> =
+                    HashMap::default();
+                let mut found: Vec<u32> = Vec::with_capacity(records.len());
+                for record in records {
+                    let category = record.lookup(dimension).filter(|v| !v.is_empty()).map(
+                        |value| match value {
+                            Value::Str(text) => Cow::Borrowed(text.as_str()),
+                            other => Cow::Owned(other.to_text()),
+                        },
+                    );
+                    let next = index.len() as u32;
+                    found.push(*index.entry(category).or_insert(next));
+                }
+                let mut categories: Vec<(Option<String>, u32)> = index
+                    .into_iter()
+                    .map(|(category, seen)| (category.map(Cow::into_owned), seen))
+                    .collect();
+                categories.sort();
+                // Renumber from first-seen order to sorted order.
+                let mut sorted_position = vec![0u32; categories.len()];
+                for (position, (_, seen)) in categories.iter().enumerate() {
+                    sorted_position[*seen as usize] = position as u32;
+                }
+                Grouping {
+                    dimension: dimension.clone(),
+                    categories: categories.into_iter().map(|(c, _)| c).collect(),
+                    cell_of: found
+                        .into_iter()
+                        .map(|seen| sorted_position[seen as usize])
+                        .collect(),
+                }
+            })
+            .collect();
+        Groups { dimensions }
+    }
+}
+
 /// What one record contributes to a figure, found by evaluating the indicator's expressions
 /// on it once; a figure over any group of records is then an aggregate of their parts.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Part {
+pub enum Part {
     /// Counted (`count`).
     Member,
     /// In a share's denominator, and whether the numerator holds.
@@ -110,27 +172,45 @@ impl CompiledIndicator {
         threshold: usize,
         today: NaiveDate,
     ) -> IndicatorResult {
-        let parts: Vec<Option<Part>> = records.iter().map(|r| self.part(r, today)).collect();
+        let groups = Groups::new(records, dimensions);
+        let parts = self.parts(records, today);
+        self.from_parts(&parts, &groups, threshold)
+    }
+
+    /// What each record contributes (None: left out), in the order of `records`.
+    pub fn parts(&self, records: &[&Record], today: NaiveDate) -> Vec<Option<Part>> {
+        records.iter().map(|r| self.part(r, today)).collect()
+    }
+
+    /// The overall figure and every breakdown from the records' parts, grouped by `groups`
+    /// (built over the same records, in the same order). The grouping is shared by every
+    /// indicator over those records, so categories are found once per record and dimension.
+    pub fn from_parts(
+        &self,
+        parts: &[Option<Part>],
+        groups: &Groups,
+        threshold: usize,
+    ) -> IndicatorResult {
         let mut overall = self.aggregate(parts.iter().flatten().copied());
         if overall.n > 0 && overall.n < threshold {
             overall = overall.hidden();
         }
-        let breakdowns = dimensions
+        let breakdowns = groups
+            .dimensions
             .iter()
-            .map(|dimension| {
-                let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
-                for (index, record) in records.iter().enumerate() {
-                    groups
-                        .entry(record.category(dimension))
-                        .or_default()
-                        .push(index);
+            .map(|grouping| {
+                let mut members: Vec<Vec<Part>> = vec![Vec::new(); grouping.categories.len()];
+                for (part, &cell) in parts.iter().zip(&grouping.cell_of) {
+                    if let Some(part) = part {
+                        members[cell as usize].push(*part);
+                    }
                 }
-                let mut cells: Vec<(Option<String>, Figure)> = groups
-                    .into_iter()
+                let mut cells: Vec<(Option<String>, Figure)> = grouping
+                    .categories
+                    .iter()
+                    .zip(members)
                     .map(|(category, members)| {
-                        let figure =
-                            self.aggregate(members.iter().filter_map(|&index| parts[index]));
-                        (category, figure)
+                        (category.clone(), self.aggregate(members.into_iter()))
                     })
                     .collect();
                 // Suppression counts people in the group, whatever the kind: a share's
@@ -142,7 +222,7 @@ impl CompiledIndicator {
                     }
                 }
                 Breakdown {
-                    dimension: dimension.clone(),
+                    dimension: grouping.dimension.clone(),
                     cells,
                 }
             })

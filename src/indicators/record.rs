@@ -2,23 +2,41 @@
 //! attributes, derived attributes, the wave's answers and the baseline's answers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::expr::{Env, Value};
 
+/// Hash state for record names: the names are the configuration's own (not an attacker's
+/// choice), so a fast, fixed hash is safe, and lookups by name are most of an indicator's work.
+type Names = foldhash::fast::FixedState;
+
 /// One participant in one wave (or in the roster, for roster indicators). Names follow the
 /// configuration's conventions: roster and derived attributes by name (`sex`, `age_group`),
 /// the wave's answers by field name, the baseline's as `baseline.<field>`.
+///
+/// A wave's record is layered over the participant's roster record ([`Record::over`]) instead
+/// of copying it, so that three waves of a large programme share one copy of the roster.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
-    values: HashMap<String, Value>,
+    values: HashMap<String, Value, Names>,
+    /// Values this record does not set itself are read from here.
+    base: Option<Arc<Record>>,
 }
 
 impl Record {
     /// An empty record.
     pub fn new() -> Record {
         Record::default()
+    }
+
+    /// An empty record that reads every name it does not set from `base`.
+    pub fn over(base: Arc<Record>) -> Record {
+        Record {
+            values: HashMap::default(),
+            base: Some(base),
+        }
     }
 
     /// Sets one value; an empty text is the same as no value.
@@ -39,13 +57,22 @@ impl Record {
 
     /// The value of `name`, empty when absent.
     pub fn get(&self, name: &str) -> Value {
-        self.values.get(name).cloned().unwrap_or_else(Value::empty)
+        self.lookup(name).cloned().unwrap_or_else(Value::empty)
+    }
+
+    /// The value of `name` without copying it, None when absent.
+    pub fn lookup(&self, name: &str) -> Option<&Value> {
+        match self.values.get(name) {
+            Some(value) => Some(value),
+            None => self.base.as_deref()?.lookup(name),
+        }
     }
 
     /// The category of this record in a disaggregation: its value as text, or None when empty.
     pub fn category(&self, dimension: &str) -> Option<String> {
-        let value = self.get(dimension);
-        (!value.is_empty()).then(|| value.to_text())
+        self.lookup(dimension)
+            .filter(|value| !value.is_empty())
+            .map(Value::to_text)
     }
 }
 
@@ -69,5 +96,30 @@ impl Env for RecordEnv<'_> {
 
     fn today(&self) -> NaiveDate {
         self.today
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wave_record_reads_through_to_its_roster_record_and_its_own_values_win() {
+        let mut roster = Record::new();
+        roster.set_text("sex", "P").set_num("age", 41.0);
+        let roster = Arc::new(roster);
+        let mut wave = Record::over(Arc::clone(&roster));
+        wave.set_num("responded", 1.0).set_num("age", 42.0);
+        assert_eq!(wave.get("sex"), Value::Str("P".into()));
+        assert_eq!(wave.get("age"), Value::Num(42.0));
+        assert_eq!(wave.get("responded"), Value::Num(1.0));
+        assert_eq!(
+            roster.get("responded"),
+            Value::empty(),
+            "the roster is untouched"
+        );
+        assert!(wave.lookup("income_total").is_none());
+        assert_eq!(wave.category("sex"), Some("P".to_owned()));
+        assert_eq!(wave.category("income_total"), None);
     }
 }

@@ -23,7 +23,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::quality;
-use super::report::{Forms, ReportInputs, assemble};
+use super::report::{Forms, ReportInputs, assemble_timed};
+use super::timing::{PhaseTime, Timings};
 use crate::config::{Config, Secrets, WorkbookVariant};
 use crate::email::{Transport, WrittenWorkbook};
 use crate::import::{self, ImportOptions, ImportStatus, NoProgress};
@@ -115,6 +116,8 @@ pub struct RunRecord {
     /// Roster files rejected or unreadable in this run.
     pub rosters_rejected: usize,
     pub error: Option<String>,
+    /// How long each phase took, in order (not stored: for `--json` and the benchmark).
+    pub phases: Vec<PhaseTime>,
 }
 
 impl RunRecord {
@@ -132,6 +135,7 @@ struct Progress {
     warnings: Vec<String>,
     outputs: Vec<String>,
     rosters_rejected: usize,
+    timings: Timings,
 }
 
 /// Runs the job once. See the module documentation.
@@ -160,6 +164,7 @@ pub fn run_once(conn: &mut Connection, context: &JobContext) -> Result<RunRecord
         outputs: progress.outputs,
         rosters_rejected: progress.rosters_rejected,
         error,
+        phases: progress.timings.phases,
     };
     let saved = finish(conn, &record);
     // The lock is released even when recording failed, so the next run is not blocked.
@@ -262,9 +267,12 @@ fn steps(
     progress
         .inputs
         .insert("config".into(), config_input(config)?);
+    progress.timings.lap("start");
     if context.mode == Mode::Full {
         import_inbox(conn, context, progress)?;
+        progress.timings.lap("inbox");
         let issued = issue_due(conn, config, context.now).context("cannot issue invitations")?;
+        progress.timings.lap("invitations");
         progress
             .counts
             .insert("invitations_issued".into(), issued.total_issued().into());
@@ -279,6 +287,7 @@ fn steps(
         progress
             .counts
             .insert("reminder_emails_queued".into(), emails.reminders.into());
+        progress.timings.lap("participant emails");
     }
     let flags = quality::find(conn).context("cannot check the data quality")?;
     let stored = quality::store(conn, &flags, Some(run_id), context.now)
@@ -290,6 +299,7 @@ fn steps(
     progress
         .counts
         .insert("flags_removed".into(), stored.removed.into());
+    progress.timings.lap("quality flags");
 
     let forms_dir = config.forms_dir();
     let forms = Forms::load(config, &forms_dir)?;
@@ -304,7 +314,9 @@ fn steps(
         run_at: context.now,
         variant: WorkbookVariant::Manager,
     };
-    let mut report = assemble(conn, &inputs).context("cannot assemble the report")?;
+    progress.timings.lap("forms");
+    let mut report = assemble_timed(conn, &inputs, &mut progress.timings)
+        .context("cannot assemble the report")?;
     progress.inputs.insert(
         "rosters".into(),
         report
@@ -335,25 +347,65 @@ fn steps(
             reports_dir.join(&folder).display()
         )
     })?;
-    // Manager workbooks first, then the donor ones from the same report with the staff-only
-    // part removed, so the donor writer cannot read it even by mistake.
-    let mut written = Vec::new();
+    // The staff-only part is taken out of the report before any workbook is written: donor
+    // workbooks are written from the report without it, so the donor writer cannot read it
+    // even by mistake, and the manager workbooks get it passed beside the report. All of
+    // them are written at once, one thread each, as they only read the report.
+    let extras = report.manager.take();
+    let mut planned = Vec::new();
     for variant in [WorkbookVariant::Manager, WorkbookVariant::Donor] {
-        if variant == WorkbookVariant::Donor {
-            report.manager = None;
-        }
         for language in languages_for(config, variant) {
             let name = workbook_name(&crate::workbook::file_name(&report, variant), &language);
             let relative = format!("{folder}/{name}");
-            write_workbook(&report, variant, &language, &reports_dir.join(&relative))?;
-            progress.outputs.push(relative.clone());
-            written.push(WrittenWorkbook {
+            planned.push(WrittenWorkbook {
                 variant,
                 language,
                 path: relative,
             });
         }
     }
+    let results: Vec<anyhow::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = planned
+            .iter()
+            .map(|workbook| {
+                let (report, extras, reports_dir) = (&report, extras.as_ref(), &reports_dir);
+                scope.spawn(move || {
+                    let extras = match workbook.variant {
+                        WorkbookVariant::Manager => extras,
+                        WorkbookVariant::Donor => None,
+                    };
+                    write_workbook(
+                        report,
+                        extras,
+                        workbook.variant,
+                        &workbook.language,
+                        &reports_dir.join(&workbook.path),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a workbook writer stopped")))
+            })
+            .collect()
+    });
+    progress.timings.lap("workbooks");
+    // Every workbook written is listed, even when another failed.
+    let mut failed = None;
+    for (workbook, result) in planned.iter().zip(results) {
+        match result {
+            Ok(()) => progress.outputs.push(workbook.path.clone()),
+            Err(err) => failed = failed.or(Some(err)),
+        }
+    }
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    let written = planned;
     if !context.email_groups.is_empty() {
         let queued = crate::email::queue_report_emails(
             conn,
@@ -370,6 +422,7 @@ fn steps(
             .insert("report_emails_queued".into(), queued.queued.into());
     }
     send_emails(conn, context, progress);
+    progress.timings.lap("outbox");
     Ok(())
 }
 
@@ -561,12 +614,13 @@ fn workbook_name(file_name: &str, language: &str) -> String {
 /// Writes beside the target and renames, so a reader never opens a half-written workbook.
 fn write_workbook(
     report: &crate::report::Report,
+    extras: Option<&crate::report::ManagerExtras>,
     variant: WorkbookVariant,
     language: &str,
     path: &Path,
 ) -> anyhow::Result<()> {
     let partial: PathBuf = path.with_extension("xlsx.partial");
-    crate::workbook::write(report, variant, language, &partial)?;
+    crate::workbook::write_with_extras(report, extras, variant, language, &partial)?;
     std::fs::rename(&partial, path)
         .with_context(|| format!("cannot move the workbook into place at {}", path.display()))?;
     Ok(())

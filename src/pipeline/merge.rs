@@ -11,6 +11,7 @@
 //! - the baseline's answers as `baseline.<field>`, with `baseline.responded`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -38,18 +39,8 @@ pub struct MergeContext<'a> {
 pub fn roster_records(
     conn: &Connection,
     context: &MergeContext,
-) -> anyhow::Result<BTreeMap<i64, Record>> {
-    let mut attributes: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
-    // One JSON object per participant, decoded here rather than split into rows by SQLite.
-    let mut statement = conn.prepare(
-        "SELECT r.participant_id, r.attrs FROM participant_rows r
-         JOIN participants p ON p.id = r.participant_id",
-    )?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let attrs: String = row.get(1)?;
-        attributes.insert(row.get(0)?, crate::participants::attributes::decode(&attrs));
-    }
+) -> anyhow::Result<BTreeMap<i64, Arc<Record>>> {
+    let mut attributes = roster_attributes(conn, None)?;
     let mut ids = conn.prepare("SELECT id FROM participants")?;
     let ids: Vec<i64> = ids
         .query_map([], |row| row.get(0))?
@@ -62,9 +53,33 @@ pub fn roster_records(
     for id in ids {
         let roster = attributes.remove(&id).unwrap_or_default();
         let baseline_answers = baseline.get(&id);
-        records.insert(id, record(&roster, baseline_answers, context));
+        records.insert(id, Arc::new(record(roster, baseline_answers, context)));
     }
     Ok(records)
+}
+
+/// The latest roster values of every participant, by participant id and attribute name; only
+/// the attributes in `names` when given. The one place the job reads roster values, so that
+/// a change in how they are stored changes this query alone.
+pub fn roster_attributes(
+    conn: &Connection,
+    names: Option<&[&str]>,
+) -> anyhow::Result<HashMap<i64, BTreeMap<String, String>>> {
+    let mut attributes: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+    // One JSON object per participant, decoded here rather than split into rows by SQLite.
+    let mut statement = conn.prepare_cached(
+        "SELECT r.participant_id, r.attrs FROM participant_rows r
+         JOIN participants p ON p.id = r.participant_id",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let mut values = crate::participants::attributes::decode(row.get_ref(1)?.as_str()?);
+        if let Some(wanted) = names {
+            values.retain(|name, _| wanted.contains(&name.as_str()));
+        }
+        attributes.insert(row.get(0)?, values);
+    }
+    Ok(attributes)
 }
 
 /// One record per participant invited to `wave`: the roster record plus `invited`,
@@ -86,9 +101,9 @@ pub fn wave_records(
 pub fn wave_records_from(
     conn: &Connection,
     wave: &str,
-    roster: &BTreeMap<i64, Record>,
+    roster: &BTreeMap<i64, Arc<Record>>,
 ) -> anyhow::Result<Vec<(i64, Record)>> {
-    let answers = answers_of(conn, wave)?;
+    let mut answers = answers_of(conn, wave)?;
     let mut statement =
         conn.prepare("SELECT participant_id FROM invitations WHERE wave = ?1 ORDER BY id")?;
     let invited: Vec<i64> = statement
@@ -98,15 +113,16 @@ pub fn wave_records_from(
     for id in invited {
         // Every invited participant has a roster record (erased ones too, with what erasure
         // keeps); a missing one would be a participant row deleted outright.
-        let Some(mut record) = roster.get(&id).cloned() else {
+        let Some(base) = roster.get(&id) else {
             continue;
         };
+        let mut record = Record::over(Arc::clone(base));
         record.set_num("invited", 1.0);
-        match answers.get(&id) {
+        match answers.remove(&id) {
             Some(given) => {
                 record.set_num("responded", 1.0);
                 for (name, value) in given {
-                    record.set_text(name.clone(), value.clone());
+                    record.set_text(name, value);
                 }
             }
             None => {
@@ -151,14 +167,12 @@ pub fn answers_of(
 }
 
 fn record(
-    roster: &BTreeMap<String, String>,
+    roster_values: BTreeMap<String, String>,
     baseline: Option<&BTreeMap<String, String>>,
     context: &MergeContext,
 ) -> Record {
+    let roster = &roster_values;
     let mut record = Record::new();
-    for (name, value) in roster {
-        record.set_text(name.clone(), value.clone());
-    }
     let birth = roster
         .get("birth_date")
         .and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok());
@@ -229,6 +243,13 @@ fn record(
         context.on,
     ) {
         record.set_num("ump", ump as f64);
+    }
+    // The roster's own values go in last, moved rather than copied; a derived value of the
+    // same name (`age`, `disability` as 1/0) takes precedence over the roster's text.
+    for (name, value) in roster_values {
+        if record.lookup(&name).is_none() {
+            record.set_text(name, value);
+        }
     }
     record
 }

@@ -246,18 +246,7 @@ pub fn duplicates(respondents: &[Respondent]) -> Vec<(i64, String)> {
 
 /// Applies every rule to the database as it is.
 pub fn find(conn: &Connection) -> anyhow::Result<Vec<Flag>> {
-    let mut attributes: HashMap<i64, HashMap<String, String>> = HashMap::new();
-    let mut statement = conn.prepare(
-        "SELECT participant_id, name, value FROM participant_attributes
-         WHERE name IN ('nik', 'phone', 'last_wage')",
-    )?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        attributes
-            .entry(row.get(0)?)
-            .or_default()
-            .insert(row.get(1)?, row.get(2)?);
-    }
+    let attributes = super::merge::roster_attributes(conn, Some(&["nik", "phone", "last_wage"]))?;
     let mut statement = conn.prepare(
         "SELECT i.participant_id, i.wave, i.opens_at, i.closes_at, r.submitted_at, r.answers,
                 p.erased_at IS NOT NULL

@@ -9,13 +9,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use rayon::prelude::*;
 use rusqlite::Connection;
 
 use super::merge::{self, MergeContext};
 use super::quality;
+use super::timing::Timings;
 use crate::config::{Anchor, Config, WaveScope, WorkbookVariant};
 use crate::expr::Value;
 use crate::form::{FieldKind, Form};
@@ -118,6 +121,15 @@ pub struct ReportInputs<'a> {
 
 /// Builds the report.
 pub fn assemble(conn: &Connection, inputs: &ReportInputs) -> anyhow::Result<Report> {
+    assemble_timed(conn, inputs, &mut Timings::new())
+}
+
+/// [`assemble`], with a lap of `timings` after each phase (merge, indicators, tables).
+pub fn assemble_timed(
+    conn: &Connection,
+    inputs: &ReportInputs,
+    timings: &mut Timings,
+) -> anyhow::Result<Report> {
     let config = inputs.config;
     let tz = config.programme.time_zone;
     let local = inputs.run_at.with_timezone(&tz).naive_local();
@@ -139,9 +151,12 @@ pub fn assemble(conn: &Connection, inputs: &ReportInputs) -> anyhow::Result<Repo
             .with_context(|| format!("cannot merge the responses of wave {}", wave.name))?;
         waves.insert(&wave.name, records);
     }
+    timings.lap("merge");
     let threshold = config.reporting.suppression_threshold as usize;
     let indicators = indicators_of(config, &roster, &waves, today)?;
+    timings.lap("indicators");
     let participants = participant_table(conn, config, inputs.forms, &roster, &waves)?;
+    timings.lap("participant table");
     let mut languages = vec![config.programme.default_language.clone()];
     languages.extend(
         config
@@ -153,6 +168,15 @@ pub fn assemble(conn: &Connection, inputs: &ReportInputs) -> anyhow::Result<Repo
     );
     let sources = sources(conn, &tz)?;
     let first = first_day(conn, &tz)?.unwrap_or(today).min(today);
+    let funnel = funnel(conn, config)?;
+    let attendance = attendance(&roster, threshold);
+    let quality = quality_counts(conn)?;
+    timings.lap("funnel, attendance, quality counts");
+    let manager = match inputs.variant {
+        WorkbookVariant::Donor => None,
+        WorkbookVariant::Manager => Some(manager_extras(conn, config, inputs.run_at)?),
+    };
+    timings.lap("manager extras");
     Ok(Report {
         programme: config.programme.name.clone(),
         country: config.programme.country.clone(),
@@ -163,30 +187,30 @@ pub fn assemble(conn: &Connection, inputs: &ReportInputs) -> anyhow::Result<Repo
         suppression_threshold: threshold,
         disaggregations: config.reporting.disaggregations.clone(),
         indicators,
-        funnel: funnel(conn, config)?,
-        attendance: attendance(&roster, threshold),
+        funnel,
+        attendance,
         participants,
         dictionary: dictionary(config, inputs.forms),
         minimum_wages: minimum_wages(inputs.reference, &roster, today),
-        quality: quality_counts(conn)?,
-        manager: match inputs.variant {
-            WorkbookVariant::Donor => None,
-            WorkbookVariant::Manager => Some(manager_extras(conn, config, inputs.run_at)?),
-        },
+        quality,
+        manager,
     })
 }
 
 /// Every indicator over its scope, in configuration order, each wave in configuration order.
 fn indicators_of(
     config: &Config,
-    roster: &BTreeMap<i64, Record>,
+    roster: &BTreeMap<i64, Arc<Record>>,
     waves: &BTreeMap<&str, Vec<(i64, Record)>>,
     today: NaiveDate,
 ) -> anyhow::Result<Vec<IndicatorFigures>> {
     let threshold = config.reporting.suppression_threshold as usize;
     let dimensions = &config.reporting.disaggregations;
-    let roster_refs: Vec<&Record> = roster.values().collect();
-    let mut figures = Vec::new();
+    let roster_refs: Vec<&Record> = roster.values().map(|record| &**record).collect();
+    // Each record set (the roster, each wave) is grouped by the dimensions once, for every
+    // indicator over it; then every (indicator, wave) is computed, on every core.
+    let mut grouped: HashMap<Option<&str>, (Vec<&Record>, indicators::Groups)> = HashMap::new();
+    let mut jobs = Vec::new();
     for indicator in &config.indicators {
         let compiled = indicators::compile(indicator).map_err(|e| anyhow!(e))?;
         let scoped: Vec<Option<&str>> = match &indicator.wave {
@@ -201,21 +225,33 @@ fn indicators_of(
             WaveScope::Wave(name) => vec![Some(name.as_str())],
         };
         for wave in scoped {
-            let records: Vec<&Record> = match wave {
-                None => roster_refs.clone(),
-                Some(name) => waves
-                    .get(name)
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "indicator {} names wave {name}, which is not configured",
-                            indicator.id
-                        )
-                    })?
-                    .iter()
-                    .map(|(_, record)| record)
-                    .collect(),
-            };
-            figures.push(IndicatorFigures {
+            if let std::collections::hash_map::Entry::Vacant(entry) = grouped.entry(wave) {
+                let records: Vec<&Record> = match wave {
+                    None => roster_refs.clone(),
+                    Some(name) => waves
+                        .get(name)
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "indicator {} names wave {name}, which is not configured",
+                                indicator.id
+                            )
+                        })?
+                        .iter()
+                        .map(|(_, record)| record)
+                        .collect(),
+                };
+                let groups = indicators::Groups::new(&records, dimensions);
+                entry.insert((records, groups));
+            }
+            jobs.push((indicator, compiled.clone(), wave));
+        }
+    }
+    let figures = jobs
+        .into_par_iter()
+        .map(|(indicator, compiled, wave)| {
+            let (records, groups) = &grouped[&wave];
+            let parts = compiled.parts(records, today);
+            IndicatorFigures {
                 id: indicator.id.clone(),
                 label: indicator.label.clone(),
                 definition: indicator.definition.clone(),
@@ -224,10 +260,10 @@ fn indicators_of(
                 wave: wave.map(str::to_owned),
                 baseline: indicator.baseline,
                 target: indicator.target,
-                result: compiled.compute(&records, dimensions, threshold, today),
-            });
-        }
-    }
+                result: compiled.from_parts(&parts, groups, threshold),
+            }
+        })
+        .collect();
     Ok(figures)
 }
 
@@ -324,15 +360,14 @@ fn funnel(conn: &Connection, config: &Config) -> anyhow::Result<Vec<WaveFunnel>>
 
 /// Sessions attended by age group, with a row over everyone first. Age groups under the
 /// threshold are suppressed with a complement, as in indicator tables.
-fn attendance(roster: &BTreeMap<i64, Record>, threshold: usize) -> Vec<AttendanceRow> {
-    let sessions = roster
-        .values()
-        .flat_map(|record| {
-            (1..=32).filter(move |n| !record.get(&format!("attended_{n}")).is_empty())
-        })
-        .max()
-        .unwrap_or(0);
-    let attended = |record: &Record, n: usize| record.get(&format!("attended_{n}")).to_num() == 1.0;
+fn attendance(roster: &BTreeMap<i64, Arc<Record>>, threshold: usize) -> Vec<AttendanceRow> {
+    let sessions = sessions_in(roster);
+    let names = attended_names();
+    let attended = |record: &Record, n: usize| {
+        record
+            .lookup(&names[n - 1])
+            .is_some_and(|value| value.to_num() == 1.0)
+    };
     let row = |age_group: Option<String>, members: &[&Record]| AttendanceRow {
         age_group,
         enrolled: members.len(),
@@ -345,7 +380,7 @@ fn attendance(roster: &BTreeMap<i64, Record>, threshold: usize) -> Vec<Attendanc
             .count(),
         suppressed: false,
     };
-    let everyone: Vec<&Record> = roster.values().collect();
+    let everyone: Vec<&Record> = roster.values().map(|record| &**record).collect();
     let mut groups: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
     for record in &everyone {
         let group = record
@@ -367,6 +402,26 @@ fn attendance(roster: &BTreeMap<i64, Record>, threshold: usize) -> Vec<Attendanc
     }
     rows.extend(grouped);
     rows
+}
+
+/// The most training sessions a roster has (`attended_1` … `attended_32`): the highest session
+/// number any participant has a value for.
+fn sessions_in(roster: &BTreeMap<i64, Arc<Record>>) -> usize {
+    let names = attended_names();
+    roster
+        .values()
+        .filter_map(|record| {
+            (1..=names.len())
+                .rev()
+                .find(|n| record.lookup(&names[n - 1]).is_some_and(|v| !v.is_empty()))
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// `attended_1` to `attended_32`, named once rather than per record.
+fn attended_names() -> Vec<String> {
+    (1..=32).map(|n| format!("attended_{n}")).collect()
 }
 
 /// Whether answers to a field of this kind belong in the participant table: chosen and
@@ -419,7 +474,7 @@ fn participant_table(
     conn: &Connection,
     config: &Config,
     forms: &Forms,
-    roster: &BTreeMap<i64, Record>,
+    roster: &BTreeMap<i64, Arc<Record>>,
     waves: &BTreeMap<&str, Vec<(i64, Record)>>,
 ) -> anyhow::Result<ParticipantTable> {
     let both = |id: &str, en: &str| {
@@ -440,13 +495,7 @@ fn participant_table(
             format: *format,
         });
     }
-    let sessions = roster
-        .values()
-        .flat_map(|record| {
-            (1..=32).filter(move |n| !record.get(&format!("attended_{n}")).is_empty())
-        })
-        .max()
-        .unwrap_or(0);
+    let sessions = sessions_in(roster);
     for n in 1..=sessions {
         columns.push(Column {
             name: format!("attended_{n}"),
@@ -498,6 +547,7 @@ fn participant_table(
     while let Some(row) = rows.next()? {
         pseudonyms.insert(row.get(0)?, row.get(1)?);
     }
+    let attended = attended_names();
     let mut table_rows = Vec::with_capacity(roster.len());
     for (id, record) in roster {
         // Erased participants count in every figure but have no row of their own: a
@@ -508,21 +558,21 @@ fn participant_table(
         let mut row = Vec::with_capacity(columns.len());
         row.push(Datum::Text(pseudonym.clone()));
         for (name, _, _, format) in PARTICIPANT_FIELDS {
-            row.push(datum(record.get(name), *format));
+            row.push(datum(record.lookup(name), *format));
         }
-        for n in 1..=sessions {
-            row.push(datum(
-                record.get(&format!("attended_{n}")),
-                ColumnFormat::Integer,
-            ));
+        for name in &attended[..sessions] {
+            row.push(datum(record.lookup(name), ColumnFormat::Integer));
         }
         for (wave, names) in &wave_fields {
             let wave_record = by_wave.get(wave).and_then(|records| records.get(id));
             match wave_record {
                 Some(wave_record) => {
-                    row.push(datum(wave_record.get("responded"), ColumnFormat::Integer));
+                    row.push(datum(
+                        wave_record.lookup("responded"),
+                        ColumnFormat::Integer,
+                    ));
                     for (name, column) in names.iter().zip(columns[row.len()..].iter()) {
-                        row.push(datum(wave_record.get(name), column.format));
+                        row.push(datum(wave_record.lookup(name), column.format));
                     }
                 }
                 None => {
@@ -540,10 +590,10 @@ fn participant_table(
 
 /// A record value as a cell: numbers for numeric columns when they read as numbers, dates for
 /// date columns, text otherwise.
-fn datum(value: Value, format: ColumnFormat) -> Datum {
-    if value.is_empty() {
+fn datum(value: Option<&Value>, format: ColumnFormat) -> Datum {
+    let Some(value) = value.filter(|value| !value.is_empty()) else {
         return Datum::Empty;
-    }
+    };
     match format {
         ColumnFormat::Text => Datum::Text(value.to_text()),
         ColumnFormat::Date => {
@@ -609,7 +659,7 @@ fn dictionary(config: &Config, forms: &Forms) -> Vec<DictionaryEntry> {
 /// The minimum wage of every province participants live in, for the year of the report.
 fn minimum_wages(
     reference: &Reference,
-    roster: &BTreeMap<i64, Record>,
+    roster: &BTreeMap<i64, Arc<Record>>,
     today: NaiveDate,
 ) -> Vec<MinimumWageNote> {
     let provinces: BTreeSet<String> = roster

@@ -13,7 +13,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::i18n::Texts;
 
 /// Changes whenever [`CSS`] changes, so that cached copies are not used.
-pub const CSS_VERSION: &str = "3";
+pub const CSS_VERSION: &str = "4";
 
 /// The stylesheet: large text (≥ 16 px, 18 px body), tap targets of at least 44 px (every
 /// label, button and link, checked in headless Chromium by `tests/it/browser.rs`), one column
@@ -49,6 +49,7 @@ button.secondary{background:#fff;color:#0b5394}\
 a{color:#0b5394}\
 dl{margin:0}dt{font-weight:600;margin-top:1rem}dd{margin:0}\
 .change{display:inline-block;min-height:44px;padding:.6rem 0}\
+.scroll{overflow-x:auto;max-width:100%}\
 ";
 
 /// The page frame: `lang` on `<html>`, a viewport for phones, the stylesheet, a switch to the

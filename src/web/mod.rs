@@ -2,8 +2,8 @@
 //! one not-found page for everything else.
 //!
 //! The layer is thin: a handler parses the request, does its database work and form evaluation
-//! on a blocking thread (`web::block`, with one reused SQLite connection per thread, see
-//! `state.rs`) and renders maud markup. The form engine ([`crate::form`]) never sees HTTP.
+//! (reads on the worker thread itself, writes on a blocking thread with `web::block`; one
+//! reused SQLite connection per thread, see `state.rs`) and renders maud markup. The form engine ([`crate::form`]) never sees HTTP.
 //!
 //! Invariants:
 //!

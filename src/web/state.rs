@@ -67,13 +67,14 @@ impl AppState {
 }
 
 thread_local! {
-    /// One connection per blocking worker thread and database file, opened on first use: opening
-    /// a connection (pragmas, migration check) costs more than a survey screen.
+    /// One connection per thread (actix worker or blocking thread) and database file, opened on
+    /// first use: opening a connection (pragmas, migration check) costs more than a survey
+    /// screen.
     static CONNECTION: RefCell<Option<(PathBuf, Connection)>> = const { RefCell::new(None) };
 }
 
-/// Runs `work` with this thread's connection to `database`. Call from blocking code only
-/// (inside `web::block`).
+/// Runs `work` with this thread's connection to `database`. On an actix worker thread, only
+/// for reads (which never wait for a lock in WAL mode); writes go inside `web::block`.
 pub fn with_connection<T>(
     database: &Path,
     work: impl FnOnce(&mut Connection) -> anyhow::Result<T>,

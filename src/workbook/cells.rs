@@ -135,7 +135,7 @@ pub(crate) fn text_width(text: &str) -> usize {
 
 /// Characters a number takes once formatted: digits, thousands separators and the unit.
 pub(crate) fn number_width(value: f64, format: ColumnFormat) -> usize {
-    let digits = format!("{:.0}", value.abs().trunc()).len();
+    let digits = integer_digits(value);
     let separated = digits + (digits.saturating_sub(1)) / 3;
     match format {
         ColumnFormat::Rupiah => separated + 3,
@@ -144,6 +144,21 @@ pub(crate) fn number_width(value: f64, format: ColumnFormat) -> usize {
         ColumnFormat::Date => 10,
         ColumnFormat::Integer | ColumnFormat::Text => separated,
     }
+}
+
+/// Digits of a number's integer part, counted without formatting it (this runs for every
+/// number of a participant sheet); 3 for what is not finite, as `inf` and `NaN` are spelt.
+fn integer_digits(value: f64) -> usize {
+    let mut whole = value.abs().trunc();
+    if !whole.is_finite() {
+        return 3;
+    }
+    let mut digits = 1;
+    while whole >= 10.0 {
+        whole = (whole / 10.0).trunc();
+        digits += 1;
+    }
+    digits
 }
 
 /// `text` cut to Excel's cell limit, on a character boundary. Longer texts cannot be stored in
@@ -412,6 +427,31 @@ mod tests {
         assert_eq!(text_width("Rp dan é"), 8);
         assert_eq!(text_width("a\nlonger line\nb"), 11);
         assert_eq!(text_width(""), 0);
+    }
+
+    #[test]
+    fn integer_digits_match_the_formatted_number() {
+        for value in [
+            0.0,
+            0.4,
+            9.99,
+            10.0,
+            99.0,
+            100.0,
+            1_000_000.0,
+            4_500_000.5,
+            -12_345.0,
+            1e15,
+            1e17,
+        ] {
+            assert_eq!(
+                integer_digits(value),
+                format!("{:.0}", value.abs().trunc()).len(),
+                "{value}"
+            );
+        }
+        assert_eq!(integer_digits(f64::NAN), 3);
+        assert_eq!(integer_digits(f64::INFINITY), 3);
     }
 
     #[test]

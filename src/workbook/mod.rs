@@ -49,7 +49,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use crate::config::WorkbookVariant;
-use crate::report::Report;
+use crate::report::{ManagerExtras, Report};
 
 use cells::Formats;
 use names::SheetNames;
@@ -73,6 +73,11 @@ pub struct Layout {
     /// header) by default; tests use a small number to see the split.
     pub rows_per_sheet: usize,
 }
+
+/// Deflate level of the workbook's zip package. The default (6) spent about as long
+/// compressing a large participant sheet as writing it; 3 (fast matching, no lazy search)
+/// costs a little size for much less time (see BENCHMARKS.md, the job).
+const ZIP_LEVEL: u8 = 3;
 
 /// Excel's rows per sheet (1,048,576) minus the header row.
 pub const EXCEL_DATA_ROWS: usize = 1_048_575;
@@ -125,7 +130,26 @@ pub fn write_with(
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = build(report, variant, language, layout).map_err(fail)?;
+    let mut workbook =
+        build(report, report.manager.as_ref(), variant, language, layout).map_err(fail)?;
+    workbook.save(path).map_err(fail)
+}
+
+/// [`write`] with the staff-only part passed beside the report instead of in it, so that the
+/// job can write the manager workbook while donor workbooks are written from the same report
+/// on other threads, with [`Report::manager`] already emptied for them.
+pub fn write_with_extras(
+    report: &Report,
+    extras: Option<&ManagerExtras>,
+    variant: WorkbookVariant,
+    language: &str,
+    path: &Path,
+) -> Result<(), WorkbookError> {
+    let fail = |source| WorkbookError {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut workbook = build(report, extras, variant, language, Layout::default()).map_err(fail)?;
     workbook.save(path).map_err(fail)
 }
 
@@ -139,11 +163,13 @@ pub(crate) struct Context<'a> {
 
 fn build(
     report: &Report,
+    extras: Option<&ManagerExtras>,
     variant: WorkbookVariant,
     language: &str,
     layout: Layout,
 ) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
+    workbook.set_zip_compression_level(ZIP_LEVEL);
     let mut context = Context {
         language,
         formats: Formats::new(),
@@ -161,7 +187,7 @@ fn build(
     dictionary::write(&mut workbook, &mut context, report)?;
     methodology::write(&mut workbook, &mut context, report)?;
     // The only place the manager extras are read, and only for the manager variant.
-    if let (WorkbookVariant::Manager, Some(extras)) = (variant, &report.manager) {
+    if let (WorkbookVariant::Manager, Some(extras)) = (variant, extras) {
         manager::write(&mut workbook, &mut context, extras)?;
     }
     Ok(workbook)

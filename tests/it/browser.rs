@@ -34,12 +34,12 @@ const KINDS: &[&str] = &[
     "not_found",
 ];
 
-fn browser_dir() -> std::path::PathBuf {
+pub(crate) fn browser_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
 /// Fails (never skips) when a peer is missing, saying how to install it.
-fn require_peers() {
+pub(crate) fn require_peers() {
     let missing = if !Path::new("/usr/bin/chromium").exists() {
         Some("/usr/bin/chromium")
     } else if Command::new("node").arg("--version").output().is_err() {
@@ -61,7 +61,7 @@ fn require_peers() {
 }
 
 /// Width and validity of a PNG file: signature, IHDR first, IEND last.
-fn png_width(path: &Path) -> u32 {
+pub(crate) fn png_width(path: &Path) -> u32 {
     let bytes =
         std::fs::read(path).unwrap_or_else(|err| panic!("no screenshot {}: {err}", path.display()));
     assert!(

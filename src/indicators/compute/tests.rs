@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::{IndicatorFormat, WaveScope};
+use std::collections::BTreeMap;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
@@ -155,4 +156,53 @@ fn every_shipped_indicator_compiles() {
     for indicator in &config.indicators {
         compile(indicator).unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+#[test]
+fn groups_sort_categories_with_the_unknown_first_and_numbers_as_text() {
+    let mut rs = records(&[
+        ("P", "", "", ""),
+        ("", "", "", ""),
+        ("L", "", "", ""),
+        ("P", "", "", ""),
+    ]);
+    rs[0].set_num("age40plus", 1.0);
+    rs[2].set_num("age40plus", 0.0);
+    let groups = Groups::new(&refs(&rs), &["sex".to_owned(), "age40plus".to_owned()]);
+    let count = indicator(IndicatorKind::Count, &[]);
+    let parts = count.parts(&refs(&rs), today());
+    let result = count.from_parts(&parts, &groups, 1);
+    let cells = |index: usize| -> Vec<(Option<String>, Option<f64>)> {
+        result.breakdowns[index]
+            .cells
+            .iter()
+            .map(|(category, figure)| (category.clone(), figure.value))
+            .collect()
+    };
+    assert_eq!(
+        cells(0),
+        vec![
+            (None, Some(1.0)),
+            (Some("L".into()), Some(1.0)),
+            (Some("P".into()), Some(2.0))
+        ]
+    );
+    assert_eq!(
+        cells(1),
+        vec![
+            (None, Some(2.0)),
+            (Some("0".into()), Some(1.0)),
+            (Some("1".into()), Some(1.0))
+        ]
+    );
+    assert_eq!(
+        result,
+        count.compute(
+            &refs(&rs),
+            &["sex".to_owned(), "age40plus".to_owned()],
+            1,
+            today()
+        ),
+        "shared groups give what grouping per indicator gave"
+    );
 }

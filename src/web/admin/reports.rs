@@ -118,10 +118,12 @@ pub async fn download(
     if !plain_workbook_name(&name) {
         return message(StatusCode::NOT_FOUND, texts, texts.not_found, "");
     }
-    let path = state.config.reports_dir().join(&name);
+    let reports_dir = state.config.reports_dir();
     let user = staff.session.user.id;
     let target = format!("workbook:{name}");
+    let wanted = name.clone();
     let read = db(&state, texts, move |conn| {
+        let path = reports_dir.join(recorded_path(conn, &wanted)?.unwrap_or(wanted));
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -151,5 +153,44 @@ pub async fn download(
             .body(bytes),
         Ok(None) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
         Err(response) => response,
+    }
+}
+
+/// Where the newest run that wrote a workbook called `name` put it, relative to the reports
+/// folder (`run-12/pantau-manager-2026-11-29-id.xlsx`): each run writes into a folder of its
+/// own, while the page links by file name. None when no run recorded it (a file placed in the
+/// reports folder by hand), or when the recorded path has anything but plain folder names.
+fn recorded_path(conn: &rusqlite::Connection, name: &str) -> anyhow::Result<Option<String>> {
+    let mut statement =
+        conn.prepare("SELECT outputs FROM report_runs WHERE outputs IS NOT NULL ORDER BY id DESC")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let outputs: String = row.get(0)?;
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&outputs) else {
+            continue;
+        };
+        let mut paths = Vec::new();
+        collect_paths(&value, &mut paths);
+        let found = paths.into_iter().find(|path| {
+            let mut parts: Vec<&str> = path.split(['/', '\\']).collect();
+            parts.pop() == Some(name)
+                && parts
+                    .iter()
+                    .all(|part| !part.is_empty() && !part.starts_with('.'))
+        });
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// Every string in `value`.
+fn collect_paths(value: &serde_json::Value, paths: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => paths.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_paths(v, paths)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_paths(v, paths)),
+        _ => {}
     }
 }

@@ -1,76 +1,172 @@
 //! Group commit of final submissions: one writer thread owns a database connection, and every
-//! final submission goes through it.
+//! final submission goes through it; a second thread makes each group durable.
 //!
-//! With `synchronous = FULL` each commit waits for an fsync, so committing each submission on
-//! its own caps the server at a few hundred submissions per second whatever the CPU. Here a
-//! request hands its prepared submission ([`Pending`]) to the writer over a channel and waits
-//! for the answer; the writer takes everything queued, stores each submission inside its own
-//! savepoint of one IMMEDIATE transaction, commits once (one fsync for the whole batch), and
-//! only then answers each request. So:
+//! Committing each submission on its own, with an fsync each, caps the server at a few hundred
+//! submissions per second whatever the CPU. Here a request hands its prepared submission
+//! ([`Pending`]) to the writer over a channel and awaits the answer on a oneshot channel, so
+//! that a waiting request holds no thread (the actix worker goes on serving other connections
+//! meanwhile, and a batch can be as large as the number of requests in flight). The writer
+//! takes everything queued, stores each submission inside its own savepoint of one IMMEDIATE
+//! transaction and commits once; the requests are answered only when that commit is on disk.
 //!
-//! - a participant sees the thank-you page only after their response is on disk, as before;
+//! **Durability.** In WAL mode (the normal case, see `db::configure`) the writer's connection
+//! commits with `synchronous = NORMAL`: the commit writes its WAL frames (ending with the
+//! commit frame) with `write(2)` and returns without waiting for the disk. The batch then goes
+//! to the syncer thread, which calls `fdatasync` on the WAL file and only afterwards answers
+//! the requests of every batch committed before that call began. A thank-you page therefore
+//! still follows an fsync that covers its commit frame, exactly what `synchronous = FULL` does
+//! inside the commit, but the writer is already committing the next batch while the disk
+//! works, and one fsync covers all batches committed meanwhile. What NORMAL leaves out is safe
+//! here: checkpoints still sync the WAL before copying it and the database file after; the WAL
+//! only restarts from its beginning once a completed (synced) checkpoint holds everything in
+//! it, so overwriting old frames never loses an answered submission. A database that is not in
+//! WAL mode keeps `synchronous = FULL` and its commit is the fsync.
+//!
+//! A reader can see a committed batch before the syncer has made it durable. So a page that
+//! reports a response as received from a read (a repeated submit, the link opened again) first
+//! awaits [`Committer::durable`]: a barrier through the same queue, answered after the next
+//! sync, which covers every commit made before it.
+//!
+//! So:
+//!
+//! - a participant sees the thank-you page only after their response is on disk;
 //! - exactly-once still rests on the UNIQUE constraints (see [`store_submission`]): a retried
 //!   post in the same batch as the first finds the first's row;
 //! - a submission that fails (a submission id reused by another invitation, a constraint) rolls
 //!   back its own savepoint and gets its own error; the rest of the batch commits;
-//! - if the commit itself fails, every request of the batch gets the error and none was told
+//! - if the commit or the sync fails, every request concerned gets the error and none was told
 //!   its answers were received.
 //!
-//! Batches form by themselves: while one commit waits for the disk, the next requests queue.
+//! Batches form by themselves: while one commit runs, the next requests queue; while one sync
+//! waits for the disk, the next commits queue.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use anyhow::Context;
 use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
 
 use super::store::{Pending, Stored, store_submission};
 
-/// Most submissions committed in one transaction, so that one batch's fsync and its replies are
-/// not held back by an endless queue.
+/// Most submissions committed in one transaction, so that one batch's commit and its replies
+/// are not held back by an endless queue.
 const MAX_BATCH: usize = 1024;
 
-/// A submission waiting for the writer, with where to send the outcome.
-struct Job {
-    pending: Pending,
-    reply: mpsc::SyncSender<anyhow::Result<Stored>>,
+/// What the writer is asked to do.
+enum Job {
+    /// Store a submission; send the outcome once it is durable.
+    Submit {
+        pending: Pending,
+        reply: oneshot::Sender<anyhow::Result<Stored>>,
+    },
+    /// Answer once everything committed so far is durable.
+    Barrier(oneshot::Sender<anyhow::Result<()>>),
 }
 
-/// The handle requests use to reach the submission writer. The writer thread stops when the
-/// handle is dropped (with the server's state).
+/// An answer held back until its batch is durable.
+enum Answer {
+    Stored {
+        invitation: i64,
+        outcome: anyhow::Result<Stored>,
+        reply: oneshot::Sender<anyhow::Result<Stored>>,
+    },
+    Barrier(oneshot::Sender<anyhow::Result<()>>),
+}
+
+/// How a committed batch reaches the disk.
+enum Durability {
+    /// `synchronous = FULL`: the commit itself waited for the fsync.
+    Commit,
+    /// `synchronous = NORMAL` in WAL mode: the syncer fsyncs this WAL file after the commit.
+    SyncWal(PathBuf),
+}
+
+/// The handle requests use to reach the submission writer. The writer and syncer threads stop
+/// when the handle is dropped (with the server's state).
 #[derive(Debug)]
 pub struct Committer {
     jobs: mpsc::Sender<Job>,
 }
 
 impl Committer {
-    /// Opens the writer's connection to `database` and starts the writer thread.
+    /// Opens the writer's connection to `database` and starts the writer and syncer threads.
     pub fn start(database: &Path) -> anyhow::Result<Committer> {
         let conn = crate::db::open(database)?;
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+        let durability = if mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            let mut wal = database.as_os_str().to_owned();
+            wal.push("-wal");
+            Durability::SyncWal(PathBuf::from(wal))
+        } else {
+            Durability::Commit
+        };
         let (jobs, queue) = mpsc::channel();
+        let (committed, to_sync) = mpsc::channel();
         std::thread::Builder::new()
             .name("pantau-submissions".into())
-            .spawn(move || write_batches(conn, queue))
+            .spawn(move || write_batches(conn, queue, committed))
             .context("cannot start the submission writer thread")?;
+        std::thread::Builder::new()
+            .name("pantau-sync".into())
+            .spawn(move || sync_batches(&durability, to_sync))
+            .context("cannot start the submission syncer thread")?;
         Ok(Committer { jobs })
     }
 
-    /// Stores `pending` through the writer and waits until it is committed (or failed). Blocks:
-    /// call from blocking code only (inside `web::block`).
-    pub fn submit(&self, pending: Pending) -> anyhow::Result<Stored> {
-        let (reply, outcome) = mpsc::sync_channel(1);
+    /// Stores `pending` through the writer; resolves once it is committed and on disk (or
+    /// failed). Awaiting holds no thread.
+    pub async fn submit(&self, pending: Pending) -> anyhow::Result<Stored> {
         let invitation = pending.invitation;
+        let outcome = self.enqueue(pending)?;
+        outcome.await.map_err(|_| stopped(invitation))?
+    }
+
+    /// Resolves once every submission committed before the call is on disk: for a page that
+    /// says a response read from the database was received.
+    pub async fn durable(&self) -> anyhow::Result<()> {
+        let (reply, outcome) = oneshot::channel();
         self.jobs
-            .send(Job { pending, reply })
+            .send(Job::Barrier(reply))
             .map_err(|_| anyhow::anyhow!("the submission writer has stopped"))?;
-        outcome.recv().map_err(|_| {
-            anyhow::anyhow!("the submission writer stopped before storing invitation {invitation}")
-        })?
+        outcome
+            .await
+            .map_err(|_| anyhow::anyhow!("the submission writer stopped before syncing"))?
+    }
+
+    /// [`Committer::submit`] for the tests' plain threads: waits on this thread.
+    #[cfg(test)]
+    pub fn submit_blocking(&self, pending: Pending) -> anyhow::Result<Stored> {
+        let invitation = pending.invitation;
+        let outcome = self.enqueue(pending)?;
+        outcome.blocking_recv().map_err(|_| stopped(invitation))?
+    }
+
+    /// Queues `pending` for the writer; the receiver gets the outcome once it is durable.
+    fn enqueue(
+        &self,
+        pending: Pending,
+    ) -> anyhow::Result<oneshot::Receiver<anyhow::Result<Stored>>> {
+        let (reply, outcome) = oneshot::channel();
+        self.jobs
+            .send(Job::Submit { pending, reply })
+            .map_err(|_| anyhow::anyhow!("the submission writer has stopped"))?;
+        Ok(outcome)
     }
 }
 
-/// The writer thread: waits for a submission, takes whatever else is queued, commits the batch.
-fn write_batches(mut conn: Connection, queue: mpsc::Receiver<Job>) {
+fn stopped(invitation: i64) -> anyhow::Error {
+    anyhow::anyhow!("the submission writer stopped before storing invitation {invitation}")
+}
+
+/// The writer thread: waits for a job, takes whatever else is queued, commits the batch's
+/// submissions and hands the answers to the syncer.
+fn write_batches(
+    mut conn: Connection,
+    queue: mpsc::Receiver<Job>,
+    committed: mpsc::Sender<Vec<Answer>>,
+) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -79,28 +175,148 @@ fn write_batches(mut conn: Connection, queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let (pending, replies): (Vec<Pending>, Vec<_>) = batch
-            .into_iter()
-            .map(|job| (job.pending, job.reply))
-            .unzip();
-        let outcomes = commit_batch(&mut conn, &pending);
-        for ((pending, reply), outcome) in pending.iter().zip(replies).zip(outcomes) {
-            if let Ok(stored) = &outcome
-                && stored.inserted
-            {
-                tracing::info!(invitation = pending.invitation, "response stored");
+        let mut pending = Vec::with_capacity(batch.len());
+        let mut waiting = Vec::with_capacity(batch.len());
+        for job in batch {
+            match job {
+                Job::Submit { pending: p, reply } => {
+                    waiting.push((p.invitation, reply));
+                    pending.push(p);
+                }
+                Job::Barrier(reply) => {
+                    // Everything committed before the barrier was queued went to the syncer in
+                    // an earlier round, so the sync that answers it covers those commits.
+                    if committed.send(vec![Answer::Barrier(reply)]).is_err() {
+                        return;
+                    }
+                }
             }
-            // The request may have given up waiting (its client went away); its response is
-            // stored all the same.
-            let _ = reply.send(outcome);
+        }
+        if pending.is_empty() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        let outcomes = commit_batch(&mut conn, &pending);
+        tracing::debug!(
+            submissions = pending.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "group committed"
+        );
+        let answers: Vec<Answer> = waiting
+            .into_iter()
+            .zip(outcomes)
+            .map(|((invitation, reply), outcome)| Answer::Stored {
+                invitation,
+                outcome,
+                reply,
+            })
+            .collect();
+        if committed.send(answers).is_err() {
+            return;
         }
     }
 }
 
-/// Stores every submission of `batch` in one transaction, each in a savepoint of its own, and
-/// commits. Returns one outcome per submission, in order; when the transaction cannot begin or
-/// commit, every outcome is that error, because nothing of the batch is stored.
+/// The syncer thread: waits for committed batches, takes whatever else is queued, makes them
+/// durable with one fsync, then answers every request of them.
+fn sync_batches(durability: &Durability, committed: mpsc::Receiver<Vec<Answer>>) {
+    while let Ok(first) = committed.recv() {
+        let mut answers = first;
+        while let Ok(more) = committed.try_recv() {
+            answers.extend(more);
+        }
+        let started = std::time::Instant::now();
+        let synced = match durability {
+            Durability::Commit => Ok(()),
+            Durability::SyncWal(wal) => sync_file(wal),
+        };
+        tracing::debug!(
+            answers = answers.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "group synced"
+        );
+        if let Err(err) = &synced {
+            tracing::error!(error = %format!("{err:#}"), "cannot sync the submissions");
+        }
+        let mut stored = Vec::new();
+        for answer in answers {
+            // A request may have given up waiting (its client went away); its response is
+            // stored all the same.
+            match answer {
+                Answer::Stored {
+                    invitation,
+                    outcome,
+                    reply,
+                } => {
+                    let outcome = match &synced {
+                        Ok(()) => outcome,
+                        Err(err) => Err(anyhow::anyhow!(
+                            "the submission of invitation {invitation} may not be on disk: {err:#}"
+                        )),
+                    };
+                    if outcome.as_ref().is_ok_and(|s| s.inserted) {
+                        stored.push(invitation);
+                    }
+                    let _ = reply.send(outcome);
+                }
+                Answer::Barrier(reply) => {
+                    let _ = reply.send(match &synced {
+                        Ok(()) => Ok(()),
+                        Err(err) => Err(anyhow::anyhow!(
+                            "the submissions may not be on disk: {err:#}"
+                        )),
+                    });
+                }
+            }
+        }
+        // Everyone waiting is answered first; the log lines can wait.
+        for invitation in stored {
+            tracing::info!(invitation, "response stored");
+        }
+    }
+}
+
+/// `fdatasync` of `path`: everything written to the file so far, by any connection of this
+/// process, is on disk when it returns. The file is opened anew each time, so a WAL file that
+/// another process removed and recreated is still the one synced.
+fn sync_file(path: &Path) -> anyhow::Result<()> {
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_data())
+        .with_context(|| format!("cannot sync {}", path.display()))
+}
+
+/// Stores every submission of `batch` in one transaction and commits. Returns one outcome per
+/// submission, in order; when the transaction cannot begin or commit, every outcome is that
+/// error, because nothing of the batch is stored.
+///
+/// A submission that fails must not take the rest of its batch with it, which savepoints give;
+/// but a savepoint copies every page a submission changes into a sub-journal (8 % of the
+/// server's CPU under load). Submissions almost never fail, so the batch is first stored
+/// without savepoints; only if one fails is that transaction rolled back and the batch stored
+/// again with a savepoint per submission.
 pub fn commit_batch(conn: &mut Connection, batch: &[Pending]) -> Vec<anyhow::Result<Stored>> {
+    // With savepoints `store_batch` always gives the outcomes.
+    store_batch(conn, batch, Isolation::Together)
+        .or_else(|| store_batch(conn, batch, Isolation::Savepoints))
+        .unwrap_or_default()
+}
+
+/// How a batch's submissions are kept apart inside its transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// None: any failure rolls back the whole transaction (and [`store_batch`] gives `None`).
+    Together,
+    /// A savepoint per submission: a failure rolls back only that submission.
+    Savepoints,
+}
+
+/// One attempt of [`commit_batch`]; `None` when a submission failed with
+/// [`Isolation::Together`] and the transaction was rolled back.
+fn store_batch(
+    conn: &mut Connection,
+    batch: &[Pending],
+    isolation: Isolation,
+) -> Option<Vec<anyhow::Result<Stored>>> {
     let whole_batch_failed = |err: &dyn std::fmt::Display, what: &str| {
         tracing::error!(error = %err, submissions = batch.len(), "{what}");
         batch
@@ -113,34 +329,58 @@ pub fn commit_batch(conn: &mut Connection, batch: &[Pending]) -> Vec<anyhow::Res
             })
             .collect()
     };
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(err) => return whole_batch_failed(&err, "cannot begin the submissions transaction"),
+        Err(err) => {
+            return Some(whole_batch_failed(
+                &err,
+                "cannot begin the submissions transaction",
+            ));
+        }
     };
     let mut outcomes = Vec::with_capacity(batch.len());
     for pending in batch {
-        let outcome = tx
-            .savepoint()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut savepoint| {
-                // Dropping an uncommitted savepoint rolls back only this submission.
-                savepoint.set_drop_behavior(rusqlite::DropBehavior::Rollback);
-                let stored = store_submission(&savepoint, pending)?;
-                savepoint.commit()?;
-                Ok(stored)
-            })
-            .with_context(|| {
-                format!(
-                    "cannot store the submission of invitation {}",
-                    pending.invitation
-                )
-            });
+        let outcome = match isolation {
+            Isolation::Together => store_submission(&tx, pending),
+            Isolation::Savepoints => store_in_savepoint(&tx, pending),
+        }
+        .with_context(|| {
+            format!(
+                "cannot store the submission of invitation {}",
+                pending.invitation
+            )
+        });
+        if outcome.is_err() && isolation == Isolation::Together {
+            // Dropping the transaction rolls it back.
+            return None;
+        }
         outcomes.push(outcome);
     }
-    match tx.commit() {
+    Some(match tx.commit() {
         Ok(()) => outcomes,
         Err(err) => whole_batch_failed(&err, "cannot commit the submissions transaction"),
+    })
+}
+
+/// Stores one submission inside a savepoint of the batch's transaction, so that a failure
+/// undoes only this submission. With cached statements rather than rusqlite's `Savepoint`,
+/// which parses its SQL anew each time: this runs once per submission on the one writer
+/// thread, which every submission waits for.
+fn store_in_savepoint(conn: &Connection, pending: &Pending) -> anyhow::Result<Stored> {
+    conn.prepare_cached("SAVEPOINT submission")?.execute([])?;
+    let stored = store_submission(conn, pending);
+    let released = stored.as_ref().map_err(|_| ()).and_then(|_| {
+        conn.prepare_cached("RELEASE submission")
+            .and_then(|mut release| release.execute([]))
+            .map_err(|_| ())
+    });
+    if released.is_err() {
+        conn.prepare_cached("ROLLBACK TO submission")?.execute([])?;
+        conn.prepare_cached("RELEASE submission")?.execute([])?;
     }
+    let stored = stored?;
+    released.map_err(|()| anyhow::anyhow!("cannot release the savepoint of the submission"))?;
+    Ok(stored)
 }
 
 #[cfg(test)]
@@ -262,7 +502,7 @@ mod tests {
                 let (committer, database) = (&committer, &database);
                 scope.spawn(move || {
                     let stored = committer
-                        .submit(pending(*id, &format!("submission-{n}"), "t"))
+                        .submit_blocking(pending(*id, &format!("submission-{n}"), "t"))
                         .unwrap();
                     assert!(stored.inserted);
                     // Told "stored": another connection sees it.

@@ -18,7 +18,9 @@
 //! - `POST /s/{token}/submit` stores the response exactly once through the submission writer
 //!   (see `commit.rs`, group commit) and shows the thank-you page only after the commit.
 //!
-//! All database work runs in `web::block`. Logs name the invitation id, never the token or an
+//! Reads run on the worker thread (a screen view, the checks before a submission); work that
+//! writes runs in `web::block`, and a final submission awaits the group commit without holding
+//! a thread. Logs name the invitation id, never the token or an
 //! answer.
 //!
 //! Files: this one (routes and the flow between pages), `surveyed.rs` (the form evaluated for
@@ -38,6 +40,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -68,10 +71,15 @@ enum Reply {
     Page(StatusCode, String),
     Redirect(String),
     NotFound,
+    /// A page that says a response read from the database was received: sent only once every
+    /// submission committed so far is on disk (see `commit.rs`: a commit is visible to readers
+    /// a moment before its sync completes).
+    Durable(Box<Reply>),
 }
 
 /// Runs `work` on a blocking thread with a reused connection, and turns its outcome into a
-/// response; failures are logged (without the token) and shown as an opaque error page.
+/// response. For work that writes: a write may wait for the database's write lock (the
+/// submission writer holds it through each group commit), which must never stall a worker.
 async fn run(
     state: web::Data<AppState>,
     work: impl FnOnce(&AppState, &mut Connection) -> anyhow::Result<Reply> + Send + 'static,
@@ -82,29 +90,57 @@ async fn run(
         with_connection(&state.database, |conn| work(state, conn))
     })
     .await;
-    let texts = i18n::texts(&state.config.programme.default_language);
-    let contact = &state.config.programme.contact;
     match outcome {
-        Ok(Ok(Reply::Page(status, body))) => page_from_string(status, body),
-        Ok(Ok(Reply::Redirect(to))) => HttpResponse::SeeOther()
-            .insert_header((LOCATION, to))
-            .finish(),
-        Ok(Ok(Reply::NotFound)) => not_found_response(&state),
-        Ok(Err(err)) => {
-            tracing::error!(error = %format!("{err:#}"), "survey request failed");
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                pages::error(texts, contact),
-            )
-        }
+        Ok(outcome) => respond(&state, outcome).await,
         Err(err) => {
             tracing::error!(error = %err, "survey worker failed");
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                pages::error(texts, contact),
-            )
+            error_page(&state)
         }
     }
+}
+
+/// Runs read-only `work` right here on the worker thread, with this thread's connection.
+///
+/// Reads never wait for a lock in WAL mode, and a survey screen's reads take microseconds
+/// from the page cache or the memory-mapped file, less than handing them to a blocking thread
+/// and back (two thread switches, and a cold connection on each of hundreds of blocking
+/// threads). So the common requests (a screen view, the reads before a submission) are served
+/// here, and only work that writes goes through [`run`].
+fn read_here<T>(
+    state: &AppState,
+    work: impl FnOnce(&AppState, &mut Connection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    with_connection(&state.database, |conn| work(state, conn))
+}
+
+/// The response for a handler's outcome; failures are logged (without the token) and shown
+/// as an opaque error page.
+async fn respond(state: &AppState, outcome: anyhow::Result<Reply>) -> HttpResponse {
+    let mut outcome = outcome;
+    while let Ok(Reply::Durable(reply)) = outcome {
+        outcome = state.submissions.durable().await.map(|()| *reply);
+    }
+    match outcome {
+        Ok(Reply::Page(status, body)) => page_from_string(status, body),
+        Ok(Reply::Redirect(to)) => HttpResponse::SeeOther()
+            .insert_header((LOCATION, to))
+            .finish(),
+        Ok(Reply::NotFound) => not_found_response(state),
+        // Unwrapped by the loop above.
+        Ok(Reply::Durable(_)) => error_page(state),
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "survey request failed");
+            error_page(state)
+        }
+    }
+}
+
+fn error_page(state: &AppState) -> HttpResponse {
+    let texts = i18n::texts(&state.config.programme.default_language);
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        pages::error(texts, &state.config.programme.contact),
+    )
 }
 
 fn page_from_string(status: StatusCode, body: String) -> HttpResponse {
@@ -125,6 +161,10 @@ pub fn not_found_response(state: &AppState) -> HttpResponse {
 }
 
 /// `GET /s/{token}`.
+///
+/// A view is first tried read-only on the worker thread ([`read_here`]); the few views that
+/// write (the first opening of a link, the first question screen's `start` stamp, a language
+/// switch) are done again on a blocking thread, where waiting for the write lock harms nobody.
 async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
@@ -133,73 +173,119 @@ async fn show(
     let token = token.into_inner();
     let query: BTreeMap<String, String> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    run(state, move |state, conn| {
-        let now = Utc::now();
-        let Some(situation) = store::situation(conn, &token)? else {
-            return Ok(Reply::NotFound);
-        };
-        let asked = query.get("lang").and_then(|l| i18n::parse_language(l));
-        if let (Some(lang), Some(draft)) = (asked, &situation.draft)
-            && draft.language.as_deref() != Some(lang)
-        {
-            store::set_language(conn, situation.invitation.id, lang)?;
+    match read_here(&state, |state, conn| {
+        view(state, conn, &token, &query, Writes::Refused)
+    }) {
+        Ok(Some(reply)) => respond(&state, Ok(reply)).await,
+        Err(err) => respond(&state, Err(err)).await,
+        Ok(None) => {
+            run(state, move |state, conn| {
+                view(state, conn, &token, &query, Writes::Allowed)?
+                    .context("a survey view with writes allowed gave no page")
+            })
+            .await
         }
-        let texts = language(state, asked, situation.draft.as_ref());
-        let reconsider = query.get("consent").is_some_and(|v| v == "again");
-        if let Some(reply) = ending(state, &situation, texts, now, &token, reconsider) {
-            return Ok(reply);
-        }
-        // Only the first opening writes: a plain page view stays a read.
-        if matches!(situation.invitation.status.as_str(), "issued" | "sent") {
-            store::mark_opened(conn, situation.invitation.id, now)?;
-        }
-        let Some(draft) = situation
-            .draft
-            .as_ref()
-            .filter(|_| situation.consent.as_deref() == Some("accepted"))
-        else {
-            let name = store::first_name(conn, situation.invitation.participant_id)?;
-            let markup = pages::consent(
-                texts,
-                &token,
-                name.as_deref(),
-                state.config.programme.retention_months,
-            );
-            return Ok(Reply::Page(StatusCode::OK, markup.into_string()));
-        };
-        let target = query.get("screen").map(String::as_str);
-        let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
-        let started = stamp_start(state, conn, &surveyed, situation.invitation.id, draft, now)?;
-        surveyed.current(&token, started.as_ref().unwrap_or(draft), target, None)
-    })
-    .await
+    }
 }
 
-/// Stores the form's `start` metadata the first time a question screen is shown, and returns
-/// the draft as saved; `None` when there was nothing to stamp (or another tab saved first:
-/// the next page view stamps it).
-fn stamp_start(
+/// Whether a view may write to the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Writes {
+    /// Read only: on a write, give up with `None` so the caller retries with writes allowed.
+    Refused,
+    Allowed,
+}
+
+/// What `GET /s/{token}` shows; `None` when the view needs a write that `writes` refuses.
+fn view(
     state: &AppState,
+    conn: &mut Connection,
+    token: &str,
+    query: &BTreeMap<String, String>,
+    writes: Writes,
+) -> anyhow::Result<Option<Reply>> {
+    let now = Utc::now();
+    let Some(situation) = store::situation(conn, token)? else {
+        return Ok(Some(Reply::NotFound));
+    };
+    let asked = query.get("lang").and_then(|l| i18n::parse_language(l));
+    if let (Some(lang), Some(draft)) = (asked, &situation.draft)
+        && draft.language.as_deref() != Some(lang)
+    {
+        if writes == Writes::Refused {
+            return Ok(None);
+        }
+        store::set_language(conn, situation.invitation.id, lang)?;
+    }
+    let texts = language(state, asked, situation.draft.as_ref());
+    let reconsider = query.get("consent").is_some_and(|v| v == "again");
+    if let Some(reply) = ending(state, &situation, texts, now, token, reconsider) {
+        return Ok(Some(reply));
+    }
+    // Only the first opening writes: a plain page view stays a read.
+    if matches!(situation.invitation.status.as_str(), "issued" | "sent") {
+        if writes == Writes::Refused {
+            return Ok(None);
+        }
+        store::mark_opened(conn, situation.invitation.id, now)?;
+    }
+    let Some(draft) = situation
+        .draft
+        .as_ref()
+        .filter(|_| situation.consent.as_deref() == Some("accepted"))
+    else {
+        let name = store::first_name(conn, situation.invitation.participant_id)?;
+        let markup = pages::consent(
+            texts,
+            token,
+            name.as_deref(),
+            state.config.programme.retention_months,
+        );
+        return Ok(Some(Reply::Page(StatusCode::OK, markup.into_string())));
+    };
+    let target = query.get("screen").map(String::as_str);
+    let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
+    let mut answers = draft.answers.clone();
+    let server = &state.config.server;
+    let stamped = metadata::fill(
+        surveyed.form,
+        &mut answers,
+        metadata::Moment::Screen,
+        now,
+        state.config.programme.time_zone,
+        &server.public_base_url,
+    );
+    let started = if stamped {
+        if writes == Writes::Refused {
+            return Ok(None);
+        }
+        stamp_start(
+            conn,
+            &surveyed,
+            situation.invitation.id,
+            draft,
+            answers,
+            now,
+        )?
+    } else {
+        None
+    };
+    surveyed
+        .current(token, started.as_ref().unwrap_or(draft), target, None)
+        .map(Some)
+}
+
+/// Stores `answers` (the draft with the form's `start` metadata just filled) the first time a
+/// question screen is shown, and returns the draft as saved; `None` when another tab saved
+/// first (the next page view stamps it).
+fn stamp_start(
     conn: &Connection,
     surveyed: &Surveyed<'_>,
     invitation: i64,
     draft: &Draft,
+    answers: BTreeMap<String, String>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Draft>> {
-    let mut answers = draft.answers.clone();
-    let server = &state.config.server;
-    let zone = state.config.programme.time_zone;
-    let moment = metadata::Moment::Screen;
-    if !metadata::fill(
-        surveyed.form,
-        &mut answers,
-        moment,
-        now,
-        zone,
-        &server.public_base_url,
-    ) {
-        return Ok(None);
-    }
     let screen = draft.screen.clone().unwrap_or_else(|| {
         let evaluation = surveyed.evaluate(&answers);
         evaluation
@@ -353,6 +439,10 @@ async fn answer(
 }
 
 /// `POST /s/{token}/submit`: the final submission.
+///
+/// The reads and the form's evaluation run on the worker thread ([`read_here`]); the
+/// submission then waits for its group commit without holding any thread (see `commit.rs`),
+/// and the thank-you page is built only once the commit is on disk.
 async fn submit(
     state: web::Data<AppState>,
     token: web::Path<String>,
@@ -360,59 +450,89 @@ async fn submit(
 ) -> HttpResponse {
     let token = token.into_inner();
     let fields = parse_body(&body);
-    run(state, move |state, conn| {
-        let now = Utc::now();
-        let (situation, texts) = match consented(state, conn, &token, now)? {
-            Ok(open) => open,
-            Err(reply) => return Ok(reply),
-        };
-        let Some(draft) = situation.draft.as_ref() else {
-            return Ok(Reply::Redirect(format!("/s/{token}")));
-        };
-        let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
-        let version: Option<i64> = fields.get("_version").and_then(|v| v.parse().ok());
-        if version != Some(draft.version) {
-            return surveyed.stale(&token, draft);
-        }
-        let mut answers = draft.answers.clone();
-        metadata::fill(
-            surveyed.form,
-            &mut answers,
-            metadata::Moment::Submission,
-            now,
-            state.config.programme.time_zone,
-            &state.config.server.public_base_url,
-        );
-        let evaluation = surveyed.evaluate(&answers);
-        let outstanding = evaluation.outstanding();
-        let submission_id = fields.get("submission_id").map(String::as_str);
-        let Some(submission_id) = submission_id
-            .filter(|id| crate::invitations::looks_like_token(id) && outstanding.is_empty())
-        else {
-            let markup =
-                surveyed.review_page(&token, &evaluation, draft.version, &outstanding, None)?;
-            return Ok(Reply::Page(StatusCode::UNPROCESSABLE_ENTITY, markup));
-        };
-        let record = evaluation.record();
-        let form = surveyed.form;
-        let submission = store::Submission {
-            invitation: situation.invitation.id,
-            submission_id,
-            form_id: form.id(),
-            form_version: form.settings().version.as_deref().unwrap_or(""),
-            record: &record,
-            language: texts.code,
-        };
-        let pending = store::Pending::new(&submission, now)?;
-        let submitted_at = state.submissions.submit(pending)?.submitted_at;
+    let now = Utc::now();
+    let prepared = read_here(&state, |state, conn| {
+        prepare_submission(state, conn, &token, &fields, now)
+    });
+    let (pending, texts) = match prepared {
+        Ok(Prepared::Ready(pending, texts)) => (pending, texts),
+        Ok(Prepared::Instead(reply)) => return respond(&state, Ok(reply)).await,
+        Err(err) => return respond(&state, Err(err)).await,
+    };
+    let stored = state.submissions.submit(pending).await;
+    let reply = stored.map(|stored| {
         let markup = pages::thanks(
             texts,
-            &received_date(state, texts, &submitted_at),
+            &received_date(&state, texts, &stored.submitted_at),
             &state.config.programme.contact,
         );
-        Ok(Reply::Page(StatusCode::OK, markup.into_string()))
-    })
-    .await
+        Reply::Page(StatusCode::OK, markup.into_string())
+    });
+    respond(&state, reply).await
+}
+
+/// A final submission checked and ready for the writer, or the page to show instead.
+enum Prepared {
+    Ready(store::Pending, &'static Texts),
+    Instead(Reply),
+}
+
+/// Checks a final submission against the stored draft (version, outstanding answers, a
+/// well-formed submission id) and builds the record to store. Reads only.
+fn prepare_submission(
+    state: &AppState,
+    conn: &Connection,
+    token: &str,
+    fields: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Prepared> {
+    let (situation, texts) = match consented(state, conn, token, now)? {
+        Ok(open) => open,
+        Err(reply) => return Ok(Prepared::Instead(reply)),
+    };
+    let Some(draft) = situation.draft.as_ref() else {
+        return Ok(Prepared::Instead(Reply::Redirect(format!("/s/{token}"))));
+    };
+    let surveyed = Surveyed::new(state, conn, &situation, texts, now)?;
+    let version: Option<i64> = fields.get("_version").and_then(|v| v.parse().ok());
+    if version != Some(draft.version) {
+        return surveyed.stale(token, draft).map(Prepared::Instead);
+    }
+    let mut answers = draft.answers.clone();
+    metadata::fill(
+        surveyed.form,
+        &mut answers,
+        metadata::Moment::Submission,
+        now,
+        state.config.programme.time_zone,
+        &state.config.server.public_base_url,
+    );
+    let evaluation = surveyed.evaluate(&answers);
+    let outstanding = evaluation.outstanding();
+    let submission_id = fields.get("submission_id").map(String::as_str);
+    let Some(submission_id) = submission_id
+        .filter(|id| crate::invitations::looks_like_token(id) && outstanding.is_empty())
+    else {
+        let markup = surveyed.review_page(token, &evaluation, draft.version, &outstanding, None)?;
+        return Ok(Prepared::Instead(Reply::Page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            markup,
+        )));
+    };
+    let record = evaluation.record();
+    let form = surveyed.form;
+    let submission = store::Submission {
+        invitation: situation.invitation.id,
+        submission_id,
+        form_id: form.id(),
+        form_version: form.settings().version.as_deref().unwrap_or(""),
+        record: &record,
+        language: texts.code,
+    };
+    Ok(Prepared::Ready(
+        store::Pending::new(&submission, now)?,
+        texts,
+    ))
 }
 
 /// Where every answer post starts: the token exists, its window is open, the participant has
@@ -460,11 +580,13 @@ fn ending(
     let open = !situation.invitation.is_closed(now)
         && state.forms.contains_key(&situation.invitation.wave);
     let markup = if let Some(received) = &situation.received {
-        pages::thanks(
+        let markup = pages::thanks(
             texts,
             &received_date(state, texts, &received.submitted_at),
             contact,
-        )
+        );
+        let page = Reply::Page(StatusCode::OK, markup.into_string());
+        return Some(Reply::Durable(Box::new(page)));
     } else if situation.invitation.status == "declined" {
         if open && reconsider {
             return None;

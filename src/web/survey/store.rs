@@ -1,9 +1,9 @@
 //! The survey's database work: invitations by token, consent, drafts with optimistic
 //! concurrency, prefill values, and the exactly-once submission.
 //!
-//! Everything here is blocking and runs inside `web::block` on a worker thread's reused
-//! connection (see `state.rs`), except [`store_submission`], which the submission writer runs
-//! inside its group transaction (see `commit.rs`).
+//! Everything here is blocking and runs on a thread's reused connection (see `state.rs`): reads
+//! on the actix worker itself, writes inside `web::block`; [`store_submission`] is run by the
+//! submission writer inside its group transaction (see `commit.rs`).
 
 use std::collections::BTreeMap;
 
@@ -60,88 +60,74 @@ pub struct Situation {
 }
 
 /// Reads the invitation of `token` and its state; `None` for an unknown token.
+///
+/// One statement, so that the invitation, its response, its latest consent and its draft are
+/// seen at one moment (a single SELECT is its own read transaction): a submission committed
+/// between two separate reads would otherwise show neither its response (read before) nor its
+/// draft (deleted after), and a repeated submit would be sent away instead of being told its
+/// answers were received. One statement is also what a survey screen costs in SQLite: every
+/// row is found through a unique index.
 pub fn situation(conn: &Connection, token: &str) -> anyhow::Result<Option<Situation>> {
     if !looks_like_token(token) {
         return Ok(None);
     }
-    // One read transaction, so that the invitation, its response and its draft are seen at one
-    // moment: a submission committed between two separate reads would otherwise show neither
-    // its response (read before) nor its draft (deleted after), and a repeated submit would be
-    // sent away instead of being told its answers were received.
-    if conn.is_autocommit() {
-        let tx = conn.unchecked_transaction()?;
-        let situation = read_situation(&tx, token)?;
-        tx.commit()?;
-        return Ok(situation);
-    }
-    read_situation(conn, token)
-}
-
-fn read_situation(conn: &Connection, token: &str) -> anyhow::Result<Option<Situation>> {
-    let invitation = conn
+    let row = conn
         .prepare_cached(
-            "SELECT id, participant_id, wave, status, closes_at FROM invitations WHERE token = ?1",
+            "SELECT i.id, i.participant_id, i.wave, i.status, i.closes_at, r.submitted_at,
+                    (SELECT c.decision FROM consents c WHERE c.invitation_id = i.id
+                     ORDER BY c.id DESC LIMIT 1),
+                    d.answers, d.screen, d.language, d.version
+             FROM invitations i
+             LEFT JOIN responses r ON r.invitation_id = i.id
+             LEFT JOIN drafts d ON d.invitation_id = i.id
+             WHERE i.token = ?1",
         )?
         .query_row([token], |row| {
-            Ok(Invitation {
+            let invitation = Invitation {
                 id: row.get(0)?,
                 participant_id: row.get(1)?,
                 wave: row.get(2)?,
                 status: row.get(3)?,
                 closes_at: row.get(4)?,
-            })
+            };
+            let received = row
+                .get::<_, Option<String>>(5)?
+                .map(|submitted_at| Received { submitted_at });
+            let consent: Option<String> = row.get(6)?;
+            // `drafts.answers` is NOT NULL: no answers means no draft.
+            let draft = match row.get::<_, Option<String>>(7)? {
+                Some(answers) => Some((answers, row.get(8)?, row.get(9)?, row.get(10)?)),
+                None => None,
+            };
+            Ok((invitation, received, consent, draft))
         })
         .optional()?;
-    let Some(invitation) = invitation else {
+    let Some((invitation, received, consent, draft)) = row else {
         return Ok(None);
     };
-    let received = conn
-        .prepare_cached("SELECT submitted_at FROM responses WHERE invitation_id = ?1")?
-        .query_row([invitation.id], |row| {
-            Ok(Received {
-                submitted_at: row.get(0)?,
+    let draft = match draft {
+        Some((answers, screen, language, version)) => {
+            let answers: String = answers;
+            let answers = serde_json::from_str(&answers).with_context(|| {
+                format!(
+                    "the draft of invitation {} is not a JSON object",
+                    invitation.id
+                )
+            })?;
+            Some(Draft {
+                answers,
+                screen,
+                language,
+                version,
             })
-        })
-        .optional()?;
-    let consent = conn
-        .prepare_cached(
-            "SELECT decision FROM consents WHERE invitation_id = ?1 ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([invitation.id], |row| row.get(0))
-        .optional()?;
-    let draft = draft(conn, invitation.id)?;
+        }
+        None => None,
+    };
     Ok(Some(Situation {
         invitation,
         received,
         consent,
         draft,
-    }))
-}
-
-fn draft(conn: &Connection, invitation: i64) -> anyhow::Result<Option<Draft>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT answers, screen, language, version FROM drafts WHERE invitation_id = ?1",
-        )?
-        .query_row([invitation], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, Option<String>>(1)?,
-                row.get::<_, Option<String>>(2)?,
-                row.get::<_, i64>(3)?,
-            ))
-        })
-        .optional()?;
-    let Some((answers, screen, language, version)) = row else {
-        return Ok(None);
-    };
-    let answers = serde_json::from_str(&answers)
-        .with_context(|| format!("the draft of invitation {invitation} is not a JSON object"))?;
-    Ok(Some(Draft {
-        answers,
-        screen,
-        language,
-        version,
     }))
 }
 
@@ -435,6 +421,10 @@ pub fn store_submission(conn: &Connection, pending: &Pending) -> anyhow::Result<
             .execute([pending.invitation])?;
         conn.prepare_cached("DELETE FROM drafts WHERE invitation_id = ?1")?
             .execute([pending.invitation])?;
+        return Ok(Stored {
+            submitted_at: pending.received_at.clone(),
+            inserted: true,
+        });
     }
     // Nothing stored and no response for the invitation: the submission id was used by
     // another invitation (or the invitation is gone).
@@ -450,6 +440,6 @@ pub fn store_submission(conn: &Connection, pending: &Pending) -> anyhow::Result<
         })?;
     Ok(Stored {
         submitted_at,
-        inserted: inserted == 1,
+        inserted: false,
     })
 }
