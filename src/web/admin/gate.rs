@@ -42,6 +42,9 @@ pub fn required(method: &Method, path: &str) -> Option<Permission> {
     Some(match parts.as_slice() {
         [] | ["logout"] => ViewFigures,
         ["participants"] | ["participants", _] if !post => ViewParticipants,
+        // Filling on a participant's behalf: whoever may see the participant (scope checked
+        // by the handler).
+        ["participants", _, "assist"] if post => ViewParticipants,
         ["participants", _, "erase"] if post => ExerciseDataRights,
         ["participants", _, "export"] if !post => ExerciseDataRights,
         ["imports", ..] => ManageImports,

@@ -7,6 +7,7 @@
 //! the field officer's scope, which depends on the participant and is applied in the queries.
 //! Pages are server-rendered maud in Indonesian or English, with no script (the CSP forbids it).
 
+pub mod assist;
 pub mod dashboard;
 pub mod forms;
 pub mod frame;
@@ -35,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::logout))
             .route("/participants", web::get().to(participants::list))
             .route("/participants/{id}", web::get().to(participants::detail))
+            .route(
+                "/participants/{id}/assist",
+                web::post().to(assist::start),
+            )
             .route(
                 "/participants/{id}/erase",
                 web::post().to(participants::erase),

@@ -42,6 +42,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::i18n::{self, CONSENT_VERSION, Texts};
+use crate::accounts::assist::{self, Assistant};
 use super::layout::page;
 use super::state::{AppState, with_connection};
 use store::{Draft, Situation};
@@ -131,6 +132,7 @@ async fn show(
     req: HttpRequest,
 ) -> HttpResponse {
     let token = token.into_inner();
+    let assist = assist_cookie(&req);
     let query: BTreeMap<String, String> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     run(state, move |state, conn| {
@@ -159,11 +161,13 @@ async fn show(
             .filter(|_| situation.consent.as_deref() == Some("accepted"))
         else {
             let name = store::first_name(conn, situation.invitation.participant_id)?;
+            let assistant = assistant(conn, assist.as_deref(), &situation, now)?;
             let markup = pages::consent(
                 texts,
                 &token,
                 name.as_deref(),
                 state.config.programme.retention_months,
+                assistant.as_ref().map(|a| a.username.as_str()),
             );
             return Ok(Reply::Page(StatusCode::OK, markup.into_string()));
         };
@@ -222,8 +226,10 @@ async fn consent(
     state: web::Data<AppState>,
     token: web::Path<String>,
     body: web::Bytes,
+    req: HttpRequest,
 ) -> HttpResponse {
     let token = token.into_inner();
+    let assist = assist_cookie(&req);
     let fields = parse_body(&body);
     run(state, move |state, conn| {
         let now = Utc::now();
@@ -237,14 +243,33 @@ async fn consent(
             return Ok(reply);
         }
         let id = situation.invitation.id;
+        let assistant = assistant(conn, assist.as_deref(), &situation, now)?;
+        let assistant = assistant.as_ref();
+        let invitation = &situation.invitation;
         match fields.get("decision").map(String::as_str) {
             Some("accept") => {
-                store::record_consent(conn, id, true, CONSENT_VERSION, texts.code, now)?;
+                store::record_consent(
+                    conn,
+                    invitation,
+                    true,
+                    CONSENT_VERSION,
+                    texts.code,
+                    assistant,
+                    now,
+                )?;
                 tracing::info!(invitation = id, "consent accepted");
                 Ok(Reply::Redirect(format!("/s/{token}")))
             }
             Some("decline") => {
-                store::record_consent(conn, id, false, CONSENT_VERSION, texts.code, now)?;
+                store::record_consent(
+                    conn,
+                    invitation,
+                    false,
+                    CONSENT_VERSION,
+                    texts.code,
+                    assistant,
+                    now,
+                )?;
                 tracing::info!(invitation = id, "consent declined");
                 let again = format!("/s/{token}?consent=again");
                 let markup = pages::declined(texts, &state.config.programme.contact, Some(&again));
@@ -357,8 +382,10 @@ async fn submit(
     state: web::Data<AppState>,
     token: web::Path<String>,
     body: web::Bytes,
+    req: HttpRequest,
 ) -> HttpResponse {
     let token = token.into_inner();
+    let assist = assist_cookie(&req);
     let fields = parse_body(&body);
     run(state, move |state, conn| {
         let now = Utc::now();
@@ -403,7 +430,8 @@ async fn submit(
             record: &record,
             language: texts.code,
         };
-        let pending = store::Pending::new(&submission, now)?;
+        let mut pending = store::Pending::new(&submission, now)?;
+        pending.assisted_by = assistant(conn, assist.as_deref(), &situation, now)?.map(|a| a.user);
         let submitted_at = state.submissions.submit(pending)?.submitted_at;
         let markup = pages::thanks(
             texts,
@@ -435,6 +463,32 @@ fn consented(
         return Ok(Err(Reply::Redirect(format!("/s/{token}"))));
     }
     Ok(Ok((situation, texts)))
+}
+
+/// The assisted-answering grant cookie of the request, if any (see [`crate::accounts::assist`]).
+fn assist_cookie(req: &HttpRequest) -> Option<String> {
+    super::admin::gate::cookie(req.headers(), assist::COOKIE)
+}
+
+/// The staff member filling this survey on the participant's behalf: the grant in `cookie`
+/// checked against their live admin session; `None` for the participant's own answering.
+fn assistant(
+    conn: &Connection,
+    cookie: Option<&str>,
+    situation: &Situation,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Assistant>> {
+    let Some(cookie) = cookie else {
+        return Ok(None);
+    };
+    let invitation = &situation.invitation;
+    Ok(assist::holder(
+        conn,
+        cookie,
+        invitation.id,
+        invitation.participant_id,
+        now,
+    )?)
 }
 
 /// The language to show: asked for in this request, else the draft's, else the programme's.
