@@ -50,6 +50,11 @@ pub fn required(method: &Method, path: &str) -> Option<Permission> {
         ["imports", ..] => ManageImports,
         ["forms", ..] => ViewForms,
         ["reports"] if !post => ViewFigures,
+        ["reports", "run"] if post => RunReports,
+        // Names, phones and WhatsApp links: whoever may see participants (field officers
+        // only their scope's, applied in the query).
+        ["calls"] if !post => ViewParticipants,
+        ["calls", _] if post => ViewParticipants,
         ["reports", "files", name] if !post => {
             if name.contains("manager") {
                 DownloadManagerWorkbook

@@ -55,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/forms", web::get().to(forms::list))
             .route("/forms/{name}", web::get().to(forms::preview))
             .route("/reports", web::get().to(reports::list))
+            .route("/reports/run", web::post().to(reports::run_now))
             .route("/reports/files/{name}", web::get().to(reports::download))
             .route("/outbox", web::get().to(outbox::list))
             .route("/outbox/{id}/retry", web::post().to(outbox::retry))
