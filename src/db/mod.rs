@@ -26,6 +26,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_initial.sql")),
     M::up(include_str!("migrations/0002_schedules.sql")),
     M::up(include_str!("migrations/0003_email.sql")),
+    // 0004 and 0005 are taken by work merged alongside; this one's number is fixed.
+    M::up(include_str!("migrations/0006_dashboard.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with
