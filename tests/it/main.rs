@@ -2,6 +2,7 @@
 //! of the programme; fixtures live under `tests/data/`.
 
 mod admin;
+mod admin_pages;
 mod browser;
 mod calllist;
 mod check_form_cli;
