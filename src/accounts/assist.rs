@@ -75,9 +75,8 @@ pub fn holder(
     let Ok(user) = user.parse::<i64>() else {
         return Ok(None);
     };
-    let mut statement = conn.prepare_cached(
-        "SELECT csrf_token FROM sessions WHERE user_id = ?1 AND expires_at > ?2",
-    )?;
+    let mut statement = conn
+        .prepare_cached("SELECT csrf_token FROM sessions WHERE user_id = ?1 AND expires_at > ?2")?;
     let secrets = statement
         .query_map(params![user, rfc3339(now)], |row| row.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -161,7 +160,10 @@ mod tests {
         );
         let other = value.replacen(&officer.to_string(), "999", 1);
         assert_eq!(holder(&conn, &other, 11, participant, now).unwrap(), None);
-        assert_eq!(holder(&conn, "garbage", 11, participant, now).unwrap(), None);
+        assert_eq!(
+            holder(&conn, "garbage", 11, participant, now).unwrap(),
+            None
+        );
         // Out of scope once the participant moves to another union.
         conn.execute(
             "UPDATE participant_attributes SET value = 'SP Lain' WHERE participant_id = 7",
@@ -174,7 +176,11 @@ mod tests {
             [],
         )
         .unwrap();
-        assert!(holder(&conn, &value, 11, participant, now).unwrap().is_some());
+        assert!(
+            holder(&conn, &value, 11, participant, now)
+                .unwrap()
+                .is_some()
+        );
         // Logging out ends it.
         sessions::delete(&conn, &token).unwrap();
         assert_eq!(holder(&conn, &value, 11, participant, now).unwrap(), None);

@@ -179,8 +179,7 @@ pub fn over_time(
     while let Some(row) = rows.next()? {
         let wave: String = row.get(0)?;
         let hour: String = row.get(1)?;
-        let Ok(utc) = NaiveDateTime::parse_from_str(&format!("{hour}:00"), "%Y-%m-%dT%H:%M")
-        else {
+        let Ok(utc) = NaiveDateTime::parse_from_str(&format!("{hour}:00"), "%Y-%m-%dT%H:%M") else {
             // An hour that is not one (hand-written data): nothing to place it on.
             continue;
         };
@@ -210,7 +209,11 @@ pub fn over_time(
 
 /// Running totals per consecutive day from the first day with invitations.
 fn cumulative(days: &[(NaiveDate, i64, i64)], today: NaiveDate) -> Vec<Day> {
-    let Some(first) = days.iter().find(|(_, invited, _)| *invited > 0).map(|d| d.0) else {
+    let Some(first) = days
+        .iter()
+        .find(|(_, invited, _)| *invited > 0)
+        .map(|d| d.0)
+    else {
         return Vec::new();
     };
     let last = days.last().map_or(first, |d| d.0).max(today);

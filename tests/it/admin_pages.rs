@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use calamine::{Reader, Xlsx, open_workbook};
 use pantau::accounts::{Role, Scope};
 use regex::Regex;
 use rusqlite::params;
@@ -117,7 +118,12 @@ fn start_assist(client: &mut Client, participant: i64) -> (Option<String>, Reply
 #[test]
 fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_other() {
     let site = Site::start("");
-    let siti = site.participant("Siti Aminah", "6281234500001", "3201014506800002", "SP Garmen");
+    let siti = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
     let token = invite(&site, siti);
     site.user(
         "officer",
@@ -135,17 +141,27 @@ fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_oth
     );
     let set = started.header("set-cookie").unwrap();
     assert!(set.contains(&format!("Path=/s/{token}")), "{set}");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     officer.extra = cookie;
 
     // The consent screen says who fills it and that the consent is read aloud.
     let consent = officer.get(&format!("/s/{token}"));
-    assert!(consent.body.contains("Petugas officer mengisi survei ini atas nama peserta"));
+    assert!(
+        consent
+            .body
+            .contains("Petugas officer mengisi survei ini atas nama peserta")
+    );
     assert!(consent.body.contains("bacakan seluruh teks persetujuan"));
     let mut participant = site.anonymous();
     let own = participant.get(&format!("/s/{token}"));
     assert_eq!(own.status, 200);
-    assert!(!own.body.contains("atas nama peserta"), "the participant's own view");
+    assert!(
+        !own.body.contains("atas nama peserta"),
+        "the participant's own view"
+    );
 
     let accepted = officer.post(
         &format!("/s/{token}/consent"),
@@ -190,7 +206,11 @@ fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_oth
     // The timeline and the audit log say so; the audit names the participant by id only.
     officer.extra = None;
     let timeline = officer.get(&format!("/admin/participants/{siti}"));
-    assert!(timeline.body.contains("Jawaban diisi atas nama peserta oleh petugas officer"));
+    assert!(
+        timeline
+            .body
+            .contains("Jawaban diisi atas nama peserta oleh petugas officer")
+    );
     assert!(timeline.body.contains("dicatat oleh petugas officer"));
     let actions: Vec<String> = site
         .conn()
@@ -215,13 +235,73 @@ fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_oth
         ),
         0
     );
+
+    // Both workbooks' participant sheets say the response was assisted (1), never by whom.
+    let run = pantau::pipeline::job::run_in_server(
+        &site.config,
+        pantau::pipeline::job::Origin::CommandLine,
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert!(run.succeeded(), "{:?}", run.error);
+    assert!(
+        run.outputs.iter().any(|o| o.contains("manager"))
+            && run.outputs.iter().any(|o| o.contains("donor")),
+        "{:?}",
+        run.outputs
+    );
+    for output in &run.outputs {
+        let path = site.config.reports_dir().join(output);
+        let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+        let sheet = workbook
+            .sheet_names()
+            .into_iter()
+            .find(|name| name == "Peserta" || name == "Participants")
+            .unwrap_or_else(|| panic!("{output} has a participant sheet"));
+        let range = workbook.worksheet_range(&sheet).unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+            .collect();
+        let header = rows
+            .iter()
+            .position(|row| {
+                row.iter()
+                    .any(|c| c.starts_with("m3: ") || c.starts_with("m3."))
+            })
+            .unwrap_or_else(|| panic!("{output}: no m3 columns in {rows:?}"));
+        let column = rows[header]
+            .iter()
+            .position(|c| c == "m3: dibantu petugas" || c == "m3: interviewer-assisted")
+            .unwrap_or_else(|| panic!("{output}: no assisted column in {:?}", rows[header]));
+        let values: Vec<&str> = rows[header + 1..]
+            .iter()
+            .map(|row| row[column].as_str())
+            .collect();
+        assert_eq!(values, ["1"], "{output}");
+        assert!(
+            !rows.iter().flatten().any(|c| c.contains("officer")),
+            "{output} names no officer"
+        );
+    }
 }
 
 #[test]
 fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
     let site = Site::start("");
-    let siti = site.participant("Siti Aminah", "6281234500001", "3201014506800002", "SP Garmen");
-    let budi = site.participant("Budi Hartono", "6281234500002", "3201010101900001", "SP Logam");
+    let siti = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    let budi = site.participant(
+        "Budi Hartono",
+        "6281234500002",
+        "3201010101900001",
+        "SP Logam",
+    );
     let siti_token = invite(&site, siti);
     invite(&site, budi);
     let budi_invitation = count(
@@ -241,7 +321,10 @@ fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
     let csrf = viewer.get("/admin").csrf();
     let refused = viewer.post(
         &format!("/admin/participants/{budi}/assist"),
-        &[("csrf", &csrf), ("invitation", &budi_invitation.to_string())],
+        &[
+            ("csrf", &csrf),
+            ("invitation", &budi_invitation.to_string()),
+        ],
     );
     assert_eq!(refused.status, 403);
 
@@ -250,14 +333,20 @@ fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
     let csrf = officer.get("/admin").csrf();
     let outside = officer.post(
         &format!("/admin/participants/{budi}/assist"),
-        &[("csrf", &csrf), ("invitation", &budi_invitation.to_string())],
+        &[
+            ("csrf", &csrf),
+            ("invitation", &budi_invitation.to_string()),
+        ],
     );
     assert_eq!(outside.status, 404);
     assert!(outside.header("set-cookie").is_none());
     // Siti's page but Budi's invitation: refused too.
     let mixed = officer.post(
         &format!("/admin/participants/{siti}/assist"),
-        &[("csrf", &csrf), ("invitation", &budi_invitation.to_string())],
+        &[
+            ("csrf", &csrf),
+            ("invitation", &budi_invitation.to_string()),
+        ],
     );
     assert_eq!(mixed.status, 404);
     let no_csrf = officer.post(
@@ -287,7 +376,10 @@ fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
             .contains("atas nama peserta")
     );
     let csrf = officer.get("/admin").csrf();
-    assert_eq!(officer.post("/admin/logout", &[("csrf", &csrf)]).status, 303);
+    assert_eq!(
+        officer.post("/admin/logout", &[("csrf", &csrf)]).status,
+        303
+    );
     let mut after = site.anonymous();
     after.extra = Some(cookie);
     let ended = after.get(&format!("/s/{siti_token}"));
@@ -298,7 +390,10 @@ fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
     );
     assert_eq!(accepted.status, 303);
     assert_eq!(
-        count(&site, "SELECT count(*) FROM consents WHERE assisted_by IS NOT NULL"),
+        count(
+            &site,
+            "SELECT count(*) FROM consents WHERE assisted_by IS NOT NULL"
+        ),
         0
     );
 }
@@ -331,7 +426,11 @@ fn run_now_runs_the_job_once_for_managers_and_waits_for_a_running_one() {
     let page = manager.get("/admin/reports");
     assert!(page.body.contains(r#"action="/admin/reports/run""#));
     let csrf = page.csrf();
-    assert_eq!(manager.post("/admin/reports/run", &[]).status, 403, "no CSRF");
+    assert_eq!(
+        manager.post("/admin/reports/run", &[]).status,
+        403,
+        "no CSRF"
+    );
 
     // Another run holds the lock: refused, nothing started.
     site.conn()
@@ -376,7 +475,10 @@ fn run_now_runs_the_job_once_for_managers_and_waits_for_a_running_one() {
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .unwrap();
-    assert_eq!((origin.as_str(), status.as_str(), by), ("admin", "succeeded", manager_id));
+    assert_eq!(
+        (origin.as_str(), status.as_str(), by),
+        ("admin", "succeeded", manager_id)
+    );
     let page = manager.get("/admin/reports");
     assert!(
         page.body.contains("/admin/reports/files/pantau-donor-"),
@@ -398,8 +500,18 @@ fn run_now_runs_the_job_once_for_managers_and_waits_for_a_running_one() {
 #[test]
 fn the_call_list_shows_each_role_the_participants_it_may_call() {
     let site = Site::start("");
-    let siti = site.participant("Siti Aminah", "6281234500001", "3201014506800002", "SP Garmen");
-    let budi = site.participant("Budi Hartono", "6281234500002", "3201010101900001", "SP Logam");
+    let siti = site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    let budi = site.participant(
+        "Budi Hartono",
+        "6281234500002",
+        "3201010101900001",
+        "SP Logam",
+    );
     invite(&site, siti);
     invite(&site, budi);
     // Budi missed two training sessions: more at risk, first on the list.
@@ -449,10 +561,16 @@ fn the_call_list_shows_each_role_the_participants_it_may_call() {
         &format!("SELECT id FROM invitations WHERE participant_id = {budi}"),
     );
     let csrf = mine.csrf();
-    let outside = officer.post(&format!("/admin/calls/{budi_invitation}"), &[("csrf", &csrf)]);
+    let outside = officer.post(
+        &format!("/admin/calls/{budi_invitation}"),
+        &[("csrf", &csrf)],
+    );
     assert_eq!(outside.status, 404);
     for _ in 0..2 {
-        let called = officer.post(&format!("/admin/calls/{siti_invitation}"), &[("csrf", &csrf)]);
+        let called = officer.post(
+            &format!("/admin/calls/{siti_invitation}"),
+            &[("csrf", &csrf)],
+        );
         assert_eq!(called.status, 303);
     }
     let officer_id = count(&site, "SELECT id FROM users WHERE username = 'officer'");
@@ -476,7 +594,10 @@ fn the_call_list_shows_each_role_the_participants_it_may_call() {
     let timeline = officer.get(&format!("/admin/participants/{siti}"));
     assert!(timeline.body.contains("phone #2"));
     assert_eq!(
-        count(&site, "SELECT count(*) FROM audit_log WHERE action = 'participant.call'"),
+        count(
+            &site,
+            "SELECT count(*) FROM audit_log WHERE action = 'participant.call'"
+        ),
         2
     );
 }
@@ -511,7 +632,11 @@ fn the_dashboard_shows_the_response_rate_over_time_as_a_table_and_a_chart() {
                 "INSERT INTO responses (invitation_id, submission_id, form_id, form_version,
                                         answers, language, submitted_at)
                  VALUES (?1, ?2, 'followup', '1', '{}', 'id', ?3)",
-                params![invitation, format!("sub-{n}"), format!("2026-03-0{}T03:00:00Z", 2 + n)],
+                params![
+                    invitation,
+                    format!("sub-{n}"),
+                    format!("2026-03-0{}T03:00:00Z", 2 + n)
+                ],
             )
             .unwrap();
             conn.execute(
@@ -529,7 +654,10 @@ fn the_dashboard_shows_the_response_rate_over_time_as_a_table_and_a_chart() {
     assert!(body.contains("Response rate over time"));
     // Day 0: 1 of 4; by day 7 (the series runs to today, so the table goes week by week):
     // 3 of 4.
-    assert!(body.contains("<td>0</td><td>2026-03-02</td><td>4</td><td>1</td><td>25.0 %</td>"), "{body}");
+    assert!(
+        body.contains("<td>0</td><td>2026-03-02</td><td>4</td><td>1</td><td>25.0 %</td>"),
+        "{body}"
+    );
     assert!(body.contains("<td>7</td><td>2026-03-09</td><td>4</td><td>3</td><td>75.0 %</td>"));
     assert!(body.contains("<svg class=\"chart\""));
     assert!(body.contains("<polyline points=\""));

@@ -33,7 +33,12 @@ pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     match figures {
         Ok(figures) => page(
             StatusCode::OK,
-            admin_page(texts, &staff.session, texts.dashboard, body(texts, &figures)),
+            admin_page(
+                texts,
+                &staff.session,
+                texts.dashboard,
+                body(texts, &figures),
+            ),
         ),
         Err(response) => response,
     }
@@ -110,7 +115,13 @@ fn chart(texts: &Texts, series: &[WaveSeries]) -> Markup {
     const HEIGHT: f64 = 240.0;
     const LEFT: f64 = 44.0;
     const BOTTOM: f64 = 24.0;
-    let longest = series.iter().map(|s| s.days.len()).max().unwrap_or(1).max(2) - 1;
+    let longest = series
+        .iter()
+        .map(|s| s.days.len())
+        .max()
+        .unwrap_or(1)
+        .max(2)
+        - 1;
     let x = |day: u32| LEFT + f64::from(day) * (WIDTH - LEFT - 8.0) / longest as f64;
     let y = |rate: f64| 8.0 + (1.0 - rate) * (HEIGHT - BOTTOM - 8.0);
     let points = |s: &WaveSeries| -> String {

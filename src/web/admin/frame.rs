@@ -34,7 +34,11 @@ pub fn admin_page(texts: &Texts, session: &Session, title: &str, body: Markup) -
             texts.participants,
             Permission::ViewParticipants,
         ),
-        ("/admin/calls", texts.call_list, Permission::ViewParticipants),
+        (
+            "/admin/calls",
+            texts.call_list,
+            Permission::ViewParticipants,
+        ),
         ("/admin/imports", texts.imports, Permission::ManageImports),
         ("/admin/forms", texts.forms, Permission::ViewForms),
         ("/admin/reports", texts.reports, Permission::ViewFigures),

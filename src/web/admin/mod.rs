@@ -40,10 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::logout))
             .route("/participants", web::get().to(participants::list))
             .route("/participants/{id}", web::get().to(participants::detail))
-            .route(
-                "/participants/{id}/assist",
-                web::post().to(assist::start),
-            )
+            .route("/participants/{id}/assist", web::post().to(assist::start))
             .route(
                 "/participants/{id}/erase",
                 web::post().to(participants::erase),

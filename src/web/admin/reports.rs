@@ -148,7 +148,10 @@ fn run_in_background(config: &crate::config::Config, user: i64) {
                 Ok(())
             });
             if let Err(err) = noted {
-                tracing::warn!(run = record.id, "cannot record who started the run: {err:#}");
+                tracing::warn!(
+                    run = record.id,
+                    "cannot record who started the run: {err:#}"
+                );
             }
             tracing::info!(run = record.id, status = %record.status, user, "run now finished");
         }

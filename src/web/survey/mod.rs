@@ -42,9 +42,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::i18n::{self, CONSENT_VERSION, Texts};
-use crate::accounts::assist::{self, Assistant};
 use super::layout::page;
 use super::state::{AppState, with_connection};
+use crate::accounts::assist::{self, Assistant};
 use store::{Draft, Situation};
 use surveyed::{Surveyed, screen_key};
 

@@ -189,7 +189,10 @@ pub fn record_consent(
     )?;
     if let Some(assistant) = assistant {
         let target = format!("participant:{}", invitation.participant_id);
-        let detail = format!("invitation:{} wave:{} {decision}", invitation.id, invitation.wave);
+        let detail = format!(
+            "invitation:{} wave:{} {decision}",
+            invitation.id, invitation.wave
+        );
         audit::record(
             &tx,
             now,
