@@ -210,7 +210,7 @@ fn build(dir: &Path, db: &Path, rows: usize) {
                 let opened_on: DateTime<Utc> = DateTime::parse_from_rfc3339(opened)
                     .expect("time")
                     .with_timezone(&Utc);
-                let issued = opened_on + Duration::hours((id % 14 * 24 + id % 7) as i64);
+                let issued = opened_on + Duration::hours(id % 14 * 24 + id % 7);
                 let submitted = slot < answers[n];
                 let looked = slot < answers[n] + 2;
                 let status = if submitted {
@@ -239,7 +239,7 @@ fn build(dir: &Path, db: &Path, rows: usize) {
                         .expect("consent");
                 }
                 if submitted {
-                    let at = issued + Duration::hours(4 + (id % 20 * 12) as i64);
+                    let at = issued + Duration::hours(4 + id % 20 * 12);
                     response
                         .execute(params![
                             invitation_id,

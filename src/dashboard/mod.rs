@@ -175,7 +175,7 @@ pub fn over_time(
     )?;
     let mut rows = stmt.query([])?;
     // (wave, [(local date, invited, completed)]) in hour order, so dates come sorted.
-    let mut waves: Vec<(String, Vec<(NaiveDate, i64, i64)>)> = Vec::new();
+    let mut waves: Vec<(String, Vec<DayCounts>)> = Vec::new();
     while let Some(row) = rows.next()? {
         let wave: String = row.get(0)?;
         let hour: String = row.get(1)?;
@@ -207,8 +207,11 @@ pub fn over_time(
         .collect())
 }
 
+/// A local date with the invitations issued and responses received on it.
+type DayCounts = (NaiveDate, i64, i64);
+
 /// Running totals per consecutive day from the first day with invitations.
-fn cumulative(days: &[(NaiveDate, i64, i64)], today: NaiveDate) -> Vec<Day> {
+fn cumulative(days: &[DayCounts], today: NaiveDate) -> Vec<Day> {
     let Some(first) = days
         .iter()
         .find(|(_, invited, _)| *invited > 0)
@@ -300,11 +303,14 @@ fn roster_stamp(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
     .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
 }
 
+/// What the kept funnel was computed from: the day and the roster stamp.
+type FunnelKey = (NaiveDate, (i64, i64, i64));
+
 /// The dashboard's figures with the funnel kept between views (one per server).
 #[derive(Debug, Default)]
 pub struct Dashboard {
-    /// The funnel and what it was computed from: the day and the roster stamp.
-    funnel: Mutex<Option<(NaiveDate, (i64, i64, i64), Vec<Funnel>)>>,
+    /// The funnel and what it was computed from.
+    funnel: Mutex<Option<(FunnelKey, Vec<Funnel>)>>,
 }
 
 impl Dashboard {
@@ -327,15 +333,15 @@ impl Dashboard {
             let cache = self.funnel.lock().unwrap_or_else(|e| e.into_inner());
             cache
                 .as_ref()
-                .filter(|(day, at, _)| *day == today && *at == stamp)
-                .map(|(_, _, funnel)| funnel.clone())
+                .filter(|(key, _)| *key == (today, stamp))
+                .map(|(_, funnel)| funnel.clone())
         };
         let funnel = match kept {
             Some(funnel) => funnel,
             None => {
                 let funnel = funnel(conn, today)?;
                 let mut cache = self.funnel.lock().unwrap_or_else(|e| e.into_inner());
-                *cache = Some((today, stamp, funnel.clone()));
+                *cache = Some(((today, stamp), funnel.clone()));
                 funnel
             }
         };

@@ -280,6 +280,14 @@ mod tests {
             Some(DownloadDonorWorkbook)
         );
         assert_eq!(required(&post, "/admin/users"), Some(ManageUsers));
+        assert_eq!(
+            required(&post, "/admin/participants/7/assist"),
+            Some(ViewParticipants)
+        );
+        assert_eq!(required(&post, "/admin/reports/run"), Some(RunReports));
+        assert_eq!(required(&get, "/admin/reports/run"), None);
+        assert_eq!(required(&get, "/admin/calls"), Some(ViewParticipants));
+        assert_eq!(required(&post, "/admin/calls/3"), Some(ViewParticipants));
         assert_eq!(required(&get, "/admin/nothing"), None);
         assert_eq!(required(&get, "/other"), None);
     }

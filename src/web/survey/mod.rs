@@ -18,6 +18,13 @@
 //! - `POST /s/{token}/submit` stores the response exactly once through the submission writer
 //!   (see `commit.rs`, group commit) and shows the thank-you page only after the commit.
 //!
+//! A staff member filling the survey on a participant's behalf during a phone call uses these
+//! same routes and the same draft: the admin area gives their browser a grant cookie for this
+//! one link (see [`crate::accounts::assist`]); while it holds, the consent screen says an
+//! officer is filling in and reads the consent aloud, and the consent and the response are
+//! stored with `assisted_by`. The participant can resume what the officer started, and the
+//! other way round.
+//!
 //! All database work runs in `web::block`. Logs name the invitation id, never the token or an
 //! answer.
 //!
