@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod email;
 pub mod expr;

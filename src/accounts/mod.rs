@@ -9,6 +9,7 @@
 //! SHA-256, so `PANTAU_SESSION_KEY` is not needed: there is nothing to sign, and a copy of the
 //! database yields no live session.
 
+pub mod assist;
 pub mod audit;
 pub mod login;
 pub mod password;

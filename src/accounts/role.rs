@@ -35,6 +35,8 @@ pub enum Permission {
     DownloadManagerWorkbook,
     /// See the email outbox (recipients) and retry failed emails.
     ManageOutbox,
+    /// Start the job from the admin area ("run now" on the reports page).
+    RunReports,
     /// Create, list and disable staff accounts.
     ManageUsers,
 }

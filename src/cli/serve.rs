@@ -17,8 +17,7 @@ use chrono::{DateTime, Utc};
 
 use super::Failure;
 use crate::config::Config;
-use crate::pipeline::job::{JobContext, JobError, Mode, Origin, run_once};
-use crate::reference::Reference;
+use crate::pipeline::job::{JobError, Origin, run_in_server};
 use crate::schedule::{Runner, Schedules, SqliteTriggerStore, SystemClock};
 
 /// Runs the command.
@@ -123,18 +122,7 @@ fn scheduled_job(config: &Config, names: &[String], at: DateTime<Utc>) -> anyhow
         .filter(|recipient| names.contains(&recipient.schedule))
         .map(|recipient| recipient.group.clone())
         .collect();
-    let reference = Reference::builtin();
-    let mut conn = crate::db::open(&config.database())?;
-    let context = JobContext {
-        config,
-        reference: &reference,
-        now: at.max(Utc::now()),
-        origin: Origin::Schedule,
-        holder: format!("pantau serve pid {}", std::process::id()),
-        mode: Mode::Full,
-        email_groups: &groups,
-    };
-    match run_once(&mut conn, &context) {
+    match run_in_server(config, Origin::Schedule, &groups, at.max(Utc::now())) {
         Ok(record) => {
             tracing::info!(
                 run = record.id,

@@ -27,6 +27,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_schedules.sql")),
     M::up(include_str!("migrations/0003_email.sql")),
     M::up(include_str!("migrations/0004_participant_rows.sql")),
+    M::up(include_str!("migrations/0005_dashboard.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::risk::{Risk, RiskSignals, assess};
+use crate::accounts::Scope;
 use crate::config::Config;
 use crate::indicators::age_on;
 use crate::invitations::{invitation_message, rfc3339, survey_url, whatsapp_link};
@@ -16,6 +17,12 @@ use crate::invitations::{invitation_message, rfc3339, survey_url, whatsapp_link}
 /// One open invitation on the call list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallListRow {
+    /// The participant's row id (the admin area links their timeline with it).
+    #[serde(skip)]
+    pub participant_id: i64,
+    /// The invitation's row id (the admin area records a call against it).
+    #[serde(skip)]
+    pub invitation_id: i64,
     /// The participant's key ("id:…", "nik:…", "phone:…"), as staff know the person.
     pub participant: String,
     /// Full name from the roster; empty when the roster has none.
@@ -55,36 +62,48 @@ pub fn call_list(
     wave: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<CallListRow>> {
+    call_list_in(conn, config, wave, None, now)
+}
+
+/// [`call_list`] limited to the participants of a field officer's `scope` (all with `None`),
+/// in the same order and with the same reasons.
+pub fn call_list_in(
+    conn: &Connection,
+    config: &Config,
+    wave: Option<&str>,
+    scope: Option<&Scope>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<CallListRow>> {
     let tz = config.programme.time_zone;
     let today = now.with_timezone(&tz).date_naive();
     let language = config.programme.default_language.as_str();
-    // Attributes are looked up per invitation through the (participant_id, name) primary key,
-    // so the list costs a few index probes per row, not a scan per attribute.
+    // A participant's roster values are one JSON row (migration 0004), read by primary key
+    // per invitation.
     let mut statement = conn
         .prepare(
             "SELECT i.participant_id, p.participant_key, i.wave, i.status, i.issued_at, i.token,
-               (SELECT value FROM participant_attributes
-                 WHERE participant_id = p.id AND name = 'name'),
-               (SELECT value FROM participant_attributes
-                 WHERE participant_id = p.id AND name = 'first_name'),
-               (SELECT value FROM participant_attributes
-                 WHERE participant_id = p.id AND name = 'phone'),
-               (SELECT value FROM participant_attributes
-                 WHERE participant_id = p.id AND name = 'birth_date'),
-               (SELECT value FROM participant_attributes
-                 WHERE participant_id = p.id AND name = 'age'),
-               (SELECT count(*) FROM participant_attributes
-                 WHERE participant_id = p.id AND name GLOB 'attended_[0-9]*' AND value = '0'),
+               i.id,
+               r.attrs ->> '$.name', r.attrs ->> '$.first_name', r.attrs ->> '$.phone',
+               r.attrs ->> '$.birth_date', r.attrs ->> '$.age',
+               (SELECT count(*) FROM json_each(r.attrs)
+                 WHERE key GLOB 'attended_[0-9]*' AND value = '0'),
                (SELECT count(DISTINCT step) FROM reminders
                  WHERE invitation_id = i.id AND step > 0)
              FROM invitations i JOIN participants p ON p.id = i.participant_id
+             LEFT JOIN participant_rows r ON r.participant_id = p.id
              WHERE i.status IN ('issued', 'sent', 'opened') AND i.closes_at > ?1
-               AND p.erased_at IS NULL AND (?2 IS NULL OR i.wave = ?2)",
+               AND p.erased_at IS NULL AND (?2 IS NULL OR i.wave = ?2)
+               AND (?3 IS NULL OR (SELECT value FROM json_each(r.attrs) WHERE key = ?3) = ?4)",
         )
         .context("cannot prepare the call list query")?;
     let mut previous_status =
         conn.prepare("SELECT status FROM invitations WHERE participant_id = ?1 AND wave = ?2")?;
-    let mut rows = statement.query(params![rfc3339(now), wave])?;
+    let mut rows = statement.query(params![
+        rfc3339(now),
+        wave,
+        scope.map(|s| s.field.as_str()),
+        scope.map(|s| s.value.as_str())
+    ])?;
     let mut list = Vec::new();
     while let Some(row) = rows.next()? {
         let participant_id: i64 = row.get(0)?;
@@ -92,13 +111,14 @@ pub fn call_list(
         let wave: String = row.get(2)?;
         let issued_at: String = row.get(4)?;
         let token: String = row.get(5)?;
-        let name: Option<String> = row.get(6)?;
-        let first_name: Option<String> = row.get(7)?;
-        let phone: Option<String> = row.get(8)?;
-        let birth_date: Option<String> = row.get(9)?;
-        let age: Option<String> = row.get(10)?;
-        let sessions_missed: u32 = row.get(11)?;
-        let reminders_sent: u32 = row.get(12)?;
+        let invitation_id: i64 = row.get(6)?;
+        let name: Option<String> = row.get(7)?;
+        let first_name: Option<String> = row.get(8)?;
+        let phone: Option<String> = row.get(9)?;
+        let birth_date: Option<String> = row.get(10)?;
+        let age: Option<String> = row.get(11)?;
+        let sessions_missed: u32 = row.get(12)?;
+        let reminders_sent: u32 = row.get(13)?;
 
         let invited_on = DateTime::parse_from_rfc3339(&issued_at)
             .with_context(|| format!("invitation of {participant} for {wave}: bad issued_at"))?
@@ -134,6 +154,8 @@ pub fn call_list(
         let message = invitation_message(greeting_name, &config.programme.name, &link, language);
         let phone = phone.unwrap_or_default();
         list.push(CallListRow {
+            participant_id,
+            invitation_id,
             participant,
             name: name.or(first_name).unwrap_or_default(),
             whatsapp_link: whatsapp_link(&phone, &message),

@@ -10,6 +10,6 @@ mod list;
 pub mod risk;
 mod workbook;
 
-pub use list::{CallListRow, call_list};
+pub use list::{CallListRow, call_list, call_list_in};
 pub use risk::{Reason, Risk, RiskSignals, assess};
 pub use workbook::{ROWS_PER_SHEET, sheet_name, write_call_list};

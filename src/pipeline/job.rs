@@ -180,6 +180,40 @@ pub fn run_once(conn: &mut Connection, context: &JobContext) -> Result<RunRecord
     Ok(record)
 }
 
+/// Runs the job once from inside `pantau serve` (a schedule firing, or "run now" in the admin
+/// area) with the built-in reference data and a connection of its own, at `now`. Emails the
+/// recipient `groups`. Blocking: call it on a thread of its own, never on a web worker.
+pub fn run_in_server(
+    config: &Config,
+    origin: Origin,
+    groups: &[String],
+    now: DateTime<Utc>,
+) -> Result<RunRecord, JobError> {
+    let reference = Reference::builtin();
+    let mut conn = crate::db::open(&config.database())?;
+    let context = JobContext {
+        config,
+        reference: &reference,
+        now,
+        origin,
+        holder: format!("pantau serve pid {}", std::process::id()),
+        mode: Mode::Full,
+        email_groups: groups,
+    };
+    run_once(&mut conn, &context)
+}
+
+/// Whether a run holds the job lock at `now` (an expired lock does not count: the next run
+/// takes it over).
+pub fn is_running(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM job_lock
+                        WHERE id = 1 AND holder IS NOT NULL AND expires_at >= ?1)",
+        [rfc3339(now)],
+        |row| row.get(0),
+    )
+}
+
 /// Takes the lock and records the run as running, in one transaction.
 fn acquire(conn: &mut Connection, context: &JobContext) -> Result<i64, JobError> {
     let now = rfc3339(context.now);

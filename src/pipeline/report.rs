@@ -7,7 +7,7 @@
 //! table is built from an allow-list of derived roster fields and the forms' non-free-text
 //! answers, so a new roster column or a new text question never leaks into it by default.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -518,6 +518,17 @@ fn participant_table(
             ),
             format: ColumnFormat::Integer,
         });
+        // Whether a staff member filled the response in on the participant's behalf (1/0):
+        // the share of assisted responses is a data-quality fact donors ask about. Who did it
+        // stays in the admin area's timeline and audit log, never in a workbook.
+        columns.push(Column {
+            name: format!("{}.assisted", wave.name),
+            label: both(
+                &format!("{}: dibantu petugas", wave.name),
+                &format!("{}: interviewer-assisted", wave.name),
+            ),
+            format: ColumnFormat::Integer,
+        });
         let mut names = Vec::new();
         for field in form.fields() {
             if !shown_in_table(&field.name, &field.kind) {
@@ -548,6 +559,15 @@ fn participant_table(
         pseudonyms.insert(row.get(0)?, row.get(1)?);
     }
     let attended = attended_names();
+    let mut assisted: HashSet<(i64, String)> = HashSet::new();
+    let mut statement = conn.prepare(
+        "SELECT i.participant_id, i.wave FROM responses r
+         JOIN invitations i ON i.id = r.invitation_id WHERE r.assisted_by IS NOT NULL",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        assisted.insert((row.get(0)?, row.get(1)?));
+    }
     let mut table_rows = Vec::with_capacity(roster.len());
     for (id, record) in roster {
         // Erased participants count in every figure but have no row of their own: a
@@ -567,16 +587,21 @@ fn participant_table(
             let wave_record = by_wave.get(wave).and_then(|records| records.get(id));
             match wave_record {
                 Some(wave_record) => {
-                    row.push(datum(
-                        wave_record.lookup("responded"),
-                        ColumnFormat::Integer,
-                    ));
+                    let responded = wave_record.lookup("responded");
+                    let answered = responded.is_some_and(|value| value.to_num() == 1.0);
+                    row.push(datum(responded, ColumnFormat::Integer));
+                    let helped = assisted.contains(&(*id, (*wave).to_owned()));
+                    row.push(if answered {
+                        Datum::Number(if helped { 1.0 } else { 0.0 })
+                    } else {
+                        Datum::Empty
+                    });
                     for (name, column) in names.iter().zip(columns[row.len()..].iter()) {
                         row.push(datum(wave_record.lookup(name), column.format));
                     }
                 }
                 None => {
-                    row.extend(std::iter::repeat_n(Datum::Empty, names.len() + 1));
+                    row.extend(std::iter::repeat_n(Datum::Empty, names.len() + 2));
                 }
             }
         }

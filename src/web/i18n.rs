@@ -29,6 +29,9 @@ pub struct Texts {
     pub consent_retention: &'static str,
     pub consent_rights: &'static str,
     pub consent_question: &'static str,
+    /// Shown above the consent text when a staff member fills the survey on the participant's
+    /// behalf (`{officer}` is their login name).
+    pub assisted_notice: &'static str,
     pub accept: &'static str,
     pub decline: &'static str,
     pub declined_title: &'static str,
@@ -84,6 +87,7 @@ pub const INDONESIAN: Texts = Texts {
     consent_retention: "Data pribadi Anda disimpan paling lama {months} bulan setelah survei terakhir, lalu dihapus.",
     consent_rights: "Ikut survei ini sukarela. Anda boleh melewati atau berhenti kapan saja, dan boleh meminta data Anda dilihat, diperbaiki atau dihapus.",
     consent_question: "Apakah Anda bersedia mengisi survei ini?",
+    assisted_notice: "Petugas {officer} mengisi survei ini atas nama peserta, melalui telepon. Petugas: bacakan seluruh teks persetujuan di bawah ini kepada peserta, lalu catat jawaban peserta sendiri.",
     accept: "Ya, saya bersedia",
     decline: "Tidak, terima kasih",
     declined_title: "Terima kasih",
@@ -136,6 +140,7 @@ pub const ENGLISH: Texts = Texts {
     consent_retention: "Your personal data is kept for at most {months} months after the last survey, then erased.",
     consent_rights: "Taking part is voluntary. You may skip or stop at any time, and you may ask to see, correct or erase your data.",
     consent_question: "Are you willing to answer this survey?",
+    assisted_notice: "Officer {officer} is filling in this survey on the participant's behalf, over the phone. Officer: read all of the consent text below aloud to the participant, then record the participant's own answer.",
     accept: "Yes, I agree",
     decline: "No, thank you",
     declined_title: "Thank you",

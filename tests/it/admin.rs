@@ -14,18 +14,18 @@ use regex::Regex;
 use rusqlite::{Connection, params};
 use tempfile::TempDir;
 
-const PASSWORD: &str = "a long test password";
+pub(crate) const PASSWORD: &str = "a long test password";
 
 /// A running server with its configuration.
-struct Site {
-    dir: TempDir,
-    port: u16,
-    config: Config,
+pub(crate) struct Site {
+    pub(crate) dir: TempDir,
+    pub(crate) port: u16,
+    pub(crate) config: Config,
 }
 
 impl Site {
     /// Starts a server with one wave; `server` is extra `[server]` configuration.
-    fn start(server: &str) -> Site {
+    pub(crate) fn start(server: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let forms = dir.path().join("forms");
         std::fs::create_dir_all(&forms).unwrap();
@@ -54,11 +54,11 @@ impl Site {
         Site { dir, port, config }
     }
 
-    fn conn(&self) -> Connection {
+    pub(crate) fn conn(&self) -> Connection {
         pantau::db::open(&self.config.database()).unwrap()
     }
 
-    fn user(&self, name: &str, role: Role, scope: Option<Scope>) {
+    pub(crate) fn user(&self, name: &str, role: Role, scope: Option<Scope>) {
         let new = NewUser {
             username: name,
             role,
@@ -69,7 +69,7 @@ impl Site {
     }
 
     /// Adds a participant with a name, phone, NIK and union; returns its id.
-    fn participant(&self, name: &str, phone: &str, nik: &str, union: &str) -> i64 {
+    pub(crate) fn participant(&self, name: &str, phone: &str, nik: &str, union: &str) -> i64 {
         let conn = self.conn();
         let now = "2025-01-01T00:00:00Z";
         conn.execute(
@@ -93,10 +93,11 @@ impl Site {
     }
 
     /// A client logged in as `name` (asserting the login worked).
-    fn login(&self, name: &str) -> Client {
+    pub(crate) fn login(&self, name: &str) -> Client {
         let mut client = Client {
             port: self.port,
             cookie: None,
+            extra: None,
         };
         let reply = client.post(
             "/admin/login",
@@ -106,25 +107,26 @@ impl Site {
         client
     }
 
-    fn anonymous(&self) -> Client {
+    pub(crate) fn anonymous(&self) -> Client {
         Client {
             port: self.port,
             cookie: None,
+            extra: None,
         }
     }
 }
 
 /// One HTTP response.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    bytes: Vec<u8>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -132,7 +134,7 @@ impl Reply {
     }
 
     /// The CSRF token of the first form on the page.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         Regex::new(r#"name="csrf" value="([^"]+)""#)
             .unwrap()
             .captures(&self.body)
@@ -142,17 +144,20 @@ impl Reply {
 }
 
 /// A minimal HTTP/1.1 client keeping the session cookie it was given.
-struct Client {
+pub(crate) struct Client {
     port: u16,
     cookie: Option<String>,
+    /// Another cookie sent with every request (`name=value`), as a browser sends one whose
+    /// path matches.
+    pub(crate) extra: Option<String>,
 }
 
 impl Client {
-    fn get(&mut self, path: &str) -> Reply {
+    pub(crate) fn get(&mut self, path: &str) -> Reply {
         self.send("GET", path, None, b"")
     }
 
-    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded::to_string(fields).unwrap();
         self.send(
             "POST",
@@ -174,6 +179,9 @@ impl Client {
         }
         if let Some(cookie) = &self.cookie {
             head.push_str(&format!("Cookie: pantau_session={cookie}\r\n"));
+        }
+        if let Some(extra) = &self.extra {
+            head.push_str(&format!("Cookie: {extra}\r\n"));
         }
         head.push_str("\r\n");
         stream.write_all(head.as_bytes()).unwrap();

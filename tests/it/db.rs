@@ -51,7 +51,7 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     assert_eq!(pragma_text(&conn, "busy_timeout"), "5000");
     // 2 = FULL.
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
-    assert_eq!(user_version(&conn), 4);
+    assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
     assert_eq!(count(&conn, "job_lock"), 1);
 }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_browser;
+mod admin_pages;
 mod browser;
 mod calllist;
 mod check_form_cli;

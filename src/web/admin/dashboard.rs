@@ -1,116 +1,54 @@
-//! `/admin`: response figures per wave and cohort, and the training attendance funnel by age
-//! group. Figures only, no personal data, so every role sees it.
+//! `/admin`: response figures per wave and cohort, each wave's response rate over time (a
+//! table and an inline SVG chart, no script), and the training attendance funnel by age group.
+//! Figures only, no personal data, so every role sees it. The figures come from
+//! [`crate::dashboard`]; this file only lays them out.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use maud::html;
-use rusqlite::Connection;
+use maud::{Markup, html};
 
 use super::frame::{admin_page, db, percent};
 use super::gate::Staff;
+use super::texts::Texts;
+use crate::dashboard::{Figures, WaveSeries};
 use crate::web::layout::page;
 use crate::web::state::AppState;
 
-/// One wave and cohort's figures.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaveCohort {
-    /// Wave name.
-    pub wave: String,
-    /// Cohort ("" when the roster has none).
-    pub cohort: String,
-    /// Invitations issued.
-    pub invited: i64,
-    /// Links opened.
-    pub opened: i64,
-    /// Consent given.
-    pub consented: i64,
-    /// Responses submitted.
-    pub completed: i64,
-}
+/// More days than this are shown week by week in the table.
+const DAILY_ROWS: usize = 45;
 
-/// One age group's attendance of training sessions 1 to 3.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Funnel {
-    /// Age group ("<30", "30-39", "40-49", "50+", "?" when unknown).
-    pub age_group: String,
-    /// Participants.
-    pub enrolled: i64,
-    /// Attended session 1, 2, 3.
-    pub sessions: [i64; 3],
-}
-
-/// Per wave and cohort figures.
-pub fn wave_cohorts(conn: &Connection) -> rusqlite::Result<Vec<WaveCohort>> {
-    let mut stmt = conn.prepare(
-        "SELECT i.wave, coalesce(c.attrs ->> '$.cohort', '') AS cohort, count(*),
-                sum(i.opened_at IS NOT NULL OR i.status IN ('opened', 'submitted', 'declined')),
-                sum(EXISTS (SELECT 1 FROM consents k
-                            WHERE k.invitation_id = i.id AND k.decision = 'accepted')),
-                sum(i.status = 'submitted')
-         FROM invitations i
-         LEFT JOIN participant_rows c ON c.participant_id = i.participant_id
-         GROUP BY i.wave, cohort ORDER BY i.wave, cohort",
-    )?;
-    let rows = stmt.query_map([], |row| {
-        Ok(WaveCohort {
-            wave: row.get(0)?,
-            cohort: row.get(1)?,
-            invited: row.get(2)?,
-            opened: row.get(3)?,
-            consented: row.get(4)?,
-            completed: row.get(5)?,
-        })
-    })?;
-    rows.collect()
-}
-
-/// The attendance funnel by age group on `today` (`YYYY-MM-DD`). Erased participants count by
-/// the age group kept at erasure.
-pub fn funnel(conn: &Connection, today: &str) -> rusqlite::Result<Vec<Funnel>> {
-    let mut stmt = conn.prepare(
-        "SELECT CASE WHEN kept IS NOT NULL THEN kept
-                     WHEN age IS NULL THEN '?'
-                     WHEN age < 30 THEN '<30' WHEN age < 40 THEN '30-39'
-                     WHEN age < 50 THEN '40-49' ELSE '50+' END AS age_group,
-                count(*), sum(s1), sum(s2), sum(s3)
-         FROM (SELECT attrs ->> '$.age_group' AS kept,
-                      CASE WHEN birth IS NULL THEN NULL ELSE
-                        (CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(birth, 1, 4) AS INTEGER))
-                        - (substr(?1, 6, 5) < substr(birth, 6, 5)) END AS age,
-                      coalesce(attrs ->> '$.attended_1' = '1', 0) AS s1,
-                      coalesce(attrs ->> '$.attended_2' = '1', 0) AS s2,
-                      coalesce(attrs ->> '$.attended_3' = '1', 0) AS s3
-               FROM (SELECT r.attrs, r.attrs ->> '$.birth_date' AS birth
-                     FROM participants p LEFT JOIN participant_rows r ON r.participant_id = p.id))
-         GROUP BY age_group ORDER BY age_group",
-    )?;
-    let rows = stmt.query_map([today], |row| {
-        Ok(Funnel {
-            age_group: row.get(0)?,
-            enrolled: row.get(1)?,
-            sessions: [row.get(2)?, row.get(3)?, row.get(4)?],
-        })
-    })?;
-    rows.collect()
-}
+/// Line colours of the chart's waves, in turn (dark enough on white).
+const COLOURS: &[&str] = &["#0b5394", "#a00000", "#38761d", "#7f6000", "#674ea7"];
 
 /// `GET /admin`.
 pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     let texts = staff.texts;
-    let tz = state.config.programme.time_zone;
-    let today = chrono::Utc::now()
-        .with_timezone(&tz)
-        .date_naive()
-        .to_string();
+    let zone = state.config.programme.time_zone;
+    let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+    let shared = state.clone();
     let figures = db(&state, texts, move |conn| {
-        Ok((wave_cohorts(conn)?, funnel(conn, &today)?))
+        Ok(shared.dashboard.figures(conn, today, zone)?)
     })
     .await;
-    let (waves, funnel) = match figures {
-        Ok(figures) => figures,
-        Err(response) => return response,
-    };
-    let body = html! {
+    match figures {
+        Ok(figures) => page(
+            StatusCode::OK,
+            admin_page(
+                texts,
+                &staff.session,
+                texts.dashboard,
+                body(texts, &figures),
+            ),
+        ),
+        Err(response) => response,
+    }
+}
+
+/// The dashboard's content (without the page frame) for `figures`.
+pub fn body(texts: &Texts, figures: &Figures) -> Markup {
+    let waves = &figures.waves;
+    let funnel = &figures.funnel;
+    html! {
         h2 { (texts.response_rate) }
         @if waves.is_empty() { p { (texts.none) } } @else {
             div.scroll { table {
@@ -119,12 +57,17 @@ pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
                     th { (texts.opened) } th { (texts.consented) } th { (texts.completed) }
                     th { (texts.response_rate) }
                 } }
-                tbody { @for row in &waves { tr {
+                tbody { @for row in waves { tr {
                     td { (row.wave) } td { (row.cohort) } td { (row.invited) }
                     td { (row.opened) } td { (row.consented) } td { (row.completed) }
                     td { (percent(row.completed, row.invited)) }
                 } } }
             } }
+        }
+        h2 { (texts.over_time) }
+        @if figures.over_time.is_empty() { p { (texts.none) } } @else {
+            (chart(texts, &figures.over_time))
+            @for series in &figures.over_time { (series_table(texts, series)) }
         }
         h2 { (texts.funnel) }
         @if funnel.is_empty() { p { (texts.none) } } @else {
@@ -133,7 +76,7 @@ pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
                     th { (texts.age_group) } th { (texts.enrolled) }
                     @for n in 1..=3 { th { (texts.session) " " (n) } }
                 } }
-                tbody { @for row in &funnel { tr {
+                tbody { @for row in funnel { tr {
                     td { (row.age_group) } td { (row.enrolled) }
                     @for count in row.sessions {
                         td { (count) " (" (percent(count, row.enrolled)) ")" }
@@ -141,9 +84,82 @@ pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
                 } } }
             } }
         }
+    }
+}
+
+/// One wave's days as a table: every day, or every seventh day (and the last) when long.
+fn series_table(texts: &Texts, series: &WaveSeries) -> Markup {
+    let step = if series.days.len() > DAILY_ROWS { 7 } else { 1 };
+    let last = series.days.len().saturating_sub(1);
+    html! {
+        h3 { (texts.wave) " " (series.wave) }
+        div.scroll { table {
+            thead { tr {
+                th { (texts.day) } th { (texts.started) } th { (texts.invited) }
+                th { (texts.completed) } th { (texts.response_rate) }
+            } }
+            tbody { @for (n, day) in series.days.iter().enumerate() {
+                @if n % step == 0 || n == last { tr {
+                    td { (day.day) } td { (day.date) } td { (day.invited) }
+                    td { (day.completed) } td { (percent(day.completed, day.invited)) }
+                } }
+            } }
+        } }
+    }
+}
+
+/// The response rate of every wave against days since it opened, as an inline SVG: no script,
+/// styled by the stylesheet's `.chart` rules and presentation attributes (the CSP allows both).
+fn chart(texts: &Texts, series: &[WaveSeries]) -> Markup {
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 240.0;
+    const LEFT: f64 = 44.0;
+    const BOTTOM: f64 = 24.0;
+    let longest = series
+        .iter()
+        .map(|s| s.days.len())
+        .max()
+        .unwrap_or(1)
+        .max(2)
+        - 1;
+    let x = |day: u32| LEFT + f64::from(day) * (WIDTH - LEFT - 8.0) / longest as f64;
+    let y = |rate: f64| 8.0 + (1.0 - rate) * (HEIGHT - BOTTOM - 8.0);
+    let points = |s: &WaveSeries| -> String {
+        s.days
+            .iter()
+            .map(|d| {
+                let rate = if d.invited == 0 {
+                    0.0
+                } else {
+                    d.completed as f64 / d.invited as f64
+                };
+                format!("{:.1},{:.1}", x(d.day), y(rate))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     };
-    page(
-        StatusCode::OK,
-        admin_page(texts, &staff.session, texts.dashboard, body),
-    )
+    let label = format!("{} ({})", texts.over_time, texts.days_open);
+    html! {
+        svg.chart viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(label)
+            xmlns="http://www.w3.org/2000/svg" {
+            title { (label) }
+            @for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                line x1=(LEFT) x2=(WIDTH - 8.0) y1=(y(tick)) y2=(y(tick));
+                text x="2" y=(y(tick) + 4.0) font-size="11" { ((tick * 100.0) as u32) "%" }
+            }
+            text x=(LEFT) y=(HEIGHT - 6.0) font-size="11" { "0" }
+            text x=(WIDTH - 40.0) y=(HEIGHT - 6.0) font-size="11" { (texts.day) " " (longest) }
+            @for (n, s) in series.iter().enumerate() {
+                polyline points=(points(s)) stroke=(COLOURS[n % COLOURS.len()]) {
+                    title { (texts.wave) " " (s.wave) }
+                }
+            }
+        }
+        p { @for (n, s) in series.iter().enumerate() {
+            svg width="14" height="14" aria-hidden="true" xmlns="http://www.w3.org/2000/svg" {
+                rect width="14" height="14" fill=(COLOURS[n % COLOURS.len()]);
+            }
+            " " (texts.wave) " " (s.wave) " "
+        } }
+    }
 }

@@ -27,11 +27,16 @@ fn head(texts: &Texts, title: &str) -> Markup {
 /// role may open.
 pub fn admin_page(texts: &Texts, session: &Session, title: &str, body: Markup) -> Markup {
     let role = session.user.role;
-    let links: [(&str, &str, Permission); 7] = [
+    let links: [(&str, &str, Permission); 8] = [
         ("/admin", texts.dashboard, Permission::ViewFigures),
         (
             "/admin/participants",
             texts.participants,
+            Permission::ViewParticipants,
+        ),
+        (
+            "/admin/calls",
+            texts.call_list,
             Permission::ViewParticipants,
         ),
         ("/admin/imports", texts.imports, Permission::ManageImports),

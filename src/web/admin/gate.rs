@@ -42,11 +42,19 @@ pub fn required(method: &Method, path: &str) -> Option<Permission> {
     Some(match parts.as_slice() {
         [] | ["logout"] => ViewFigures,
         ["participants"] | ["participants", _] if !post => ViewParticipants,
+        // Filling on a participant's behalf: whoever may see the participant (scope checked
+        // by the handler).
+        ["participants", _, "assist"] if post => ViewParticipants,
         ["participants", _, "erase"] if post => ExerciseDataRights,
         ["participants", _, "export"] if !post => ExerciseDataRights,
         ["imports", ..] => ManageImports,
         ["forms", ..] => ViewForms,
         ["reports"] if !post => ViewFigures,
+        ["reports", "run"] if post => RunReports,
+        // Names, phones and WhatsApp links: whoever may see participants (field officers
+        // only their scope's, applied in the query).
+        ["calls"] if !post => ViewParticipants,
+        ["calls", _] if post => ViewParticipants,
         ["reports", "files", name] if !post => {
             if name.contains("manager") {
                 DownloadManagerWorkbook
@@ -272,6 +280,14 @@ mod tests {
             Some(DownloadDonorWorkbook)
         );
         assert_eq!(required(&post, "/admin/users"), Some(ManageUsers));
+        assert_eq!(
+            required(&post, "/admin/participants/7/assist"),
+            Some(ViewParticipants)
+        );
+        assert_eq!(required(&post, "/admin/reports/run"), Some(RunReports));
+        assert_eq!(required(&get, "/admin/reports/run"), None);
+        assert_eq!(required(&get, "/admin/calls"), Some(ViewParticipants));
+        assert_eq!(required(&post, "/admin/calls/3"), Some(ViewParticipants));
         assert_eq!(required(&get, "/admin/nothing"), None);
         assert_eq!(required(&get, "/other"), None);
     }

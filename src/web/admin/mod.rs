@@ -1,12 +1,17 @@
 //! The admin area at `/admin`: staff log in and see response figures, participants with their
 //! timelines, imports, forms, report runs and the outbox, each as their role allows.
 //!
+//! Besides those pages: the call list with WhatsApp links ([`calls`]), filling a survey on a
+//! participant's behalf ([`assist`]) and "run now" on the reports page.
+//!
 //! Every route sits behind one middleware ([`gate`]) that resolves the session, decides the
 //! needed [`crate::accounts::Permission`] from the method and path, and checks the CSRF token
 //! of every POST; handlers receive a [`gate::Staff`] and never check roles themselves, except
 //! the field officer's scope, which depends on the participant and is applied in the queries.
 //! Pages are server-rendered maud in Indonesian or English, with no script (the CSP forbids it).
 
+pub mod assist;
+pub mod calls;
 pub mod dashboard;
 pub mod forms;
 pub mod frame;
@@ -35,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::logout))
             .route("/participants", web::get().to(participants::list))
             .route("/participants/{id}", web::get().to(participants::detail))
+            .route("/participants/{id}/assist", web::post().to(assist::start))
             .route(
                 "/participants/{id}/erase",
                 web::post().to(participants::erase),
@@ -50,7 +56,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/forms", web::get().to(forms::list))
             .route("/forms/{name}", web::get().to(forms::preview))
             .route("/reports", web::get().to(reports::list))
+            .route("/reports/run", web::post().to(reports::run_now))
             .route("/reports/files/{name}", web::get().to(reports::download))
+            .route("/calls", web::get().to(calls::list))
+            .route("/calls/{invitation}", web::post().to(calls::record))
             .route("/outbox", web::get().to(outbox::list))
             .route("/outbox/{id}/retry", web::post().to(outbox::retry))
             .route("/users", web::get().to(users::list))

@@ -293,16 +293,24 @@ pub fn list_body(texts: &Texts, filters: &Filters, found: &Found) -> Markup {
     }
 }
 
-/// One invitation on the timeline: wave, status, issued, closes, reminders ("channel #step ·
-/// sent at"), and the response's answers.
-type InvitationEntry = (
-    String,
-    String,
-    String,
-    String,
-    Vec<String>,
-    Vec<(String, String)>,
-);
+/// One invitation on the timeline.
+#[derive(Debug)]
+struct InvitationEntry {
+    id: i64,
+    wave: String,
+    status: String,
+    issued: String,
+    closes: String,
+    /// Whether its survey still takes answers (so it can be filled on the participant's behalf).
+    open: bool,
+    /// "channel #step · sent at"
+    reminders: Vec<String>,
+    /// (decision, decided at, staff member who recorded it on the participant's behalf)
+    consents: Vec<(String, String, Option<String>)>,
+    /// The staff member who filled the response on the participant's behalf.
+    assisted_by: Option<String>,
+    answers: Vec<(String, String)>,
+}
 
 /// One participant's timeline, as shown on the detail page.
 #[derive(Debug, Default)]
@@ -367,13 +375,17 @@ fn timeline(conn: &Connection, id: i64) -> anyhow::Result<Timeline> {
         out.history
             .push((text(&row[0]), row[1].clone(), row[2].clone(), text(&row[3])));
     }
+    let now = crate::invitations::rfc3339(chrono::Utc::now());
     let invitations = {
         let mut stmt = conn.prepare(
-            "SELECT i.id, i.wave, i.status, i.issued_at, i.closes_at, r.answers
+            "SELECT i.id, i.wave, i.status, i.issued_at, i.closes_at, r.answers, u.username,
+                    i.status IN ('issued', 'sent', 'opened', 'declined')
+                    AND i.opens_at <= ?2 AND i.closes_at > ?2
              FROM invitations i LEFT JOIN responses r ON r.invitation_id = i.id
+             LEFT JOIN users u ON u.id = r.assisted_by
              WHERE i.participant_id = ?1 ORDER BY i.issued_at, i.id",
         )?;
-        let rows = stmt.query_map([id], |row| {
+        let rows = stmt.query_map(rusqlite::params![id, now], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -381,11 +393,24 @@ fn timeline(conn: &Connection, id: i64) -> anyhow::Result<Timeline> {
                 row.get::<_, String>(3)?,
                 row.get::<_, String>(4)?,
                 row.get::<_, Option<String>>(5)?,
+                row.get::<_, Option<String>>(6)?,
+                row.get::<_, bool>(7)?,
             ))
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
-    for (invitation, wave, status, issued, closes, answers) in invitations {
+    for (invitation, wave, status, issued, closes, answers, assisted_by, open) in invitations {
+        let consents = strings(
+            conn,
+            "SELECT c.decision, c.decided_at, u.username FROM consents c
+             LEFT JOIN users u ON u.id = c.assisted_by
+             WHERE c.invitation_id = ?1 ORDER BY c.id",
+            invitation,
+            3,
+        )?
+        .into_iter()
+        .map(|row| (text(&row[0]), text(&row[1]), row[2].clone()))
+        .collect();
         let reminders = strings(
             conn,
             "SELECT channel || ' #' || step || ' · ' || sent_at FROM reminders
@@ -405,8 +430,18 @@ fn timeline(conn: &Connection, id: i64) -> anyhow::Result<Timeline> {
             .into_iter()
             .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
             .collect();
-        out.invitations
-            .push((wave, status, issued, closes, reminders, answers));
+        out.invitations.push(InvitationEntry {
+            id: invitation,
+            wave,
+            status,
+            issued,
+            closes,
+            open,
+            reminders,
+            consents,
+            assisted_by,
+            answers,
+        });
     }
     for row in strings(
         conn,
@@ -422,7 +457,7 @@ fn timeline(conn: &Connection, id: i64) -> anyhow::Result<Timeline> {
 }
 
 /// Whether the staff member may see participant `id` (exists and is in their scope).
-fn visible(conn: &Connection, id: i64, scope: Option<&Scope>) -> rusqlite::Result<bool> {
+pub(super) fn visible(conn: &Connection, id: i64, scope: Option<&Scope>) -> rusqlite::Result<bool> {
     let exists: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM participants WHERE id = ?1)",
         [id],
@@ -459,16 +494,36 @@ fn timeline_markup(staff: &Staff, id: i64, t: &Timeline) -> Markup {
         }
         h2 { (texts.invitations) }
         @if t.invitations.is_empty() { p { (texts.none) } }
-        @for (wave, status, issued, closes, reminders, answers) in &t.invitations {
-            h3 { (texts.wave) " " (wave) ": " (status) }
-            p { (issued) " → " (closes) }
-            @if !reminders.is_empty() {
+        @for entry in &t.invitations {
+            h3 { (texts.wave) " " (entry.wave) ": " (entry.status) }
+            p { (entry.issued) " → " (entry.closes) }
+            @if !entry.reminders.is_empty() {
                 p { (texts.reminders) ": " }
-                ul { @for reminder in reminders { li { (reminder) } } }
+                ul { @for reminder in &entry.reminders { li { (reminder) } } }
             }
-            @if !answers.is_empty() {
+            @if !entry.consents.is_empty() {
+                p { (texts.consent) ": " }
+                ul { @for (decision, at, by) in &entry.consents {
+                    li {
+                        (at) " · " (decision)
+                        @if let Some(by) = by { " · " (texts.assisted_by) " " (by) }
+                    }
+                } }
+            }
+            @if let Some(by) = &entry.assisted_by {
+                p.notice { (texts.response_assisted_by) " " (by) }
+            }
+            @if !entry.answers.is_empty() {
                 p { (texts.answers) ":" }
-                dl { @for (name, value) in answers { dt { (name) } dd { (value) } } }
+                dl { @for (name, value) in &entry.answers { dt { (name) } dd { (value) } } }
+            }
+            @if entry.open && t.erased_at.is_none() {
+                form method="post" action={ "/admin/participants/" (id) "/assist" } {
+                    (csrf(&staff.session))
+                    input type="hidden" name="invitation" value=(entry.id);
+                    p { (texts.assist_hint) }
+                    div.buttons { button type="submit" { (texts.assist) } }
+                }
             }
         }
         h2 { (texts.flags) }

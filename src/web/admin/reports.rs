@@ -1,15 +1,21 @@
-//! `/admin/reports`: the report runs with their outputs, and workbook downloads from the
-//! reports folder. The gate decides from the file name whether it is the manager workbook
-//! (`pantau-manager-…`), which viewers and field officers never get.
+//! `/admin/reports`: the report runs with their outputs, workbook downloads from the reports
+//! folder, and "run now". The gate decides from the file name whether it is the manager
+//! workbook (`pantau-manager-…`), which viewers and field officers never get.
+//!
+//! "Run now" (managers and admins) starts the same job the scheduler runs
+//! ([`job::run_in_server`]) on a thread of its own, so the page answers at once; a run in
+//! progress is shown as running until it records its outcome. While a run holds the job lock
+//! the button is refused with a message instead of queueing a second run.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use maud::html;
 
-use super::frame::{admin_page, db, message};
+use super::frame::{admin_page, csrf, db, message, see_other};
 use super::gate::Staff;
-use crate::accounts::Permission;
+use crate::accounts::{Permission, audit};
+use crate::pipeline::job::{self, JobError, Origin};
 use crate::web::layout::page;
 use crate::web::state::AppState;
 
@@ -71,14 +77,23 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
             })
             .collect()
     };
+    let may_run = role.allows(Permission::RunReports);
     let body = html! {
+        @if may_run {
+            form method="post" action="/admin/reports/run" {
+                (csrf(&staff.session))
+                div.buttons { button type="submit" { (texts.run_now) } }
+            }
+        }
+        @if runs.iter().any(|run| run.2 == "running") { p.notice { (texts.run_started) } }
         @if runs.is_empty() { p { (texts.none) } } @else {
             div.scroll { table {
                 thead { tr {
                     th { "#" } th { (texts.started) } th { (texts.status) } th { (texts.outputs) }
                 } }
                 tbody { @for (id, origin, status, started, outputs) in &runs { tr {
-                    td { (id) } td { (started) " · " (origin) } td { (status) }
+                    td { (id) } td { (started) " · " (origin) }
+                    td { @if status == "running" { (texts.running) } @else { (status) } }
                     td { @for name in files(outputs) {
                         a.change href={ "/admin/reports/files/" (name) } { (name) } " "
                     } }
@@ -90,6 +105,60 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
         StatusCode::OK,
         admin_page(texts, &staff.session, texts.reports, body),
     )
+}
+
+/// `POST /admin/reports/run` (managers and admins; the gate checked role and CSRF).
+pub async fn run_now(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
+    let texts = staff.texts;
+    let user = staff.session.user.id;
+    let busy = db(&state, texts, move |conn| {
+        let now = chrono::Utc::now();
+        if job::is_running(conn, now)? {
+            return Ok(true);
+        }
+        audit::action(conn, now, Some(user), "report.run", None)?;
+        Ok(false)
+    })
+    .await;
+    match busy {
+        Ok(false) => {}
+        Ok(true) => return message(StatusCode::CONFLICT, texts, texts.reports, texts.run_busy),
+        Err(response) => return response,
+    }
+    let config = state.config.clone();
+    let started = std::thread::Builder::new()
+        .name("pantau-run-now".into())
+        .spawn(move || run_in_background(&config, user));
+    if let Err(err) = started {
+        tracing::error!(error = %err, "cannot start the report run thread");
+        return message(StatusCode::INTERNAL_SERVER_ERROR, texts, texts.internal, "");
+    }
+    see_other("/admin/reports")
+}
+
+/// The "run now" thread: the job, then who pressed the button on its record.
+fn run_in_background(config: &crate::config::Config, user: i64) {
+    match job::run_in_server(config, Origin::Admin, &[], chrono::Utc::now()) {
+        Ok(record) => {
+            let noted = crate::db::open(&config.database()).and_then(|conn| {
+                conn.execute(
+                    "UPDATE report_runs SET triggered_by = ?1 WHERE id = ?2",
+                    rusqlite::params![user, record.id],
+                )?;
+                Ok(())
+            });
+            if let Err(err) = noted {
+                tracing::warn!(
+                    run = record.id,
+                    "cannot record who started the run: {err:#}"
+                );
+            }
+            tracing::info!(run = record.id, status = %record.status, user, "run now finished");
+        }
+        // Another run took the lock between the check and this thread: nothing to do.
+        Err(busy @ JobError::Busy { .. }) => tracing::info!(user, "run now skipped: {busy}"),
+        Err(JobError::Internal(err)) => tracing::error!(user, "run now failed: {err:#}"),
+    }
 }
 
 /// Every string in `value` that is a workbook path, as its file name.

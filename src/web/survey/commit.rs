@@ -424,6 +424,7 @@ mod tests {
             answers: r#"{"work_status":"none"}"#.into(),
             language: "id".into(),
             received_at: at.into(),
+            assisted_by: None,
         }
     }
 

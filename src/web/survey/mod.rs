@@ -18,6 +18,13 @@
 //! - `POST /s/{token}/submit` stores the response exactly once through the submission writer
 //!   (see `commit.rs`, group commit) and shows the thank-you page only after the commit.
 //!
+//! A staff member filling the survey on a participant's behalf during a phone call uses these
+//! same routes and the same draft: the admin area gives their browser a grant cookie for this
+//! one link (see [`crate::accounts::assist`]); while it holds, the consent screen says an
+//! officer is filling in and reads the consent aloud, and the consent and the response are
+//! stored with `assisted_by`. The participant can resume what the officer started, and the
+//! other way round.
+//!
 //! Reads run on the worker thread (a screen view, the checks before a submission); work that
 //! writes runs in `web::block`, and a final submission awaits the group commit without holding
 //! a thread. Logs name the invitation id, never the token or an
@@ -47,6 +54,7 @@ use rusqlite::Connection;
 use super::i18n::{self, CONSENT_VERSION, Texts};
 use super::layout::page;
 use super::state::{AppState, with_connection};
+use crate::accounts::assist::{self, Assistant};
 use store::{Draft, Situation};
 use surveyed::{Surveyed, screen_key};
 
@@ -171,17 +179,32 @@ async fn show(
     req: HttpRequest,
 ) -> HttpResponse {
     let token = token.into_inner();
+    let assist = assist_cookie(&req);
     let query: BTreeMap<String, String> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     match read_here(&state, |state, conn| {
-        view(state, conn, &token, &query, Writes::Refused)
+        view(
+            state,
+            conn,
+            &token,
+            &query,
+            assist.as_deref(),
+            Writes::Refused,
+        )
     }) {
         Ok(Some(reply)) => respond(&state, Ok(reply)).await,
         Err(err) => respond(&state, Err(err)).await,
         Ok(None) => {
             run(state, move |state, conn| {
-                view(state, conn, &token, &query, Writes::Allowed)?
-                    .context("a survey view with writes allowed gave no page")
+                view(
+                    state,
+                    conn,
+                    &token,
+                    &query,
+                    assist.as_deref(),
+                    Writes::Allowed,
+                )?
+                .context("a survey view with writes allowed gave no page")
             })
             .await
         }
@@ -202,6 +225,7 @@ fn view(
     conn: &mut Connection,
     token: &str,
     query: &BTreeMap<String, String>,
+    assist: Option<&str>,
     writes: Writes,
 ) -> anyhow::Result<Option<Reply>> {
     let now = Utc::now();
@@ -235,11 +259,13 @@ fn view(
         .filter(|_| situation.consent.as_deref() == Some("accepted"))
     else {
         let name = store::first_name(conn, situation.invitation.participant_id)?;
+        let assistant = assistant(conn, assist, &situation, now)?;
         let markup = pages::consent(
             texts,
             token,
             name.as_deref(),
             state.config.programme.retention_months,
+            assistant.as_ref().map(|a| a.username.as_str()),
         );
         return Ok(Some(Reply::Page(StatusCode::OK, markup.into_string())));
     };
@@ -308,8 +334,10 @@ async fn consent(
     state: web::Data<AppState>,
     token: web::Path<String>,
     body: web::Bytes,
+    req: HttpRequest,
 ) -> HttpResponse {
     let token = token.into_inner();
+    let assist = assist_cookie(&req);
     let fields = parse_body(&body);
     run(state, move |state, conn| {
         let now = Utc::now();
@@ -323,14 +351,33 @@ async fn consent(
             return Ok(reply);
         }
         let id = situation.invitation.id;
+        let assistant = assistant(conn, assist.as_deref(), &situation, now)?;
+        let assistant = assistant.as_ref();
+        let invitation = &situation.invitation;
         match fields.get("decision").map(String::as_str) {
             Some("accept") => {
-                store::record_consent(conn, id, true, CONSENT_VERSION, texts.code, now)?;
+                store::record_consent(
+                    conn,
+                    invitation,
+                    true,
+                    CONSENT_VERSION,
+                    texts.code,
+                    assistant,
+                    now,
+                )?;
                 tracing::info!(invitation = id, "consent accepted");
                 Ok(Reply::Redirect(format!("/s/{token}")))
             }
             Some("decline") => {
-                store::record_consent(conn, id, false, CONSENT_VERSION, texts.code, now)?;
+                store::record_consent(
+                    conn,
+                    invitation,
+                    false,
+                    CONSENT_VERSION,
+                    texts.code,
+                    assistant,
+                    now,
+                )?;
                 tracing::info!(invitation = id, "consent declined");
                 let again = format!("/s/{token}?consent=again");
                 let markup = pages::declined(texts, &state.config.programme.contact, Some(&again));
@@ -447,12 +494,14 @@ async fn submit(
     state: web::Data<AppState>,
     token: web::Path<String>,
     body: web::Bytes,
+    req: HttpRequest,
 ) -> HttpResponse {
     let token = token.into_inner();
+    let assist = assist_cookie(&req);
     let fields = parse_body(&body);
     let now = Utc::now();
     let prepared = read_here(&state, |state, conn| {
-        prepare_submission(state, conn, &token, &fields, now)
+        prepare_submission(state, conn, &token, &fields, assist.as_deref(), now)
     });
     let (pending, texts) = match prepared {
         Ok(Prepared::Ready(pending, texts)) => (pending, texts),
@@ -484,6 +533,7 @@ fn prepare_submission(
     conn: &Connection,
     token: &str,
     fields: &BTreeMap<String, String>,
+    assist: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Prepared> {
     let (situation, texts) = match consented(state, conn, token, now)? {
@@ -529,10 +579,9 @@ fn prepare_submission(
         record: &record,
         language: texts.code,
     };
-    Ok(Prepared::Ready(
-        store::Pending::new(&submission, now)?,
-        texts,
-    ))
+    let mut pending = store::Pending::new(&submission, now)?;
+    pending.assisted_by = assistant(conn, assist, &situation, now)?.map(|a| a.user);
+    Ok(Prepared::Ready(pending, texts))
 }
 
 /// Where every answer post starts: the token exists, its window is open, the participant has
@@ -555,6 +604,32 @@ fn consented(
         return Ok(Err(Reply::Redirect(format!("/s/{token}"))));
     }
     Ok(Ok((situation, texts)))
+}
+
+/// The assisted-answering grant cookie of the request, if any (see [`crate::accounts::assist`]).
+fn assist_cookie(req: &HttpRequest) -> Option<String> {
+    super::admin::gate::cookie(req.headers(), assist::COOKIE)
+}
+
+/// The staff member filling this survey on the participant's behalf: the grant in `cookie`
+/// checked against their live admin session; `None` for the participant's own answering.
+fn assistant(
+    conn: &Connection,
+    cookie: Option<&str>,
+    situation: &Situation,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Assistant>> {
+    let Some(cookie) = cookie else {
+        return Ok(None);
+    };
+    let invitation = &situation.invitation;
+    Ok(assist::holder(
+        conn,
+        cookie,
+        invitation.id,
+        invitation.participant_id,
+        now,
+    )?)
 }
 
 /// The language to show: asked for in this request, else the draft's, else the programme's.

@@ -25,12 +25,15 @@ fn greeting(texts: &Texts, first_name: Option<&str>) -> String {
     }
 }
 
-/// The consent screen, shown before any answer is stored.
+/// The consent screen, shown before any answer is stored. With `assisted_by` (a staff
+/// member's name) it first says that the officer fills the survey on the participant's behalf
+/// and reads the consent aloud.
 pub fn consent(
     texts: &Texts,
     token: &str,
     first_name: Option<&str>,
     retention_months: u32,
+    assisted_by: Option<&str>,
 ) -> Markup {
     let path = format!("/s/{token}");
     let hello = greeting(texts, first_name);
@@ -39,6 +42,9 @@ pub fn consent(
         texts.consent_title,
         Some(&path),
         html! {
+            @if let Some(officer) = assisted_by {
+                p.notice { (texts.assisted_notice.replace("{officer}", officer)) }
+            }
             h1 { (hello) }
             h2 { (texts.consent_title) }
             p { (texts.consent_what) }

@@ -11,6 +11,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::accounts::assist::Assistant;
+use crate::accounts::audit;
 use crate::config::Config;
 use crate::form::{Form, Prefill};
 use crate::invitations::{looks_like_token, rfc3339};
@@ -143,28 +145,52 @@ pub fn mark_opened(conn: &Connection, invitation: i64, now: DateTime<Utc>) -> an
 
 /// Records a consent decision with the text version and language shown, as a new row (the
 /// latest counts). Accepting creates the draft (kept when one exists) and reopens an
-/// invitation that was declined; declining marks the invitation declined.
+/// invitation that was declined; declining marks the invitation declined. With an
+/// `assistant` (a staff member filling in on the participant's behalf) the decision is marked
+/// as assisted, and the audit log says who recorded it.
 pub fn record_consent(
     conn: &mut Connection,
-    invitation: i64,
+    invitation: &Invitation,
     accepted: bool,
     text_version: &str,
     language: &str,
+    assistant: Option<&Assistant>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let stamp = rfc3339(now);
+    let decision = if accepted { "accepted" } else { "declined" };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
-        "INSERT INTO consents (invitation_id, decision, text_version, language, decided_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO consents
+             (invitation_id, decision, text_version, language, decided_at, assisted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
-            invitation,
-            if accepted { "accepted" } else { "declined" },
+            invitation.id,
+            decision,
             text_version,
             language,
-            stamp
+            stamp,
+            assistant.map(|a| a.user)
         ],
     )?;
+    if let Some(assistant) = assistant {
+        let target = format!("participant:{}", invitation.participant_id);
+        let detail = format!(
+            "invitation:{} wave:{} {decision}",
+            invitation.id, invitation.wave
+        );
+        audit::record(
+            &tx,
+            now,
+            audit::Entry {
+                user: Some(assistant.user),
+                action: "participant.assist.consent",
+                target: Some(&target),
+                detail: Some(&detail),
+            },
+        )?;
+    }
+    let invitation = invitation.id;
     if accepted {
         tx.execute(
             "INSERT INTO drafts (invitation_id, answers, screen, language, version, updated_at)
@@ -368,6 +394,8 @@ pub struct Pending {
     pub language: String,
     /// UTC RFC 3339: when the server received it.
     pub received_at: String,
+    /// The staff member who filled it in on the participant's behalf, if any.
+    pub assisted_by: Option<i64>,
 }
 
 impl Pending {
@@ -381,6 +409,7 @@ impl Pending {
             answers: serde_json::to_string(submission.record)?,
             language: submission.language.to_string(),
             received_at: rfc3339(now),
+            assisted_by: None,
         })
     }
 }
@@ -404,8 +433,8 @@ pub fn store_submission(conn: &Connection, pending: &Pending) -> anyhow::Result<
         .prepare_cached(
             "INSERT INTO responses
                  (invitation_id, submission_id, form_id, form_version, answers, language,
-                  submitted_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                  submitted_at, assisted_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             pending.invitation,
@@ -414,13 +443,25 @@ pub fn store_submission(conn: &Connection, pending: &Pending) -> anyhow::Result<
             pending.form_version,
             pending.answers,
             pending.language,
-            pending.received_at
+            pending.received_at,
+            pending.assisted_by
         ])?;
     if inserted == 1 {
         conn.prepare_cached("UPDATE invitations SET status = 'submitted' WHERE id = ?1")?
             .execute([pending.invitation])?;
         conn.prepare_cached("DELETE FROM drafts WHERE invitation_id = ?1")?
             .execute([pending.invitation])?;
+        if let Some(user) = pending.assisted_by {
+            // In the same transaction as the response: an assisted response is never without
+            // its audit entry.
+            conn.prepare_cached(
+                "INSERT INTO audit_log (at, user_id, action, target, detail)
+                 SELECT ?1, ?2, 'participant.assist.submit', 'participant:' || participant_id,
+                        'invitation:' || id || ' wave:' || wave
+                 FROM invitations WHERE id = ?3",
+            )?
+            .execute(params![pending.received_at, user, pending.invitation])?;
+        }
         return Ok(Stored {
             submitted_at: pending.received_at.clone(),
             inserted: true,
