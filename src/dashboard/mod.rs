@@ -6,7 +6,7 @@
 //! Built to stay fast at a million participants:
 //!
 //! - the wave and cohort counts and the hourly series are kept up to date on write by the
-//!   triggers of migration `0006_dashboard.sql` (`dashboard_counts`, `dashboard_hourly`), so
+//!   triggers of migration `0005_dashboard.sql` (`dashboard_counts`, `dashboard_hourly`), so
 //!   reading them costs a few hundred rows whatever the size; [`recount`] rebuilds them from
 //!   the base tables;
 //! - the funnel reads every participant's birth date and attendance, which no trigger can keep
