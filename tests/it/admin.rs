@@ -628,6 +628,9 @@ fn an_admin_exports_then_erases_a_participant() {
         )
         .unwrap();
     assert_eq!(audited, 1);
+    // Erasing took the participant's texts out of the trigram index too.
+    assert!(!admin.get("/admin/participants?q=Aminah").body.contains("Siti"));
+    search_index_is_consistent(&site);
 }
 
 /// A multipart body with one file in field `roster`.
@@ -879,6 +882,122 @@ fn the_command_line_adds_users_and_exports_and_erases_participants() {
     let missing = pantau(&site, &["participant", "erase", "nik:0000", "--yes"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nik:0000"));
+}
+
+/// Whether the trigram index agrees with `participant_search`: FTS5's integrity check compares
+/// the index with the texts it was built from and fails on any difference.
+fn search_index_is_consistent(site: &Site) {
+    site.conn()
+        .execute(
+            "INSERT INTO participant_search_text (participant_search_text, rank)
+             VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the trigram index matches participant_search");
+}
+
+#[test]
+fn search_finds_nik_fragments_and_fragments_too_short_for_trigrams() {
+    let site = Site::start("");
+    site.participant(
+        "Siti Aminah",
+        "6281234500001",
+        "3201014506800002",
+        "SP Garmen",
+    );
+    site.participant(
+        "Budi Hartono",
+        "6281234500002",
+        "3201010101900001",
+        "SP Logam",
+    );
+    let dewi = site.participant(
+        "Dewi \"Lestari\" 100%",
+        "6285711122233",
+        "3174052208770009",
+        "SP Garmen",
+    );
+    site.user("admin", Role::Admin, None);
+    site.user(
+        "officer",
+        Role::FieldOfficer,
+        Some(Scope::new("union", "SP Logam").unwrap()),
+    );
+    let mut admin = site.login("admin");
+    let listed = |reply: &Reply| {
+        ["Siti Aminah", "Budi Hartono", "Dewi"]
+            .into_iter()
+            .filter(|name| reply.body.contains(name))
+            .collect::<Vec<_>>()
+    };
+
+    // "220877" is only in Dewi's NIK: not in any phone (as stored or as typed) nor name.
+    let by_nik = admin.get("/admin/participants?q=220877");
+    assert_eq!(by_nik.status, 200);
+    assert_eq!(listed(&by_nik), ["Dewi"]);
+    // With spaces, as people copy NIKs from cards; and a NIK fragment of another union is not
+    // shown to a field officer.
+    assert_eq!(listed(&admin.get("/admin/participants?q=2208+77")), ["Dewi"]);
+    let mut officer = site.login("officer");
+    assert!(listed(&officer.get("/admin/participants?q=220877")).is_empty());
+    assert_eq!(
+        listed(&officer.get("/admin/participants?q=0101900")),
+        ["Budi Hartono"]
+    );
+    // The phone as staff type it, and with a union filter.
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=0857111")),
+        ["Dewi"]
+    );
+    assert!(listed(&admin.get("/admin/participants?q=0857111&union=SP+Logam")).is_empty());
+    // Quotes and LIKE wildcards in a fragment are text, found as typed.
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=%22Lestari%22")),
+        ["Dewi"]
+    );
+    assert_eq!(listed(&admin.get("/admin/participants?q=100%25")), ["Dewi"]);
+    // Unescaped, `_` would match the space in `Dewi "`.
+    assert!(listed(&admin.get("/admin/participants?q=wi_%22")).is_empty());
+    assert!(listed(&admin.get("/admin/participants?q=qxzv")).is_empty());
+
+    // One or two characters have no trigram: the search reads the participants in order
+    // instead, with the same rules (any case for names, 08… for phones).
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=BU")),
+        ["Budi Hartono"]
+    );
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=am")),
+        ["Siti Aminah"]
+    );
+    assert_eq!(listed(&admin.get("/admin/participants?q=77")), ["Dewi"]);
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=i")),
+        ["Siti Aminah", "Budi Hartono", "Dewi"]
+    );
+    assert!(listed(&admin.get("/admin/participants?q=x")).is_empty());
+    assert_eq!(
+        listed(&officer.get("/admin/participants?q=i")),
+        ["Budi Hartono"]
+    );
+
+    // A changed name is found by its new text only: the index follows the roster values.
+    let conn = site.conn();
+    pantau::participants::attributes::set_values(
+        &conn,
+        dewi,
+        &[("name", "Dewi Kusuma"), ("nik", "3174050101010001")],
+        None,
+        "2025-02-01T00:00:00Z",
+    )
+    .unwrap();
+    assert!(listed(&admin.get("/admin/participants?q=Lestari")).is_empty());
+    assert!(listed(&admin.get("/admin/participants?q=220877")).is_empty());
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=kusum")),
+        ["Dewi"]
+    );
+    search_index_is_consistent(&site);
 }
 
 #[test]

@@ -84,24 +84,108 @@ fn like(fragment: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Where a fragment is looked for, and what for: the name as typed, the phone as stored
+/// (62…), the NIK's digits.
+#[derive(Debug)]
+struct Needles {
+    /// SQL conditions on `s`, one per searched column, OR-ed together.
+    conditions: Vec<&'static str>,
+    /// Their arguments, in order.
+    args: Vec<String>,
+    /// `(column, text)` for the trigram index, one per condition.
+    terms: Vec<(&'static str, String)>,
+}
+
+/// The fewest characters the trigram index can look up: a shorter text has no trigram.
+const TRIGRAM: usize = 3;
+
+impl Needles {
+    fn new(q: &str) -> Self {
+        let mut needles = Needles {
+            conditions: Vec::new(),
+            args: Vec::new(),
+            terms: Vec::new(),
+        };
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        // A fragment of digits (spaces, dashes, a leading + aside) is a phone or NIK, never a
+        // name; instr() on those short texts costs a fraction of a LIKE.
+        let only_digits = q
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '.'));
+        if !only_digits {
+            needles.conditions.push("s.name LIKE ? ESCAPE '\\'");
+            needles.args.push(like(q));
+            needles.terms.push(("name", q.to_owned()));
+        }
+        if !digits.is_empty() {
+            // Phones are stored as 62…; staff type 08….
+            let phone = match digits.strip_prefix('0') {
+                Some(rest) => format!("62{rest}"),
+                None => digits.clone(),
+            };
+            needles.conditions.push("instr(s.phone, ?) > 0");
+            needles.conditions.push("instr(s.nik, ?) > 0");
+            needles.args.push(phone.clone());
+            needles.args.push(digits.clone());
+            needles.terms.push(("phone", phone));
+            needles.terms.push(("nik", digits));
+        }
+        needles
+    }
+
+    /// The FTS5 query finding every participant whose texts may match, when each text is long
+    /// enough for the trigram index: `name : "…" OR phone : "…" OR nik : "…"`. A phrase of
+    /// trigrams matches the texts containing it, ignoring case (Unicode's, where LIKE ignores
+    /// only ASCII's), so the index finds a superset of what the exact conditions accept.
+    fn trigram_query(&self) -> Option<String> {
+        if self.terms.is_empty()
+            || self
+                .terms
+                .iter()
+                .any(|(_, text)| text.chars().count() < TRIGRAM)
+        {
+            return None;
+        }
+        let phrases: Vec<String> = self
+            .terms
+            .iter()
+            .map(|(column, text)| format!("{column} : \"{}\"", text.replace('"', "\"\"")))
+            .collect();
+        Some(phrases.join(" OR "))
+    }
+}
+
 /// The participants matching `filters` inside `scope`, one page of them.
 ///
-/// Reads `participant_search` (name, phone, NIK, cohort, union of each participant, narrow
-/// and in id order), so that a fragment search walks the participants in the order the page
-/// lists them and stops at the page's last row; over a million participants a fragment that
-/// matches nobody still reads only about 60 MB of pages. A cohort or union without a text uses
-/// that column's index, which lists its participants in id order.
+/// A fragment of three characters or more is looked up in `participant_search_text`, a
+/// trigram index over the name, phone and NIK, which lists the participants whose texts
+/// contain it in id order; the exact conditions and the filters are then tested on those
+/// participants only, and the walk stops at the page's last row. A shorter fragment (no
+/// trigram to look up) walks `participant_search` (narrow and in id order) and stops at the
+/// page's last row; such fragments match many participants, so it stops early. A cohort or
+/// union without a text uses that column's index, which lists its participants in id order.
 pub fn search(
     conn: &Connection,
     filters: &Filters,
     scope: Option<&Scope>,
 ) -> rusqlite::Result<Found> {
     let q = filters.q.trim();
+    let needles = Needles::new(q);
+    let trigrams = needles.trigram_query();
+    let mut args: Vec<String> = Vec::new();
     // Without a condition on the searched columns every participant is listed, also those
-    // with no roster values (erased, or added by hand). With one, the search table drives
-    // the query in its own order, which a cohort's or union's index also gives, so that
-    // SQLite stops at the page's last row instead of sorting every match.
-    let (from, order) = if q.is_empty() && filters.cohort.is_empty() && filters.union.is_empty() {
+    // with no roster values (erased, or added by hand). With one, the search table (or its
+    // trigram index) drives the query in its own order, which a cohort's or union's index
+    // also gives, so that SQLite stops at the page's last row instead of sorting every match.
+    let (from, order) = if let Some(query) = trigrams {
+        args.push(query);
+        (
+            "participant_search_text
+             JOIN participant_search s ON s.participant_id = participant_search_text.rowid
+             JOIN participants p ON p.id = s.participant_id",
+            "participant_search_text.rowid",
+        )
+    } else if q.is_empty() && filters.cohort.is_empty() && filters.union.is_empty() {
         (
             "participants p LEFT JOIN participant_search s ON s.participant_id = p.id",
             "p.id",
@@ -116,38 +200,21 @@ pub fn search(
         "SELECT p.id, p.pseudonym, s.name, s.phone, s.cohort, s.union_name,
                 p.erased_at IS NOT NULL
          FROM {from}
-         WHERE 1 = 1"
+         WHERE {}",
+        if args.is_empty() {
+            "1 = 1"
+        } else {
+            "participant_search_text MATCH ?"
+        }
     );
-    let mut args: Vec<String> = Vec::new();
     if !q.is_empty() {
-        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        // A fragment of digits (spaces, dashes, a leading + aside) is a phone or NIK, never a
-        // name; instr() on those short texts costs a fraction of a LIKE, which matters when a
-        // fragment matches few of a million participants and every row is looked at.
-        let only_digits = q
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '.'));
-        let mut alternatives: Vec<&str> = Vec::new();
-        if !only_digits {
-            alternatives.push("s.name LIKE ? ESCAPE '\\'");
-            args.push(like(q));
-        }
-        if !digits.is_empty() {
-            // Phones are stored as 62…; staff type 08….
-            let phone = match digits.strip_prefix('0') {
-                Some(rest) => format!("62{rest}"),
-                None => digits.clone(),
-            };
-            alternatives.push("instr(s.phone, ?) > 0");
-            alternatives.push("instr(s.nik, ?) > 0");
-            args.push(phone);
-            args.push(digits);
-        }
+        let mut alternatives = needles.conditions;
         if alternatives.is_empty() {
             // Only punctuation: nothing to look for, nobody matches.
             alternatives.push("0");
         }
         sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+        args.extend(needles.args);
     }
     // With a text, the cohort and union are tested on the rows the scan reads (the unary
     // `+` keeps SQLite from their indexes): walking a cohort's index entries would visit its
