@@ -91,6 +91,15 @@ fn main() {
             "a name matching nobody + cohort".into(),
             filters("qxzv", &cohort),
         ),
+        // Shorter than a trigram: these walk participant_search in id order instead.
+        (
+            "2 characters matching nobody (whole scan)".into(),
+            filters("qx", ""),
+        ),
+        (
+            "1 character".into(),
+            filters(&name_fragment.chars().take(1).collect::<String>(), ""),
+        ),
     ];
     let texts = pantau::web::admin::texts::texts("id");
     println!(

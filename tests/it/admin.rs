@@ -629,7 +629,12 @@ fn an_admin_exports_then_erases_a_participant() {
         .unwrap();
     assert_eq!(audited, 1);
     // Erasing took the participant's texts out of the trigram index too.
-    assert!(!admin.get("/admin/participants?q=Aminah").body.contains("Siti"));
+    assert!(
+        !admin
+            .get("/admin/participants?q=Aminah")
+            .body
+            .contains("Siti")
+    );
     search_index_is_consistent(&site);
 }
 
@@ -937,7 +942,10 @@ fn search_finds_nik_fragments_and_fragments_too_short_for_trigrams() {
     assert_eq!(listed(&by_nik), ["Dewi"]);
     // With spaces, as people copy NIKs from cards; and a NIK fragment of another union is not
     // shown to a field officer.
-    assert_eq!(listed(&admin.get("/admin/participants?q=2208+77")), ["Dewi"]);
+    assert_eq!(
+        listed(&admin.get("/admin/participants?q=2208+77")),
+        ["Dewi"]
+    );
     let mut officer = site.login("officer");
     assert!(listed(&officer.get("/admin/participants?q=220877")).is_empty());
     assert_eq!(
@@ -993,10 +1001,7 @@ fn search_finds_nik_fragments_and_fragments_too_short_for_trigrams() {
     .unwrap();
     assert!(listed(&admin.get("/admin/participants?q=Lestari")).is_empty());
     assert!(listed(&admin.get("/admin/participants?q=220877")).is_empty());
-    assert_eq!(
-        listed(&admin.get("/admin/participants?q=kusum")),
-        ["Dewi"]
-    );
+    assert_eq!(listed(&admin.get("/admin/participants?q=kusum")), ["Dewi"]);
     search_index_is_consistent(&site);
 }
 
