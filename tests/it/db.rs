@@ -141,3 +141,37 @@ fn a_database_from_a_newer_pantau_is_refused_with_its_path() {
     let shown = format!("{err:#}");
     assert!(shown.contains("pantau.db"), "{shown}");
 }
+
+#[test]
+fn migration_0006_indexes_the_participants_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        pantau::db::migrations().to_version(&mut conn, 5).unwrap();
+        conn.execute(
+            "INSERT INTO participants (participant_key, pseudonym, created_at)
+             VALUES ('nik:3174052208770009', 'P-1', '2025-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        pantau::participants::attributes::set_values(
+            &conn,
+            id,
+            &[("name", "Dewi Lestari"), ("nik", "3174052208770009")],
+            None,
+            "2025-01-01T00:00:00Z",
+        )
+        .unwrap();
+    }
+    let conn = pantau::db::open(&path).unwrap();
+    let found: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM participant_search_text WHERE participant_search_text MATCH ?1",
+            ["nik : \"220877\" OR name : \"lestar\""],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(found, 1, "the participant from before 0006 is in the index");
+}
