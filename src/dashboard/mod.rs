@@ -293,7 +293,7 @@ fn funnel_rows(conn: &Connection, sql: &str, today: NaiveDate) -> rusqlite::Resu
 /// group kept at erasure.
 pub fn funnel(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Funnel>> {
     // The keys are JSON texts ('null' when absent): `->> '$'` turns them back into the values
-    // (NULL for 'null'). Rows emptied by later writes stay behind with zero people.
+    // (NULL for 'null'). The triggers delete emptied rows; the filter is only a guard.
     let sql = funnel_query(
         "SELECT birth_date ->> '$' AS birth, age_group ->> '$' AS kept, people,
                 attended_1 AS s1, attended_2 AS s2, attended_3 AS s3

@@ -178,6 +178,16 @@ fn funnel_matches_scratch(conn: &Connection, when: &str) -> Vec<Funnel> {
     funnel(conn, date(days[0])).unwrap()
 }
 
+/// How many kept funnel rows hold `birth_date`.
+fn rows_holding(conn: &Connection, birth_date: &str) -> i64 {
+    conn.query_row(
+        "SELECT count(*) FROM funnel_counts WHERE birth_date ->> '$' = ?1",
+        [birth_date],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
 fn group(funnel: &[Funnel], name: &str) -> (i64, [i64; 3]) {
     funnel
         .iter()
@@ -267,6 +277,11 @@ fn the_kept_funnel_follows_every_roster_write_and_equals_a_count_from_scratch() 
         )
         .unwrap();
     assert_eq!(kept, "<30");
+    assert_eq!(
+        rows_holding(&conn, "2001-02-28"),
+        0,
+        "the erased birth date"
+    );
     assert_eq!(group(&erased, "<30"), (2, [0, 1, 0]));
     assert_eq!(
         group(&funnel(&conn, date("2030-01-01")).unwrap(), "<30"),
@@ -282,6 +297,18 @@ fn the_kept_funnel_follows_every_roster_write_and_equals_a_count_from_scratch() 
         .unwrap();
     let deleted = funnel_matches_scratch(&conn, "after participant deletes");
     assert_eq!(deleted.iter().map(|f| f.enrolled).sum::<i64>(), 3);
+    // Birth dates nobody has any more are gone, and no emptied row stays behind.
+    assert_eq!(rows_holding(&conn, "1980-06-01"), 0);
+    assert_eq!(rows_holding(&conn, "1970-01-01"), 0);
+    assert_eq!(rows_holding(&conn, "1996-06-01"), 1);
+    let empty: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM funnel_counts WHERE people <= 0",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(empty, 0);
 
     // A rebuild gives the same.
     recount(&mut conn).unwrap();

@@ -11,6 +11,11 @@
 --
 -- Every participant counts, with or without a roster row: one without counts under
 -- ('null', 'null') with no session attended, exactly as a row without those fields does.
+--
+-- A birth date is personal data: a row whose last participant leaves it (a changed date, an
+-- erasure, a delete) is deleted, so that the table holds only dates some participant has now.
+-- The ('null', 'null') row is changed by upserts, so that a participant's delete and its
+-- roster row's (ON DELETE CASCADE) add up whichever trigger runs first.
 
 CREATE TABLE funnel_counts (
     -- The roster values as JSON (`attrs -> '$.birth_date'`: '"1980-06-01"'), 'null' when
@@ -41,16 +46,18 @@ CREATE TRIGGER funnel_participant_insert AFTER INSERT ON participants BEGIN
 END;
 
 -- A deleted participant's roster row goes with it (ON DELETE CASCADE), and its trigger below
--- moves the participant to ('null', 'null') first or after: either way this takes it out.
+-- moves the participant to ('null', 'null'), before or after this: either way the sum is right.
 CREATE TRIGGER funnel_participant_delete AFTER DELETE ON participants BEGIN
-    UPDATE funnel_counts SET people = people - 1
-    WHERE birth_date = 'null' AND age_group = 'null';
+    INSERT INTO funnel_counts (birth_date, age_group, people) VALUES ('null', 'null', -1)
+    ON CONFLICT (birth_date, age_group) DO UPDATE SET people = people - 1;
+    DELETE FROM funnel_counts WHERE birth_date = 'null' AND age_group = 'null' AND people = 0;
 END;
 
 -- A participant gains a roster row: out of ('null', 'null'), into the row's values.
 CREATE TRIGGER funnel_row_insert AFTER INSERT ON participant_rows BEGIN
-    UPDATE funnel_counts SET people = people - 1
-    WHERE birth_date = 'null' AND age_group = 'null';
+    INSERT INTO funnel_counts (birth_date, age_group, people) VALUES ('null', 'null', -1)
+    ON CONFLICT (birth_date, age_group) DO UPDATE SET people = people - 1;
+    DELETE FROM funnel_counts WHERE birth_date = 'null' AND age_group = 'null' AND people = 0;
     INSERT INTO funnel_counts (birth_date, age_group, people, attended_1, attended_2, attended_3)
     VALUES (coalesce(NEW.attrs -> '$.birth_date', 'null'),
             coalesce(NEW.attrs -> '$.age_group', 'null'), 1,
@@ -78,6 +85,9 @@ BEGIN
         attended_3 = attended_3 - coalesce(OLD.attrs ->> '$.attended_3' = '1', 0)
     WHERE birth_date = coalesce(OLD.attrs -> '$.birth_date', 'null')
       AND age_group = coalesce(OLD.attrs -> '$.age_group', 'null');
+    DELETE FROM funnel_counts WHERE people = 0
+      AND birth_date = coalesce(OLD.attrs -> '$.birth_date', 'null')
+      AND age_group = coalesce(OLD.attrs -> '$.age_group', 'null');
     INSERT INTO funnel_counts (birth_date, age_group, people, attended_1, attended_2, attended_3)
     VALUES (coalesce(NEW.attrs -> '$.birth_date', 'null'),
             coalesce(NEW.attrs -> '$.age_group', 'null'), 1,
@@ -98,6 +108,9 @@ CREATE TRIGGER funnel_row_delete AFTER DELETE ON participant_rows BEGIN
         attended_2 = attended_2 - coalesce(OLD.attrs ->> '$.attended_2' = '1', 0),
         attended_3 = attended_3 - coalesce(OLD.attrs ->> '$.attended_3' = '1', 0)
     WHERE birth_date = coalesce(OLD.attrs -> '$.birth_date', 'null')
+      AND age_group = coalesce(OLD.attrs -> '$.age_group', 'null');
+    DELETE FROM funnel_counts WHERE people = 0
+      AND birth_date = coalesce(OLD.attrs -> '$.birth_date', 'null')
       AND age_group = coalesce(OLD.attrs -> '$.age_group', 'null');
     INSERT INTO funnel_counts (birth_date, age_group, people) VALUES ('null', 'null', 1)
     ON CONFLICT (birth_date, age_group) DO UPDATE SET people = people + 1;
