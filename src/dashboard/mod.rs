@@ -9,14 +9,16 @@
 //!   triggers of migration `0005_dashboard.sql` (`dashboard_counts`, `dashboard_hourly`), so
 //!   reading them costs a few hundred rows whatever the size; [`recount`] rebuilds them from
 //!   the base tables;
-//! - the funnel reads every participant's birth date and attendance, which no trigger can keep
-//!   by age (ages change with the date). It is computed by [`funnel`], the one function that
-//!   reads roster attributes here, and kept by [`Dashboard`] until the roster changes (a new
-//!   participant, a value set by an import, an erasure) or the day does.
+//! - the funnel by age group cannot be kept by age (ages change with the date), but it can by
+//!   birth date: the triggers of migration `0007_funnel.sql` keep, per birth date and kept age
+//!   group, the participants and their attendance (`funnel_counts`, some tens of thousands of
+//!   rows at most), and [`funnel`] turns birth dates into age groups on the day asked.
+//!   [`funnel_from_scratch`] counts the same from every roster row, for tests and benchmarks.
+//!
+//! Nothing is cached in memory: every view, the first after an import or at midnight
+//! included, reads the kept counts.
 //!
 //! Database only: no actix, no clock (the caller passes `today`), no network.
-
-use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -131,7 +133,7 @@ pub fn wave_cohorts_from_scratch(conn: &Connection) -> rusqlite::Result<Vec<Wave
     rows.collect()
 }
 
-/// Rebuilds the kept counts from the base tables, in one transaction (after a repair by hand,
+/// Rebuilds the kept counts (waves, hours, funnel) from the base tables, in one transaction (after a repair by hand,
 /// or to check the triggers).
 pub fn recount(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
@@ -154,7 +156,17 @@ pub fn recount(conn: &mut Connection) -> rusqlite::Result<()> {
              UNION ALL
              SELECT i.wave, substr(r.submitted_at, 1, 13), 0, 1
              FROM responses r JOIN invitations i ON i.id = r.invitation_id
-         ) WHERE true GROUP BY wave, hour;",
+         ) WHERE true GROUP BY wave, hour;
+         DELETE FROM funnel_counts;
+         INSERT INTO funnel_counts
+             (birth_date, age_group, people, attended_1, attended_2, attended_3)
+         SELECT coalesce(r.attrs -> '$.birth_date', 'null'),
+                coalesce(r.attrs -> '$.age_group', 'null'), count(*),
+                sum(coalesce(r.attrs ->> '$.attended_1' = '1', 0)),
+                sum(coalesce(r.attrs ->> '$.attended_2' = '1', 0)),
+                sum(coalesce(r.attrs ->> '$.attended_3' = '1', 0))
+         FROM participants p LEFT JOIN participant_rows r ON r.participant_id = p.id
+         WHERE true GROUP BY 1, 2;",
     )?;
     tx.commit()
 }
@@ -242,18 +254,11 @@ fn cumulative(days: &[DayCounts], today: NaiveDate) -> Vec<Day> {
     out
 }
 
-/// The attendance funnel by age group on `today`. Erased participants count by the age group
-/// kept at erasure.
-///
-/// The one function reading roster attributes for the dashboard: when the roster's storage
-/// changes, this query is the one to change.
-pub fn funnel(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Funnel>> {
-    // Grouped by birth date first (a few thousand distinct dates), so the age arithmetic runs
-    // once per date rather than once per participant. `NOT INDEXED` walks participants in id
-    // order, so the attribute lookups (primary key participant_id, name) move forward through
-    // the table instead of jumping about as in the pseudonym index's order the planner picks
-    // otherwise: about half the time at 100,000 participants.
-    let mut stmt = conn.prepare_cached(
+/// The age group of each `(birth, kept, people, s1, s2, s3)` row of `rows` (an SQL subquery
+/// naming those columns) on the date `?1`, summed by group. Shared by [`funnel`] and
+/// [`funnel_from_scratch`] so that the two can differ only in where the rows come from.
+fn funnel_query(rows: &str) -> String {
+    format!(
         "SELECT CASE WHEN kept IS NOT NULL THEN kept
                      WHEN age IS NULL THEN '?'
                      WHEN age < 30 THEN '<30' WHEN age < 40 THEN '30-39'
@@ -264,16 +269,14 @@ pub fn funnel(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Funne
                         (CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(birth, 1, 4) AS INTEGER))
                         - (substr(?1, 6, 5) < substr(birth, 6, 5)) END AS age,
                       people, s1, s2, s3
-               FROM (SELECT r.attrs ->> '$.birth_date' AS birth,
-                            r.attrs ->> '$.age_group' AS kept, count(*) AS people,
-                            sum(coalesce(r.attrs ->> '$.attended_1' = '1', 0)) AS s1,
-                            sum(coalesce(r.attrs ->> '$.attended_2' = '1', 0)) AS s2,
-                            sum(coalesce(r.attrs ->> '$.attended_3' = '1', 0)) AS s3
-                     FROM participants p NOT INDEXED
-                     LEFT JOIN participant_rows r ON r.participant_id = p.id
-                     GROUP BY birth, kept))
-         GROUP BY age_group ORDER BY age_group",
-    )?;
+               FROM ({rows}))
+         GROUP BY age_group ORDER BY age_group"
+    )
+}
+
+/// Runs a [`funnel_query`] for `today`.
+fn funnel_rows(conn: &Connection, sql: &str, today: NaiveDate) -> rusqlite::Result<Vec<Funnel>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([today.to_string()], |row| {
         Ok(Funnel {
             age_group: row.get(0)?,
@@ -284,66 +287,48 @@ pub fn funnel(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Funne
     rows.collect()
 }
 
-/// What changes whenever the funnel's inputs may have: the last attribute value an import set
-/// (every import writes the history), the last participant created, and how many were erased.
-/// Each is one index lookup.
-fn roster_stamp(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
-    conn.prepare_cached(
-        "SELECT (SELECT coalesce(max(id), 0) FROM participant_row_history),
-                (SELECT coalesce(max(id), 0) FROM participants),
-                (SELECT count(*) FROM participants WHERE erased_at IS NOT NULL)",
-    )?
-    .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+/// The attendance funnel by age group on `today`, from the counts per birth date and kept age
+/// group that the triggers of migration `0007_funnel.sql` keep (`funnel_counts`): a few
+/// thousand rows whatever the number of participants. Erased participants count by the age
+/// group kept at erasure.
+pub fn funnel(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Funnel>> {
+    // The keys are JSON texts ('null' when absent): `->> '$'` turns them back into the values
+    // (NULL for 'null'). The triggers delete emptied rows; the filter is only a guard.
+    let sql = funnel_query(
+        "SELECT birth_date ->> '$' AS birth, age_group ->> '$' AS kept, people,
+                attended_1 AS s1, attended_2 AS s2, attended_3 AS s3
+         FROM funnel_counts WHERE people <> 0",
+    );
+    funnel_rows(conn, &sql, today)
 }
 
-/// What the kept funnel was computed from: the day and the roster stamp.
-type FunnelKey = (NaiveDate, (i64, i64, i64));
-
-/// The dashboard's figures with the funnel kept between views (one per server).
-#[derive(Debug, Default)]
-pub struct Dashboard {
-    /// The funnel and what it was computed from.
-    funnel: Mutex<Option<(FunnelKey, Vec<Funnel>)>>,
+/// The same figures as [`funnel`], counted from every participant's roster row (seconds at a
+/// million participants): what the kept counts must always equal.
+pub fn funnel_from_scratch(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Funnel>> {
+    // Grouped by birth date first, so the age arithmetic runs once per date. `NOT INDEXED`
+    // walks participants in id order, so the row lookups move forward through the table.
+    let sql = funnel_query(
+        "SELECT r.attrs ->> '$.birth_date' AS birth, r.attrs ->> '$.age_group' AS kept,
+                count(*) AS people,
+                sum(coalesce(r.attrs ->> '$.attended_1' = '1', 0)) AS s1,
+                sum(coalesce(r.attrs ->> '$.attended_2' = '1', 0)) AS s2,
+                sum(coalesce(r.attrs ->> '$.attended_3' = '1', 0)) AS s3
+         FROM participants p NOT INDEXED
+         LEFT JOIN participant_rows r ON r.participant_id = p.id
+         GROUP BY birth, kept",
+    );
+    funnel_rows(conn, &sql, today)
 }
 
-impl Dashboard {
-    /// An empty cache.
-    pub fn new() -> Dashboard {
-        Dashboard::default()
-    }
-
-    /// Everything the dashboard shows on `today` (local date in `zone`).
-    pub fn figures(
-        &self,
-        conn: &Connection,
-        today: NaiveDate,
-        zone: Tz,
-    ) -> rusqlite::Result<Figures> {
-        let waves = wave_cohorts(conn)?;
-        let over_time = over_time(conn, zone, today)?;
-        let stamp = roster_stamp(conn)?;
-        let kept = {
-            let cache = self.funnel.lock().unwrap_or_else(|e| e.into_inner());
-            cache
-                .as_ref()
-                .filter(|(key, _)| *key == (today, stamp))
-                .map(|(_, funnel)| funnel.clone())
-        };
-        let funnel = match kept {
-            Some(funnel) => funnel,
-            None => {
-                let funnel = funnel(conn, today)?;
-                let mut cache = self.funnel.lock().unwrap_or_else(|e| e.into_inner());
-                *cache = Some(((today, stamp), funnel.clone()));
-                funnel
-            }
-        };
-        Ok(Figures {
-            waves,
-            over_time,
-            funnel,
-        })
-    }
+/// Everything the dashboard shows on `today` (local date in `zone`): all of it read from the
+/// counts kept on write, so every view costs a few thousand rows, the first after an import or
+/// at midnight included.
+pub fn figures(conn: &Connection, today: NaiveDate, zone: Tz) -> rusqlite::Result<Figures> {
+    Ok(Figures {
+        waves: wave_cohorts(conn)?,
+        over_time: over_time(conn, zone, today)?,
+        funnel: funnel(conn, today)?,
+    })
 }
 
 #[cfg(test)]

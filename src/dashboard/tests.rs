@@ -164,54 +164,153 @@ fn the_response_rate_accumulates_by_local_day_from_the_first_invitation() {
     );
 }
 
+/// The kept funnel on a few days around birthdays and midnight, each equal to the count from
+/// every roster row; returns the first day's.
+fn funnel_matches_scratch(conn: &Connection, when: &str) -> Vec<Funnel> {
+    let days = ["2026-05-31", "2026-06-01", "2030-01-01"];
+    for day in days {
+        assert_eq!(
+            funnel(conn, date(day)).unwrap(),
+            funnel_from_scratch(conn, date(day)).unwrap(),
+            "{when}, on {day}"
+        );
+    }
+    funnel(conn, date(days[0])).unwrap()
+}
+
+/// How many kept funnel rows hold `birth_date`.
+fn rows_holding(conn: &Connection, birth_date: &str) -> i64 {
+    conn.query_row(
+        "SELECT count(*) FROM funnel_counts WHERE birth_date ->> '$' = ?1",
+        [birth_date],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
+fn group(funnel: &[Funnel], name: &str) -> (i64, [i64; 3]) {
+    funnel
+        .iter()
+        .find(|f| f.age_group == name)
+        .map_or((0, [0; 3]), |f| (f.enrolled, f.sessions))
+}
+
 #[test]
-fn the_funnel_is_kept_until_the_roster_or_the_day_changes() {
-    let conn = crate::db::open_in_memory().unwrap();
-    participant(&conn, 1, None);
-    crate::participants::attributes::set_values(
+fn the_kept_funnel_follows_every_roster_write_and_equals_a_count_from_scratch() {
+    let mut conn = crate::db::open_in_memory().unwrap();
+    let set = |conn: &Connection, id, values: &[(&str, &str)]| {
+        crate::participants::attributes::set_values(conn, id, values, None, "now").unwrap()
+    };
+    // Inserts: with and without a roster row, with and without a birth date.
+    for id in 1..=6 {
+        participant(&conn, id, None);
+    }
+    set(
         &conn,
         1,
         &[("birth_date", "1980-06-01"), ("attended_1", "1")],
-        None,
-        "now",
-    )
-    .unwrap();
-    let zone: Tz = "Asia/Jakarta".parse().unwrap();
-    let dashboard = Dashboard::new();
-    let first = dashboard
-        .figures(&conn, date("2026-05-31"), zone)
-        .unwrap()
-        .funnel;
-    assert_eq!(
-        first,
-        [Funnel {
-            age_group: "40-49".into(),
-            enrolled: 1,
-            sessions: [1, 0, 0]
-        }]
     );
-    // A new participant: computed again.
-    participant(&conn, 2, None);
-    let second = dashboard
-        .figures(&conn, date("2026-05-31"), zone)
+    set(
+        &conn,
+        2,
+        &[
+            ("birth_date", "1980-06-01"),
+            ("attended_1", "1"),
+            ("attended_2", "1"),
+        ],
+    );
+    set(
+        &conn,
+        3,
+        &[("birth_date", "1996-06-01"), ("attended_3", "0")],
+    );
+    set(&conn, 4, &[("cohort", "A"), ("attended_1", "1")]);
+    set(
+        &conn,
+        5,
+        &[("birth_date", "1950-01-01"), ("age_group", "30-39")],
+    );
+    let first = funnel_matches_scratch(&conn, "after inserts");
+    // Born 1980-06-01: 45 on 2026-05-31; participant 6 has no row, 4 no birth date.
+    assert_eq!(group(&first, "40-49"), (2, [2, 1, 0]));
+    assert_eq!(group(&first, "?"), (2, [1, 0, 0]));
+    assert_eq!(
+        group(&first, "30-39"),
+        (1, [0, 0, 0]),
+        "the kept group wins"
+    );
+    // 1996-06-01 turns 30 at midnight.
+    assert_eq!(group(&first, "<30"), (1, [0, 0, 0]));
+    assert_eq!(
+        group(&funnel(&conn, date("2026-06-01")).unwrap(), "30-39"),
+        (2, [0, 0, 0])
+    );
+
+    // Updates: a birth date moved, attendance set and cleared, an unrelated value, a row for
+    // the participant who had none.
+    set(&conn, 1, &[("birth_date", "1970-01-01")]);
+    set(&conn, 2, &[("attended_3", "1"), ("attended_1", "0")]);
+    crate::participants::attributes::clear_values(&conn, 2, &["attended_2"]).unwrap();
+    set(&conn, 3, &[("cohort", "B")]);
+    set(
+        &conn,
+        6,
+        &[("birth_date", "2001-02-28"), ("attended_2", "1")],
+    );
+    let updated = funnel_matches_scratch(&conn, "after updates");
+    assert_eq!(group(&updated, "50+"), (1, [1, 0, 0]));
+    assert_eq!(group(&updated, "40-49"), (1, [0, 0, 1]));
+
+    // Erasure: the age group is kept from the birth date, attendance stays.
+    let policy = crate::participants::ErasePolicy::default();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-05-30T10:00:00Z")
         .unwrap()
-        .funnel;
-    assert_eq!(second.iter().map(|f| f.enrolled).sum::<i64>(), 2);
-    // The next day: computed again (ages move).
-    for id in [1, 2] {
-        crate::participants::attributes::set_values(
-            &conn,
-            id,
-            &[("birth_date", "1976-06-01")],
-            None,
-            "now",
+        .to_utc();
+    crate::participants::erase(&mut conn, 6, None, now, &policy).unwrap();
+    let erased = funnel_matches_scratch(&conn, "after an erasure");
+    // Born 2001-02-28: 25 at erasure, and kept "<30" even in 2030.
+    let kept: String = conn
+        .query_row(
+            "SELECT attrs ->> '$.age_group' FROM participant_rows WHERE participant_id = 6",
+            [],
+            |row| row.get(0),
         )
         .unwrap();
-    }
-    let later = dashboard
-        .figures(&conn, date("2026-06-01"), zone)
-        .unwrap()
-        .funnel;
-    assert!(later.iter().any(|f| f.age_group == "50+"), "{later:?}");
-    assert_eq!(later, funnel(&conn, date("2026-06-01")).unwrap());
+    assert_eq!(kept, "<30");
+    assert_eq!(
+        rows_holding(&conn, "2001-02-28"),
+        0,
+        "the erased birth date"
+    );
+    assert_eq!(group(&erased, "<30"), (2, [0, 1, 0]));
+    assert_eq!(
+        group(&funnel(&conn, date("2030-01-01")).unwrap(), "<30"),
+        (1, [0, 1, 0])
+    );
+
+    // Deletes: a roster row alone (the participant stays, without values), then participants
+    // with their rows (ON DELETE CASCADE) and one without.
+    conn.execute("DELETE FROM participant_rows WHERE participant_id = 2", [])
+        .unwrap();
+    funnel_matches_scratch(&conn, "after a row delete");
+    conn.execute("DELETE FROM participants WHERE id IN (1, 2, 5)", [])
+        .unwrap();
+    let deleted = funnel_matches_scratch(&conn, "after participant deletes");
+    assert_eq!(deleted.iter().map(|f| f.enrolled).sum::<i64>(), 3);
+    // Birth dates nobody has any more are gone, and no emptied row stays behind.
+    assert_eq!(rows_holding(&conn, "1980-06-01"), 0);
+    assert_eq!(rows_holding(&conn, "1970-01-01"), 0);
+    assert_eq!(rows_holding(&conn, "1996-06-01"), 1);
+    let empty: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM funnel_counts WHERE people <= 0",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(empty, 0);
+
+    // A rebuild gives the same.
+    recount(&mut conn).unwrap();
+    assert_eq!(funnel(&conn, date("2026-05-31")).unwrap(), deleted);
 }

@@ -10,7 +10,6 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 use crate::config::Config;
-use crate::dashboard::Dashboard;
 use crate::form::Form;
 
 use super::rate_limit::Limiter;
@@ -31,8 +30,6 @@ pub struct AppState {
     pub posts: Limiter,
     /// The writer thread every final submission is committed through, in groups.
     pub submissions: Committer,
-    /// The admin dashboard's figures, with the attendance funnel kept between views.
-    pub dashboard: Dashboard,
 }
 
 impl AppState {
@@ -60,7 +57,6 @@ impl AppState {
         let submissions = Committer::start(&database)?;
         Ok(AppState {
             submissions,
-            dashboard: Dashboard::new(),
             pages: Limiter::new(config.server.token_pages_per_minute),
             posts: Limiter::new(config.server.posts_per_minute),
             forms,

@@ -365,7 +365,10 @@ fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
     let (cookie, _) = start_assist(&mut officer, siti);
     let cookie = cookie.unwrap();
     let mut forger = site.anonymous();
-    forger.extra = Some(format!("{}0", &cookie[..cookie.len() - 1]));
+    // The last character changed to another one (appending a fixed "0" would forge nothing
+    // when the grant already ends in "0").
+    let last = if cookie.ends_with('0') { "1" } else { "0" };
+    forger.extra = Some(format!("{}{last}", &cookie[..cookie.len() - 1]));
     let forged = forger.get(&format!("/s/{siti_token}"));
     assert!(!forged.body.contains("atas nama peserta"));
     officer.extra = Some(cookie.clone());

@@ -379,16 +379,33 @@ fn serve_stops_its_scheduler_when_the_server_stops() {
     let mut lines = BufReader::new(serve.stderr.take().unwrap()).lines();
     let mut log = String::new();
     let (mut scheduling, mut serving) = (false, false);
-    while !(scheduling && serving) {
+    let mut listening: Option<String> = None;
+    while !(scheduling && serving && listening.is_some()) {
         let line = lines
             .next()
             .unwrap_or_else(|| panic!("pantau serve ended early:\n{log}"))
             .unwrap();
         scheduling |= line.contains("scheduler started");
         serving |= line.contains("pantau is serving");
+        if let Some((_, address)) = line.split_once("listening on: ") {
+            listening = Some(address.trim().to_owned());
+        }
         log.push_str(&line);
         log.push('\n');
     }
+    // The log lines come before the server's future first runs and installs its signal
+    // handlers; one answered request shows the server is running, so a SIGTERM is handled
+    // rather than killing the process outright.
+    let address = listening.unwrap();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"GET /no-such-page HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     assert!(
         log.contains("\"job\""),
         "the default schedules are named:\n{log}"

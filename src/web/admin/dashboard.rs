@@ -25,9 +25,8 @@ pub async fn show(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     let texts = staff.texts;
     let zone = state.config.programme.time_zone;
     let today = chrono::Utc::now().with_timezone(&zone).date_naive();
-    let shared = state.clone();
     let figures = db(&state, texts, move |conn| {
-        Ok(shared.dashboard.figures(conn, today, zone)?)
+        Ok(crate::dashboard::figures(conn, today, zone)?)
     })
     .await;
     match figures {
