@@ -16,15 +16,15 @@
 //!
 //! Run with `cargo bench --bench dashboard`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pantau::dashboard::{figures, funnel, funnel_from_scratch, wave_cohorts_from_scratch};
-use pantau::import::{ImportOptions, ImportStatus, NoProgress, import_path};
+use pantau::import::ImportStatus;
 use pantau::invitations::rfc3339;
-use pantau::reference::Reference;
-use pantau::roster::Aliases;
 use pantau::synthetic::{Spec, Style, roster, write_csv};
 use rusqlite::params;
 
@@ -159,20 +159,8 @@ fn build(dir: &Path, db: &Path, rows: usize) {
 
     let started = Instant::now();
     let mut conn = pantau::db::open(db).expect("database");
-    let aliases = Aliases::default();
-    let reference = Reference::builtin();
     let reports: PathBuf = dir.join("reports");
-    let options = ImportOptions {
-        dry_run: false,
-        today: Spec::new(0, 0).today,
-        now: Utc::now(),
-        reports_dir: &reports,
-        aliases: &aliases,
-        reference: &reference,
-        record_skipped: true,
-        progress: &NoProgress,
-    };
-    let outcome = import_path(&mut conn, &csv, &options);
+    let outcome = common::import_file(&mut conn, &csv, &reports);
     assert!(
         matches!(outcome.status, ImportStatus::Imported),
         "{:?}: {:?}",

@@ -22,6 +22,8 @@
 //! gets the pool entry `i mod POOL` of every wave, which keeps one participant's story across
 //! waves while generating in seconds.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,15 +32,15 @@ use std::time::Instant;
 
 use calamine::Reader;
 use chrono::{DateTime, NaiveDate, Utc};
+use common::peak_kib;
 use pantau::config::{Config, WaveScope, WorkbookVariant};
-use pantau::import::{ImportOptions, ImportStatus, NoProgress, import_path};
+use pantau::import::ImportStatus;
 use pantau::indicators::{self, Record};
 use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
 use pantau::pipeline::report::{Forms, ReportInputs, assemble};
 use pantau::reference::Reference;
 use pantau::report::Datum;
-use pantau::roster::Aliases;
 use pantau::synthetic::{Persona, Rng, Spec, Style, answers, roster, write_xlsx};
 use rusqlite::params;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -597,20 +599,8 @@ fn read_roster(file: &Path) -> String {
 /// A roster imported whole into the database at `db`.
 fn import_roster(file: &Path, db: &Path) -> String {
     let mut conn = pantau::db::open(db).expect("database");
-    let aliases = Aliases::default();
-    let reference = Reference::builtin();
     let reports: PathBuf = db.with_file_name("reports");
-    let options = ImportOptions {
-        dry_run: false,
-        today: Spec::new(0, 0).today,
-        now: Utc::now(),
-        reports_dir: &reports,
-        aliases: &aliases,
-        reference: &reference,
-        record_skipped: true,
-        progress: &NoProgress,
-    };
-    let outcome = import_path(&mut conn, file, &options);
+    let outcome = common::import_file(&mut conn, file, &reports);
     assert!(
         matches!(outcome.status, ImportStatus::Imported),
         "{:?}: {:?}",
@@ -898,17 +888,4 @@ fn run_pandas(python: &Path, roster_file: &Path, responses: &Path, out: &Path) -
 
 fn size_mb(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) / 1_000_000
-}
-
-/// Peak resident memory of this process, KiB.
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -6,12 +6,12 @@
 //! Run with `cargo bench --bench participant_search`; `PANTAU_BENCH_ROWS=100000` for a smaller
 //! database. The roster and the database are cached under `target/bench-data/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pantau::import::{ImportOptions, ImportStatus, NoProgress, import_path};
-use pantau::reference::Reference;
-use pantau::roster::Aliases;
+use pantau::import::ImportStatus;
 use pantau::synthetic::{Spec, Style, roster, write_xlsx};
 use pantau::web::admin::participants::{Filters, list_body, search};
 use rusqlite::Connection;
@@ -167,21 +167,9 @@ fn database(data: &Path, rows: usize) -> Connection {
         write_xlsx(&people, &Style::benchmark(), &file).expect("write the benchmark roster");
     }
     let mut conn = pantau::db::open(&db).expect("database");
-    let aliases = Aliases::default();
-    let reference = Reference::builtin();
     let reports: PathBuf = dir.join("reports");
-    let options = ImportOptions {
-        dry_run: false,
-        today: Spec::new(0, 0).today,
-        now: chrono::Utc::now(),
-        reports_dir: &reports,
-        aliases: &aliases,
-        reference: &reference,
-        record_skipped: true,
-        progress: &NoProgress,
-    };
     let started = Instant::now();
-    let outcome = import_path(&mut conn, &file, &options);
+    let outcome = common::import_file(&mut conn, &file, &reports);
     assert_eq!(
         outcome.status,
         ImportStatus::Imported,

@@ -7,10 +7,13 @@
 //! participant with 13 roster attributes, baseline and m3 invitations for all, answers from
 //! 60% of them; one full run is made first, then 1,000 m6 responses arrive and the run is timed.
 
+mod common;
+
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use common::peak_kib;
 use pantau::config::Config;
 use pantau::pipeline::job::{JobContext, Mode, Origin, run_once};
 use pantau::reference::Reference;
@@ -263,17 +266,4 @@ fn cpu_seconds() -> f64 {
             Some((user + system) / 100.0)
         })
         .unwrap_or(0.0)
-}
-
-/// Peak resident memory of this process in KiB (Linux), 0 elsewhere.
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -7,14 +7,15 @@
 //! The workbooks are generated once and cached under `target/bench-data/`. Each phase runs in a
 //! child process of this binary so that its peak memory (`VmHWM`) is its own.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use calamine::Reader;
-use pantau::import::{ImportOptions, ImportStatus, NoProgress, import_path};
-use pantau::reference::Reference;
-use pantau::roster::Aliases;
+use common::peak_kib;
+use pantau::import::ImportStatus;
 use pantau::synthetic::{Spec, Style, roster, write_xlsx};
 
 fn main() {
@@ -149,20 +150,8 @@ fn run_phase(phase: &str, file: &Path, db: &Path) -> String {
         }
         _ => {
             let mut conn = pantau::db::open(db).expect("database");
-            let aliases = Aliases::default();
-            let reference = Reference::builtin();
             let reports: PathBuf = db.with_file_name("reports");
-            let options = ImportOptions {
-                dry_run: false,
-                today: Spec::new(0, 0).today,
-                now: chrono::Utc::now(),
-                reports_dir: &reports,
-                aliases: &aliases,
-                reference: &reference,
-                record_skipped: true,
-                progress: &NoProgress,
-            };
-            let outcome = import_path(&mut conn, file, &options);
+            let outcome = common::import_file(&mut conn, file, &reports);
             assert!(
                 matches!(
                     outcome.status,
@@ -182,19 +171,6 @@ fn run_phase(phase: &str, file: &Path, db: &Path) -> String {
             )
         }
     }
-}
-
-/// Peak resident memory of this process, KiB.
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// Seconds pandas needs to read the file, from `benches/pandas_read.py`.
