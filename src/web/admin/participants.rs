@@ -153,6 +153,40 @@ impl Needles {
             .collect();
         Some(phrases.join(" OR "))
     }
+
+    /// The query of `participant_search_grams` (migration 0010) for a name fragment of one or
+    /// two characters with no digit in it: the token of that piece, its UTF-8 bytes in
+    /// hexadecimal after folding ASCII case, as the migration's view makes them. That index
+    /// lists exactly the participants whose name contains the piece.
+    ///
+    /// `None` for anything else: a fragment with digits is also looked for in phones and NIKs,
+    /// where one or two digits are found in a large share of participants, so walking the
+    /// table in order stops after a few hundred rows.
+    fn gram_query(&self) -> Option<String> {
+        match self.terms.as_slice() {
+            [("name", text)] if (1..TRIGRAM).contains(&text.chars().count()) => {
+                let token: String = text
+                    .to_ascii_lowercase()
+                    .bytes()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect();
+                Some(format!("\"{token}\""))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Which table leads the search, and so in what order it reads participants.
+enum Driver {
+    /// The trigram index (0006), for texts of three characters or more.
+    Trigrams(String),
+    /// The index of one- and two-character pieces of names (0010).
+    Grams(String),
+    /// `participant_search` in id order: a fragment with one or two digits.
+    Scan,
+    /// Every participant, through `participants` (no text), or a cohort's or union's index.
+    List,
 }
 
 /// The participants matching `filters` inside `scope`, one page of them.
@@ -160,10 +194,13 @@ impl Needles {
 /// A fragment of three characters or more is looked up in `participant_search_text`, a
 /// trigram index over the name, phone and NIK, which lists the participants whose texts
 /// contain it in id order; the exact conditions and the filters are then tested on those
-/// participants only, and the walk stops at the page's last row. A shorter fragment (no
-/// trigram to look up) walks `participant_search` (narrow and in id order) and stops at the
-/// page's last row; such fragments match many participants, so it stops early. A cohort or
-/// union without a text uses that column's index, which lists its participants in id order.
+/// participants only, and the walk stops at the page's last row. A name fragment of one or
+/// two characters is looked up the same way in `participant_search_grams`, which lists the
+/// participants whose name holds that piece (so one that nobody has is answered at once). A
+/// short fragment with digits (also looked for in phones and NIKs, where one or two digits
+/// are common) walks `participant_search` (narrow and in id order) and stops at the page's
+/// last row. A cohort or union without a text uses that column's index, which lists its
+/// participants in id order.
 pub fn search(
     conn: &Connection,
     filters: &Filters,
@@ -171,41 +208,58 @@ pub fn search(
 ) -> rusqlite::Result<Found> {
     let q = filters.q.trim();
     let needles = Needles::new(q);
-    let trigrams = needles.trigram_query();
+    let driver = if let Some(query) = needles.trigram_query() {
+        Driver::Trigrams(query)
+    } else if let Some(query) = needles.gram_query() {
+        Driver::Grams(query)
+    } else if q.is_empty() {
+        Driver::List
+    } else {
+        Driver::Scan
+    };
     let mut args: Vec<String> = Vec::new();
     // Without a condition on the searched columns every participant is listed, also those
-    // with no roster values (erased, or added by hand). With one, the search table (or its
-    // trigram index) drives the query in its own order, which a cohort's or union's index
-    // also gives, so that SQLite stops at the page's last row instead of sorting every match.
-    let (from, order) = if let Some(query) = trigrams {
-        args.push(query);
-        (
-            "participant_search_text
-             JOIN participant_search s ON s.participant_id = participant_search_text.rowid
-             JOIN participants p ON p.id = s.participant_id",
-            "participant_search_text.rowid",
-        )
-    } else if q.is_empty() && filters.cohort.is_empty() && filters.union.is_empty() {
-        (
+    // with no roster values (erased, or added by hand). With one, an index of the texts (or
+    // the search table itself) drives the query in its own order, which a cohort's or union's
+    // index also gives, so that SQLite stops at the page's last row instead of sorting every
+    // match.
+    let (from, matching, order) = match driver {
+        Driver::Trigrams(query) => {
+            args.push(query);
+            (
+                "participant_search_text
+                 JOIN participant_search s ON s.participant_id = participant_search_text.rowid
+                 JOIN participants p ON p.id = s.participant_id",
+                "participant_search_text MATCH ?",
+                "participant_search_text.rowid",
+            )
+        }
+        Driver::Grams(query) => {
+            args.push(query);
+            (
+                "participant_search_grams
+                 JOIN participant_search s ON s.participant_id = participant_search_grams.rowid
+                 JOIN participants p ON p.id = s.participant_id",
+                "participant_search_grams MATCH ?",
+                "participant_search_grams.rowid",
+            )
+        }
+        Driver::List if filters.cohort.is_empty() && filters.union.is_empty() => (
             "participants p LEFT JOIN participant_search s ON s.participant_id = p.id",
+            "1 = 1",
             "p.id",
-        )
-    } else {
-        (
+        ),
+        Driver::List | Driver::Scan => (
             "participant_search s JOIN participants p ON p.id = s.participant_id",
+            "1 = 1",
             "s.participant_id",
-        )
+        ),
     };
     let mut sql = format!(
         "SELECT p.id, p.pseudonym, s.name, s.phone, s.cohort, s.union_name,
                 p.erased_at IS NOT NULL
          FROM {from}
-         WHERE {}",
-        if args.is_empty() {
-            "1 = 1"
-        } else {
-            "participant_search_text MATCH ?"
-        }
+         WHERE {matching}"
     );
     if !q.is_empty() {
         let mut alternatives = needles.conditions;
