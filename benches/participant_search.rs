@@ -1,18 +1,20 @@
-//! Admin participant search benchmark: a database of 1,000,000 participants built once through
-//! the real import path (a synthetic 16-column roster, `synthetic::Style::benchmark()`, seed
-//! 2026), then the function behind `/admin/participants` ([`search`]) and the page's content
-//! ([`list_body`]) timed on typical searches.
+//! Admin participant search benchmark: a database of 1,000,000 synthetic participants
+//! (`synthetic::roster`, seed 2026), then the function behind `/admin/participants` ([`search`])
+//! and the page's content ([`list_body`]) timed on typical searches, including fragments of
+//! one and two characters.
 //!
 //! Run with `cargo bench --bench participant_search`; `PANTAU_BENCH_ROWS=100000` for a smaller
-//! database. The roster and the database are cached under `target/bench-data/`.
+//! database. The database is cached under `target/bench-data/search-<rows>/` (about 1 GB at a
+//! million; delete it when done). It is filled by inserting each participant's row through
+//! `participants::attributes` (the one writer of roster values), so the triggers fill the
+//! search table and its indexes exactly as an import does, without writing and reading a
+//! million-row workbook first (the import itself is measured by `roster_import`).
 
-mod common;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pantau::import::ImportStatus;
-use pantau::synthetic::{Spec, Style, roster, write_xlsx};
+use pantau::participants::attributes;
+use pantau::synthetic::{Spec, roster};
 use pantau::web::admin::participants::{Filters, list_body, search};
 use rusqlite::Connection;
 
@@ -56,6 +58,11 @@ fn main() {
         .collect();
     let phone_fragment = phone[phone.len() - 4..].to_owned();
     let nik_fragment = nik[6..12].to_owned();
+    // The last two letters of the name (a piece at a word's end) and its first letter.
+    let letters: Vec<char> = name.chars().collect();
+    let two: String = letters[letters.len() - 2..].iter().collect();
+    let one: String = letters[..1].iter().collect();
+    let digits = nik[12..14].to_owned();
     let searches: Vec<(String, Filters)> = vec![
         ("list, no filter".into(), filters("", "")),
         (
@@ -91,14 +98,48 @@ fn main() {
             "a name matching nobody + cohort".into(),
             filters("qxzv", &cohort),
         ),
-        // Shorter than a trigram: these walk participant_search in id order instead.
+        // Shorter than a trigram: names through the index of one- and two-character pieces
+        // (migration 0010), digits by walking participant_search in id order.
         (
-            "2 characters matching nobody (whole scan)".into(),
+            format!("2 characters {two:?}"),
+            filters(&two, ""),
+        ),
+        (
+            format!("2 characters {two:?} + cohort"),
+            filters(&two, &cohort),
+        ),
+        (
+            "2 characters matching nobody (\"qx\")".into(),
             filters("qx", ""),
         ),
         (
-            "1 character".into(),
-            filters(&name_fragment.chars().take(1).collect::<String>(), ""),
+            "2 characters matching nobody + cohort".into(),
+            filters("qx", &cohort),
+        ),
+        (format!("1 character {one:?}"), filters(&one, "")),
+        (
+            format!("1 character {one:?} + cohort"),
+            filters(&one, &cohort),
+        ),
+        (
+            "1 character matching nobody (\"q\")".into(),
+            filters("q", ""),
+        ),
+        (
+            "1 character matching nobody + cohort".into(),
+            filters("q", &cohort),
+        ),
+        (
+            format!("2 digits {digits:?} (walk)"),
+            filters(&digits, ""),
+        ),
+        (
+            format!("2 digits {digits:?} + cohort (walk)"),
+            filters(&digits, &cohort),
+        ),
+        (
+            format!("1 digit {:?} + cohort (walk)", &digits[..1]),
+            filters(&digits[..1], &cohort),
         ),
     ];
     let texts = pantau::web::admin::texts::texts("id");
@@ -147,7 +188,7 @@ fn percentile(times: &mut [Duration], p: usize) -> Duration {
     times[index.min(times.len() - 1)]
 }
 
-/// The cached database of `rows` participants, built through `pantau::import` when missing.
+/// The cached database of `rows` participants, filled when missing.
 fn database(data: &Path, rows: usize) -> Connection {
     let dir = data.join(format!("search-{rows}"));
     let db = dir.join("pantau.db");
@@ -161,25 +202,60 @@ fn database(data: &Path, rows: usize) -> Connection {
     }
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("bench database folder");
-    let file = data.join(format!("roster-{rows}x16.xlsx"));
-    if !file.exists() {
-        let people = roster(&Spec::new(2026, rows));
-        write_xlsx(&people, &Style::benchmark(), &file).expect("write the benchmark roster");
-    }
     let mut conn = pantau::db::open(&db).expect("database");
-    let reports: PathBuf = dir.join("reports");
     let started = Instant::now();
-    let outcome = common::import_file(&mut conn, &file, &reports);
-    assert_eq!(
-        outcome.status,
-        ImportStatus::Imported,
-        "{:?}",
-        outcome.problems.first()
-    );
+    let people = roster(&Spec::new(2026, rows));
+    let at = "2025-12-01T00:00:00Z";
+    let tx = conn.transaction().expect("transaction");
+    {
+        let mut participant = tx
+            .prepare(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .expect("insert participants");
+        let mut attrs = String::new();
+        for (index, person) in people.iter().enumerate() {
+            participant
+                .execute((
+                    format!("id:{}", person.participant_id),
+                    format!("P-{index:08}"),
+                    at,
+                ))
+                .expect("a participant");
+            let id = tx.last_insert_rowid();
+            let birth_date = person.birth_date.to_string();
+            let training_date = person.training_date.to_string();
+            let wage = person.last_wage.to_string();
+            let sex = person.sex.to_string();
+            // Keys in order, as an import's BTreeMap gives them.
+            let values = [
+                ("birth_date", birth_date.as_str()),
+                ("cohort", &person.cohort),
+                ("last_employer", &person.last_employer),
+                ("last_wage", &wage),
+                ("name", &person.name),
+                ("nik", &person.nik),
+                ("participant_id", &person.participant_id),
+                ("phone", &person.phone),
+                ("province", person.province),
+                ("regency", person.regency),
+                ("sector", person.sector),
+                ("sex", &sex),
+                ("training_date", &training_date),
+                ("training_location", person.training_location),
+                ("union", &person.union),
+            ];
+            attrs.clear();
+            attributes::encode(values, &mut attrs);
+            attributes::insert_new(&tx, id, &attrs, None, at).expect("roster values");
+        }
+    }
+    tx.commit().expect("commit");
     eprintln!(
         "built {} with {} participants in {:.1} s",
         db.display(),
-        outcome.counts.new,
+        people.len(),
         started.elapsed().as_secs_f64()
     );
     conn

@@ -13,12 +13,13 @@ use maud::{DOCTYPE, Markup, html};
 use super::i18n::Texts;
 
 /// Changes whenever [`CSS`] changes, so that cached copies are not used.
-pub const CSS_VERSION: &str = "5";
+pub const CSS_VERSION: &str = "6";
 
 /// The stylesheet: large text (≥ 16 px, 18 px body), tap targets of at least 44 px (every
 /// label, button and link, checked in headless Chromium by `tests/it/browser.rs`), one column
 /// readable at 360 px wide. The admin pages share it: their wide tables sit in a `.scroll`
-/// wrapper that scrolls sideways on a phone instead of widening the page, and the dashboard's
+/// wrapper that scrolls sideways on a phone instead of widening the page (a focusable region,
+/// outlined when focused, so that a keyboard can reach and scroll it), and the dashboard's
 /// response-rate chart is an inline SVG styled here (the CSP forbids inline styles).
 pub const CSS: &str = "\
 *{box-sizing:border-box}\
@@ -52,6 +53,7 @@ a{color:#0b5394}\
 dl{margin:0}dt{font-weight:600;margin-top:1rem}dd{margin:0}\
 .change{display:inline-block;min-height:44px;padding:.6rem 0}\
 .scroll{overflow-x:auto;max-width:100%}\
+.scroll:focus-visible{outline:3px solid #0b5394;outline-offset:2px}\
 table{border-collapse:collapse}th,td{padding:.25rem .5rem;border-bottom:1px solid #ccc;text-align:left;white-space:nowrap}\
 .chart{width:100%;max-width:36rem;height:auto}.chart polyline{fill:none;stroke-width:2}.chart line{stroke:#999}\
 ";

@@ -1,247 +1,10 @@
-//! The admin area over real HTTP: a server on 127.0.0.1:0 with a temporary database, users
-//! created with `accounts::users::add`, participants inserted with SQL, requests sent by a small
-//! blocking client on `std::net::TcpStream` that keeps the session cookie.
+//! The admin area over real HTTP: login, lockout, CSRF, role boundaries, uploads, search,
+//! timelines and data-subject rights, against the test site of `admin_site.rs`.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-
-use chrono::Utc;
-use pantau::accounts::users::{NewUser, add};
 use pantau::accounts::{Role, Scope};
-use pantau::config::Config;
 use regex::Regex;
-use rusqlite::{Connection, params};
-use tempfile::TempDir;
 
-pub(crate) const PASSWORD: &str = "a long test password";
-
-/// A running server with its configuration.
-pub(crate) struct Site {
-    pub(crate) dir: TempDir,
-    pub(crate) port: u16,
-    pub(crate) config: Config,
-}
-
-impl Site {
-    /// Starts a server with one wave; `server` is extra `[server]` configuration.
-    pub(crate) fn start(server: &str) -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let forms = dir.path().join("forms");
-        std::fs::create_dir_all(&forms).unwrap();
-        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
-        std::fs::copy(shipped.join("followup.xlsx"), forms.join("followup.xlsx")).unwrap();
-        let config_path = dir.path().join("pantau.toml");
-        let text = format!(
-            "[paths]\ndatabase = \"pantau.db\"\nforms = \"forms\"\nreports = \"reports\"\n\
-             [server]\n{server}\n\
-             [[waves]]\nname = \"m3\"\nform = \"followup.xlsx\"\nanchor = \"training_end\"\n\
-             offset_months = 0\nwindow_days = 30\n"
-        );
-        std::fs::write(&config_path, text).unwrap();
-        let config = Config::load(Some(&config_path)).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server_config = config.clone();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                pantau::web::server(server_config, listener)
-                    .unwrap()
-                    .await
-                    .unwrap();
-            })
-        });
-        Site { dir, port, config }
-    }
-
-    pub(crate) fn conn(&self) -> Connection {
-        pantau::db::open(&self.config.database()).unwrap()
-    }
-
-    pub(crate) fn user(&self, name: &str, role: Role, scope: Option<Scope>) {
-        let new = NewUser {
-            username: name,
-            role,
-            scope,
-            password: PASSWORD,
-        };
-        add(&self.conn(), &new, None, Utc::now()).unwrap();
-    }
-
-    /// Adds a participant with a name, phone, NIK and union; returns its id.
-    pub(crate) fn participant(&self, name: &str, phone: &str, nik: &str, union: &str) -> i64 {
-        let conn = self.conn();
-        let now = "2025-01-01T00:00:00Z";
-        conn.execute(
-            "INSERT INTO participants (participant_key, pseudonym, created_at) VALUES (?1, ?2, ?3)",
-            params![format!("nik:{nik}"), format!("P-{nik}"), now],
-        )
-        .unwrap();
-        let id = conn.last_insert_rowid();
-        for (field, value) in [
-            ("name", name),
-            ("phone", phone),
-            ("nik", nik),
-            ("union", union),
-            ("birth_date", "1979-02-03"),
-            ("attended_1", "1"),
-        ] {
-            pantau::participants::attributes::set_values(&conn, id, &[(field, value)], None, now)
-                .unwrap();
-        }
-        id
-    }
-
-    /// A client logged in as `name` (asserting the login worked).
-    pub(crate) fn login(&self, name: &str) -> Client {
-        let mut client = Client {
-            port: self.port,
-            cookie: None,
-            extra: None,
-        };
-        let reply = client.post(
-            "/admin/login",
-            &[("username", name), ("password", PASSWORD)],
-        );
-        assert_eq!(reply.status, 303, "login of {name} failed: {}", reply.body);
-        client
-    }
-
-    pub(crate) fn anonymous(&self) -> Client {
-        Client {
-            port: self.port,
-            cookie: None,
-            extra: None,
-        }
-    }
-}
-
-/// One HTTP response.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) body: String,
-}
-
-impl Reply {
-    pub(crate) fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    }
-
-    /// The CSRF token of the first form on the page.
-    pub(crate) fn csrf(&self) -> String {
-        Regex::new(r#"name="csrf" value="([^"]+)""#)
-            .unwrap()
-            .captures(&self.body)
-            .map(|c| c[1].to_string())
-            .expect("the page has a CSRF field")
-    }
-}
-
-/// A minimal HTTP/1.1 client keeping the session cookie it was given.
-pub(crate) struct Client {
-    port: u16,
-    cookie: Option<String>,
-    /// Another cookie sent with every request (`name=value`), as a browser sends one whose
-    /// path matches.
-    pub(crate) extra: Option<String>,
-}
-
-impl Client {
-    pub(crate) fn get(&mut self, path: &str) -> Reply {
-        self.send("GET", path, None, b"")
-    }
-
-    pub(crate) fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let body = serde_urlencoded::to_string(fields).unwrap();
-        self.send(
-            "POST",
-            path,
-            Some("application/x-www-form-urlencoded"),
-            body.as_bytes(),
-        )
-    }
-
-    fn send(&mut self, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.port,
-            body.len()
-        );
-        if let Some(kind) = content_type {
-            head.push_str(&format!("Content-Type: {kind}\r\n"));
-        }
-        if let Some(cookie) = &self.cookie {
-            head.push_str(&format!("Cookie: pantau_session={cookie}\r\n"));
-        }
-        if let Some(extra) = &self.extra {
-            head.push_str(&format!("Cookie: {extra}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8(raw[..split].to_vec()).unwrap();
-        let mut bytes = raw[split + 4..].to_vec();
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-            .collect();
-        if headers
-            .iter()
-            .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-        {
-            bytes = dechunk(&bytes);
-        }
-        for (name, value) in &headers {
-            if name.eq_ignore_ascii_case("set-cookie")
-                && let Some(rest) = value.strip_prefix("pantau_session=")
-            {
-                let token = rest.split(';').next().unwrap_or_default();
-                self.cookie = (!token.is_empty()).then(|| token.to_string());
-            }
-        }
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        Reply {
-            status,
-            headers,
-            bytes,
-            body,
-        }
-    }
-}
-
-fn dechunk(mut rest: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
-        let size = std::str::from_utf8(&rest[..end]).unwrap_or("0").trim();
-        let size = usize::from_str_radix(size, 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        let start = end + 2;
-        out.extend_from_slice(&rest[start..start + size]);
-        rest = &rest[start + size + 2..];
-    }
-    out
-}
+use super::admin_site::{Client, PASSWORD, Reply, Site};
 
 #[test]
 fn login_sets_a_strict_http_only_session_cookie_and_logout_ends_it() {
@@ -1092,4 +855,171 @@ fn the_timeline_shows_which_import_set_which_value_and_search_finds_the_particip
         page.body
     );
     assert!(!page.body.contains("<td>cohort</td>"), "{}", page.body);
+}
+
+/// The participants whose name holds `piece` as the gram index (migration 0010) lists them,
+/// and as `LIKE` finds them by reading every row: the two must agree.
+fn gram_index_agrees_with_like(site: &Site, piece: &str) {
+    let conn = site.conn();
+    let token: String = piece
+        .to_ascii_lowercase()
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let indexed: Vec<i64> = conn
+        .prepare(
+            "SELECT rowid FROM participant_search_grams WHERE participant_search_grams MATCH ?1
+             ORDER BY rowid",
+        )
+        .unwrap()
+        .query_map([format!("\"{token}\"")], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let escaped = piece
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let scanned: Vec<i64> = conn
+        .prepare(
+            "SELECT participant_id FROM participant_search
+             WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY participant_id",
+        )
+        .unwrap()
+        .query_map([escaped], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexed, scanned, "participants holding {piece:?}");
+}
+
+#[test]
+fn one_and_two_character_fragments_find_exactly_the_names_holding_them() {
+    let site = Site::start("");
+    let zul = site.participant(
+        "Zulkifli O'Neil",
+        "6281299988877",
+        "3201014506899911",
+        "SP Logam",
+    );
+    let nono = site.participant(
+        "Ñoño 50%_x",
+        "6281234599912",
+        "3201014506899912",
+        "SP Garmen",
+    );
+    // Enough people holding "ak" for two pages of 50.
+    let mut anak = Vec::new();
+    for n in 0..53 {
+        anak.push(site.participant(
+            &format!("Anak Peserta {n}"),
+            &format!("62812345{n:05}"),
+            &format!("32010145068{n:05}"),
+            if n % 2 == 0 { "SP Garmen" } else { "SP Logam" },
+        ));
+    }
+    site.user("admin", Role::Admin, None);
+    site.user(
+        "officer",
+        Role::FieldOfficer,
+        Some(Scope::new("union", "SP Logam").unwrap()),
+    );
+    let mut admin = site.login("admin");
+    let mut officer = site.login("officer");
+    let ids = |reply: &Reply| -> Vec<i64> {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        Regex::new(r#"href="/admin/participants/(\d+)""#)
+            .unwrap()
+            .captures_iter(&reply.body)
+            .map(|c| c[1].parse().unwrap())
+            .collect()
+    };
+
+    // One character, found in any ASCII case, as LIKE does; a letter nobody has finds nobody.
+    assert_eq!(ids(&admin.get("/admin/participants?q=z")), [zul]);
+    assert_eq!(ids(&admin.get("/admin/participants?q=Z")), [zul]);
+    assert!(ids(&admin.get("/admin/participants?q=q")).is_empty());
+    // Two characters: inside a word, across a word's end, with an apostrophe.
+    assert_eq!(ids(&admin.get("/admin/participants?q=iF")), [zul]);
+    assert_eq!(ids(&admin.get("/admin/participants?q=%27N")), [zul]);
+    assert!(ids(&admin.get("/admin/participants?q=qx")).is_empty());
+    // Wildcards are text; a letter outside ASCII is matched as written.
+    assert_eq!(ids(&admin.get("/admin/participants?q=%25_")), [nono]);
+    assert!(ids(&admin.get("/admin/participants?q=_z")).is_empty());
+    assert_eq!(ids(&admin.get("/admin/participants?q=%C3%91")), [nono]);
+    assert_eq!(ids(&admin.get("/admin/participants?q=o%C3%B1")), [nono]);
+    assert!(ids(&admin.get("/admin/participants?q=O%C3%91")).is_empty());
+
+    // A common piece: pages of 50 in id order, and the union filter and the officer's scope on
+    // the people the index lists.
+    let first = admin.get("/admin/participants?q=ak");
+    assert_eq!(ids(&first), anak[..50]);
+    assert!(first.body.contains("page=2"), "a link to the next page");
+    assert_eq!(
+        ids(&admin.get("/admin/participants?q=ak&page=2")),
+        anak[50..]
+    );
+    let logam: Vec<i64> = anak.iter().copied().skip(1).step_by(2).collect();
+    assert_eq!(
+        ids(&admin.get("/admin/participants?q=AK&union=SP+Logam")),
+        logam
+    );
+    assert_eq!(ids(&officer.get("/admin/participants?q=ak")), logam);
+    assert!(ids(&officer.get("/admin/participants?q=%C3%91")).is_empty());
+    assert_eq!(ids(&officer.get("/admin/participants?q=z")), [zul]);
+    assert!(ids(&admin.get("/admin/participants?q=z&union=SP+Garmen")).is_empty());
+    // Digits of one or two characters are still looked for in phones and NIKs.
+    assert_eq!(ids(&admin.get("/admin/participants?q=87")), [zul]);
+    assert_eq!(
+        ids(&admin.get("/admin/participants?q=87&union=SP+Logam")),
+        [zul]
+    );
+    assert!(ids(&admin.get("/admin/participants?q=87&union=SP+Garmen")).is_empty());
+
+    // The index follows the names: a renamed participant is found by the new name only, an
+    // erased one not at all.
+    let conn = site.conn();
+    pantau::participants::attributes::set_values(
+        &conn,
+        zul,
+        &[("name", "Yusuf Hadi")],
+        None,
+        "2025-02-01T00:00:00Z",
+    )
+    .unwrap();
+    assert!(ids(&admin.get("/admin/participants?q=z")).is_empty());
+    assert_eq!(ids(&admin.get("/admin/participants?q=yu")), [zul]);
+    let erase = admin.get(&format!("/admin/participants/{nono}"));
+    let erased = admin.post(
+        &format!("/admin/participants/{nono}/erase"),
+        &[("csrf", &erase.csrf())],
+    );
+    assert_eq!(erased.status, 303, "{}", erased.body);
+    assert!(ids(&admin.get("/admin/participants?q=%C3%91")).is_empty());
+
+    // Every one- and two-character piece of every name, and pieces nobody has.
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM participant_search WHERE name IS NOT NULL")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut pieces = std::collections::BTreeSet::new();
+    for name in &names {
+        let chars: Vec<char> = name.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            pieces.insert(c.to_string());
+            pieces.insert(c.to_uppercase().to_string());
+            if let Some(next) = chars.get(i + 1) {
+                pieces.insert(format!("{c}{next}"));
+                pieces.insert(format!("{c}{next}").to_uppercase());
+            }
+        }
+    }
+    pieces.extend(["q", "qx", "Ñ", "ñ", "%", "_", "\\"].map(String::from));
+    for piece in &pieces {
+        gram_index_agrees_with_like(&site, piece);
+    }
+    search_index_is_consistent(&site);
 }

@@ -4,7 +4,9 @@
 //! password, logs in, uploads a synthetic roster on the imports page and reads its summary;
 //! then `pantau run` does the job; the browser downloads the manager workbook from the reports
 //! page, which is read back here with calamine, and shows the dashboard at a phone's 360 × 640
-//! viewport, saved as `target/browser/admin-dashboard-phone.png`.
+//! viewport, saved as `target/browser/admin-dashboard-phone.png`. Last, axe-core checks every
+//! kind of admin page in Indonesian and English (serious or critical violations fail), and the
+//! keyboard alone reaches and scrolls a wide table on a phone.
 //!
 //! Peers: `/usr/bin/chromium` and the packages of `tests/browser/package-lock.json`, both
 //! installed by `bash tests/run.sh` (`tests/peers/browser.sh`).
@@ -296,5 +298,92 @@ fn staff_log_in_upload_a_roster_and_download_the_manager_workbook_in_headless_ch
         png_width(&screenshot),
         360,
         "the screenshot is not phone-wide"
+    );
+
+    // axe-core on every kind of admin page in both languages, and a wide table's scroll area
+    // by keyboard alone.
+    let seen = browse(&["audit", &base, "bu-sari", PASSWORD], &[]);
+    accessible(&seen);
+}
+
+/// Fails on any serious or critical axe-core violation of the `audit` step (every violation is
+/// printed), on a page missing from it, and on a scroll area the keyboard cannot reach, does
+/// not see outlined or cannot scroll.
+fn accessible(seen: &Value) {
+    const KINDS: &[&str] = &[
+        "login",
+        "dashboard",
+        "participants",
+        "timeline",
+        "imports",
+        "import",
+        "forms",
+        "form preview",
+        "reports",
+        "outbox",
+        "call list",
+    ];
+    let pages = seen["pages"].as_array().expect("the audit lists its pages");
+    let mut serious = Vec::new();
+    let mut checked = BTreeSet::new();
+    for page in pages {
+        let kind = text(page, "kind");
+        let lang = text(page, "lang");
+        let path = text(page, "path");
+        assert_eq!(page["status"], 200, "{kind} ({path}) in {lang}: {page:#}");
+        assert_eq!(
+            text(page, "htmlLang"),
+            lang,
+            "{kind} ({path}) is not in the language chosen"
+        );
+        for violation in page["violations"].as_array().expect("violations") {
+            let line = format!(
+                "{kind} ({path}, {lang}): {} {} ({}) at {}",
+                violation["impact"], violation["id"], violation["help"], violation["targets"]
+            );
+            println!("axe {line}");
+            if matches!(violation["impact"].as_str(), Some("serious" | "critical")) {
+                serious.push(line);
+            }
+        }
+        checked.insert((kind.to_owned(), lang.to_owned()));
+    }
+    for kind in KINDS {
+        for lang in ["id", "en"] {
+            assert!(
+                checked.contains(&((*kind).to_owned(), lang.to_owned())),
+                "axe did not check the {kind} page in {lang}"
+            );
+        }
+    }
+    assert!(
+        serious.is_empty(),
+        "serious or critical axe violations on admin pages:\n{serious:#?}"
+    );
+
+    let keyboard = &seen["keyboard"];
+    let focused = &keyboard["focused"];
+    assert!(
+        focused.is_object(),
+        "Tab never reached the participants table's scroll area: {keyboard:#}"
+    );
+    assert_eq!(focused["role"], "region", "{keyboard:#}");
+    assert_eq!(
+        focused["label"],
+        pantau::web::admin::texts::ENGLISH.participants,
+        "{keyboard:#}"
+    );
+    assert_ne!(
+        focused["outlineStyle"], "none",
+        "the focused scroll area shows no outline: {keyboard:#}"
+    );
+    let wide = focused["scrollWidth"].as_f64().unwrap() > focused["clientWidth"].as_f64().unwrap();
+    assert!(
+        wide,
+        "the participants table fits a phone, so nothing shows it scrolls: {keyboard:#}"
+    );
+    assert!(
+        keyboard["scrollLeftAfterArrows"].as_f64().unwrap_or(0.0) > 0.0,
+        "the arrow keys did not scroll the focused table: {keyboard:#}"
     );
 }

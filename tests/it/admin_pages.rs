@@ -9,46 +9,7 @@ use pantau::accounts::{Role, Scope};
 use regex::Regex;
 use rusqlite::params;
 
-use super::admin::{Client, Reply, Site};
-
-/// An open m3 invitation for `participant`; returns its token.
-fn invite(site: &Site, participant: i64) -> String {
-    let conn = site.conn();
-    conn.execute(
-        "INSERT OR IGNORE INTO waves (name, form_file, updated_at)
-         VALUES ('m3', 'followup.xlsx', '2026-01-01T00:00:00Z')",
-        [],
-    )
-    .unwrap();
-    let token = format!("tok{participant:0>21}");
-    conn.execute(
-        "INSERT INTO invitations (participant_id, wave, token, status, issued_at, opens_at, closes_at)
-         VALUES (?1, 'm3', ?2, 'sent', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',
-                 '2099-01-01T00:00:00Z')",
-        params![participant, token],
-    )
-    .unwrap();
-    token
-}
-
-fn count(site: &Site, sql: &str) -> i64 {
-    site.conn().query_row(sql, [], |row| row.get(0)).unwrap()
-}
-
-fn hidden(page: &Reply, name: &str) -> Option<String> {
-    Regex::new(&format!(r#"name="{name}" value="([^"]*)""#))
-        .unwrap()
-        .captures(&page.body)
-        .map(|c| c[1].to_string())
-}
-
-/// GET after a 303, as a browser follows it.
-fn follow(client: &mut Client, reply: Reply) -> Reply {
-    match reply.status {
-        303 => client.get(&reply.header("location").unwrap()),
-        _ => reply,
-    }
-}
+use super::admin_site::{Client, Reply, Site, count, follow, hidden, invite};
 
 /// Answers one survey screen with plausible values (first choice, 1000000 for numbers, free
 /// text empty, "none" for the work status so that the income questions are skipped) and
@@ -285,6 +246,41 @@ fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_oth
             "{output} names no officer"
         );
     }
+    // No sheet of the donor workbook holds the officer's username, nor the participant's
+    // name, phone or NIK; and the stored answers hold no officer name either (a form's ODK
+    // `username` stays `participant`: see the README's fill-on-behalf section).
+    for output in run.outputs.iter().filter(|o| o.contains("donor")) {
+        let path = site.config.reports_dir().join(output);
+        let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+        for sheet in workbook.sheet_names() {
+            let range = workbook.worksheet_range(&sheet).unwrap();
+            for (row, cells) in range.rows().enumerate() {
+                for (column, cell) in cells.iter().enumerate() {
+                    let text = cell.to_string();
+                    for personal in ["officer", "Siti", "Aminah", "81234500001", "3201014506800002"] {
+                        assert!(
+                            !text.contains(personal),
+                            "{output}, sheet {sheet}, row {}, column {}: {personal:?} in {text:?}",
+                            row + 1,
+                            column + 1
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let answers: String = site
+        .conn()
+        .query_row(
+            &format!("SELECT answers FROM responses WHERE assisted_by = {officer_id}"),
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        !answers.contains("officer"),
+        "the assisted answers name the officer: {answers}"
+    );
 }
 
 #[test]
@@ -667,11 +663,15 @@ fn the_dashboard_shows_the_response_rate_over_time_as_a_table_and_a_chart() {
     assert!(body.contains("<polyline points=\""));
     assert!(!body.contains("<script"));
     assert!(!body.contains("Peserta 0"), "figures only");
-    // Wide tables scroll sideways on a phone.
-    assert!(body.contains("<div class=\"scroll\"><table>"));
+    // Wide tables scroll sideways on a phone, in a region a keyboard can reach and scroll,
+    // named after its table and outlined when focused.
+    assert!(body.contains(
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Wave m3\"><table>"
+    ));
     let css = viewer.get(&format!(
         "/static/pantau.css?v={}",
         pantau::web::layout::CSS_VERSION
     ));
     assert!(css.body.contains(".scroll{overflow-x:auto"));
+    assert!(css.body.contains(".scroll:focus-visible{outline:3px solid"));
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod admin_browser;
 mod admin_pages;
+mod admin_site;
 mod browser;
 mod calllist;
 mod check_form_cli;

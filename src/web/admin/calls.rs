@@ -65,7 +65,7 @@ pub async fn list(
     };
     let body = html! {
         @if rows.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.call_list) { table {
                 thead { tr {
                     th { (texts.risk) } th { (texts.reasons) } th { (texts.name) }
                     th { (texts.phone) } th { (texts.wave) } th { (texts.reminders) }

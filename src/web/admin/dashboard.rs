@@ -50,7 +50,7 @@ pub fn body(texts: &Texts, figures: &Figures) -> Markup {
     html! {
         h2 { (texts.response_rate) }
         @if waves.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.response_rate) { table {
                 thead { tr {
                     th { (texts.wave) } th { (texts.cohort) } th { (texts.invited) }
                     th { (texts.opened) } th { (texts.consented) } th { (texts.completed) }
@@ -70,7 +70,7 @@ pub fn body(texts: &Texts, figures: &Figures) -> Markup {
         }
         h2 { (texts.funnel) }
         @if funnel.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.funnel) { table {
                 thead { tr {
                     th { (texts.age_group) } th { (texts.enrolled) }
                     @for n in 1..=3 { th { (texts.session) " " (n) } }
@@ -92,7 +92,7 @@ fn series_table(texts: &Texts, series: &WaveSeries) -> Markup {
     let last = series.days.len().saturating_sub(1);
     html! {
         h3 { (texts.wave) " " (series.wave) }
-        div.scroll { table {
+        div.scroll tabindex="0" role="region" aria-label={ (texts.wave) " " (series.wave) } { table {
             thead { tr {
                 th { (texts.day) } th { (texts.started) } th { (texts.invited) }
                 th { (texts.completed) } th { (texts.response_rate) }

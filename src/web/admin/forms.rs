@@ -101,7 +101,7 @@ pub async fn preview(
     let languages: Vec<String> = form.languages().iter().map(|l| l.name.clone()).collect();
     let body = html! {
         p { (form.id()) " · " (form.question_count()) }
-        div.scroll { table {
+        div.scroll tabindex="0" role="region" aria-label=(name) { table {
             thead { tr {
                 th { (texts.field) } th { "type" }
                 @for language in &languages { th { (language) } }

@@ -84,9 +84,12 @@ pub fn bare_page(texts: &Texts, title: &str, body: Markup) -> Markup {
         html lang=(texts.code) {
             head { (head(texts, title)) }
             body {
-                p.lang {
-                    a href={ "?lang=" (texts.other_code) } lang=(texts.other_code) {
-                        (texts.other_name)
+                // In a landmark, like every other page's language switch.
+                header {
+                    p.lang {
+                        a href={ "?lang=" (texts.other_code) } lang=(texts.other_code) {
+                            (texts.other_name)
+                        }
                     }
                 }
                 main { h1 { (title) } (body) }

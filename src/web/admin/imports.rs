@@ -74,7 +74,7 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
             div.buttons { button type="submit" { (texts.upload) } }
         }
         @if rows.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.imports) { table {
                 thead { tr {
                     th { "#" } th { (texts.file) } th { (texts.status) } th { (texts.rows) }
                     th { (texts.error_workbook) }

@@ -44,7 +44,7 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     };
     let body = html! {
         @if emails.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.outbox) { table {
                 thead { tr {
                     th { "#" } th { (texts.recipient) } th { (texts.subject) } th { (texts.status) }
                     th { (texts.attempts) } th { (texts.last_error) } th {}

@@ -390,7 +390,7 @@ pub fn list_body(texts: &Texts, filters: &Filters, found: &Found) -> Markup {
             div.buttons { button type="submit" { (texts.search) } }
         }
         @if rows.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.participants) { table {
                 thead { tr {
                     th { "#" } th { (texts.name) } th { (texts.phone) }
                     th { (texts.cohort) } th { (texts.union) }
@@ -600,7 +600,7 @@ fn timeline_markup(staff: &Staff, id: i64, t: &Timeline) -> Markup {
         @if let Some(at) = &t.erased_at { p.notice { (texts.erased) " · " (at) } }
         h2 { (texts.roster_values) }
         @if t.attributes.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.roster_values) { table {
                 thead { tr { th { (texts.field) } th { (texts.value) } th { (texts.set_by) } } }
                 tbody { @for (name, value, import, at) in &t.attributes { tr {
                     td { (name) } td { (value) } td { (file(import)) " · " (at) }
@@ -751,5 +751,77 @@ pub async fn export(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>
             .body(json),
         Ok(None) => message(StatusCode::NOT_FOUND, texts, texts.not_found, ""),
         Err(response) => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_name_fragments_become_the_token_of_their_piece() {
+        // ASCII case folded (as LIKE ignores it), bytes in hexadecimal, one quoted token.
+        assert_eq!(Needles::new("Qx").gram_query().as_deref(), Some("\"7178\""));
+        assert_eq!(Needles::new("q").gram_query().as_deref(), Some("\"71\""));
+        assert_eq!(Needles::new("'N").gram_query().as_deref(), Some("\"276e\""));
+        // Other letters are taken as written, like LIKE does.
+        assert_eq!(Needles::new("Ñ").gram_query().as_deref(), Some("\"c391\""));
+        assert_eq!(Needles::new("ñ").gram_query().as_deref(), Some("\"c3b1\""));
+        // Three characters go to the trigram index; digits walk the table.
+        assert_eq!(Needles::new("abc").gram_query(), None);
+        assert!(Needles::new("abc").trigram_query().is_some());
+        assert_eq!(Needles::new("a1").gram_query(), None);
+        assert_eq!(Needles::new("12").gram_query(), None);
+        assert_eq!(Needles::new("-").gram_query(), None);
+    }
+
+    /// Participants with these names, through the one writer of roster values.
+    fn database(names: &[&str]) -> Connection {
+        let conn = crate::db::open_in_memory().unwrap();
+        for (n, name) in names.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, '2025-01-01T00:00:00Z')",
+                [format!("id:{n}"), format!("P-{n}")],
+            )
+            .unwrap();
+            let id = conn.last_insert_rowid();
+            crate::participants::attributes::set_values(
+                &conn,
+                id,
+                &[("name", name), ("cohort", if n % 2 == 0 { "A" } else { "B" })],
+                None,
+                "2025-01-01T00:00:00Z",
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    fn found(conn: &Connection, q: &str, cohort: &str) -> Vec<i64> {
+        let filters = Filters {
+            q: q.to_owned(),
+            cohort: cohort.to_owned(),
+            ..Filters::default()
+        };
+        search(conn, &filters, None)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|row| row.id)
+            .collect()
+    }
+
+    #[test]
+    fn one_and_two_characters_find_the_names_holding_them_with_the_filters() {
+        let conn = database(&["Budi Santoso", "Siti Aminah", "Zaenal", "dewi"]);
+        assert_eq!(found(&conn, "z", ""), [3]);
+        assert_eq!(found(&conn, "D", ""), [1, 4]);
+        assert_eq!(found(&conn, "MI", ""), [2]);
+        assert_eq!(found(&conn, "na", ""), [2, 3]);
+        assert_eq!(found(&conn, "na", "B"), [2]);
+        assert_eq!(found(&conn, "na", "A"), [3]);
+        assert!(found(&conn, "qx", "").is_empty());
+        assert!(found(&conn, "x", "A").is_empty());
     }
 }

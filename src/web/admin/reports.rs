@@ -87,7 +87,7 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
         }
         @if runs.iter().any(|run| run.2 == "running") { p.notice { (texts.run_started) } }
         @if runs.is_empty() { p { (texts.none) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(texts.reports) { table {
                 thead { tr {
                     th { "#" } th { (texts.started) } th { (texts.status) } th { (texts.outputs) }
                 } }

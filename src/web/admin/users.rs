@@ -51,7 +51,7 @@ async fn render(
         Err(response) => return response,
     };
     let body = html! {
-        div.scroll { table {
+        div.scroll tabindex="0" role="region" aria-label=(texts.users) { table {
             thead { tr { th { (texts.username) } th { (texts.role) } th { (texts.scope) } th { (texts.status) } } }
             tbody { @for user in &list { tr {
                 td { (user.username) } td { (user.role) }

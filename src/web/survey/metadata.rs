@@ -8,9 +8,10 @@
 //! - `today`: the local date, filled by the form engine at evaluation (see `form::runtime`);
 //! - `deviceid`: there is no device to ask in a browser without script, so pantau records
 //!   which server collected the answers, in Enketo's `host:id` shape: `<host>:web`;
-//! - `username`: `participant` for answers given through the personal link (the person
-//!   logged in to the device, in ODK's terms; a field officer's name when assisted answering
-//!   arrives with the admin area).
+//! - `username`: `participant`, for every response (the person logged in to the device, in
+//!   ODK's terms). Also when a field officer fills the survey on the participant's behalf:
+//!   answers can reach the donor workbook, and an officer's name must not; who assisted is
+//!   kept in `responses.assisted_by` and shown only in the admin area's timeline.
 //!
 //! Times are ODK's `dateTime`: local time in the programme's zone with milliseconds and offset
 //! (`2026-11-24T09:15:02.120+07:00`). Other device metadata (`phonenumber`, `email`, …) stays
