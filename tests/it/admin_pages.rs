@@ -257,7 +257,13 @@ fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_oth
             for (row, cells) in range.rows().enumerate() {
                 for (column, cell) in cells.iter().enumerate() {
                     let text = cell.to_string();
-                    for personal in ["officer", "Siti", "Aminah", "81234500001", "3201014506800002"] {
+                    for personal in [
+                        "officer",
+                        "Siti",
+                        "Aminah",
+                        "81234500001",
+                        "3201014506800002",
+                    ] {
                         assert!(
                             !text.contains(personal),
                             "{output}, sheet {sheet}, row {}, column {}: {personal:?} in {text:?}",

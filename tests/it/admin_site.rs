@@ -76,7 +76,11 @@ impl Site {
         conn.execute(
             "INSERT INTO participants (participant_key, pseudonym, created_at) VALUES (?1, ?2, ?3)",
             // Unique per NIK without holding it, as a real pseudonym holds no identifier.
-            params![format!("nik:{nik}"), format!("P-{}", pseudonym_of(nik)), now],
+            params![
+                format!("nik:{nik}"),
+                format!("P-{}", pseudonym_of(nik)),
+                now
+            ],
         )
         .unwrap();
         let id = conn.last_insert_rowid();

@@ -789,7 +789,10 @@ mod tests {
             crate::participants::attributes::set_values(
                 &conn,
                 id,
-                &[("name", name), ("cohort", if n % 2 == 0 { "A" } else { "B" })],
+                &[
+                    ("name", name),
+                    ("cohort", if n % 2 == 0 { "A" } else { "B" }),
+                ],
                 None,
                 "2025-01-01T00:00:00Z",
             )
