@@ -175,3 +175,58 @@ fn migration_0006_indexes_the_participants_already_there() {
         .unwrap();
     assert_eq!(found, 1, "the participant from before 0006 is in the index");
 }
+
+#[test]
+fn migration_0010_indexes_the_names_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    // The step before 0010: every migration but the last.
+    let before = pantau::db::MIGRATION_COUNT as usize - 1;
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        pantau::db::migrations()
+            .to_version(&mut conn, before)
+            .unwrap();
+        for (key, name) in [("nik:3174052208770009", "Dewi Lestari"), ("nik:1", "Ñoño")] {
+            conn.execute(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?1, '2025-01-01T00:00:00Z')",
+                [key],
+            )
+            .unwrap();
+            let id = conn.last_insert_rowid();
+            pantau::participants::attributes::set_values(
+                &conn,
+                id,
+                &[("name", name)],
+                None,
+                "2025-01-01T00:00:00Z",
+            )
+            .unwrap();
+        }
+    }
+    let conn = pantau::db::open(&path).unwrap();
+    let found = |token: &str| -> Vec<i64> {
+        conn.prepare(
+            "SELECT rowid FROM participant_search_grams WHERE participant_search_grams MATCH ?1
+             ORDER BY rowid",
+        )
+        .unwrap()
+        .query_map([format!("\"{token}\"")], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    // Tokens are the pieces' bytes in hexadecimal: "le" and "e" are in Dewi Lestari only, "o"
+    // and both "ñ" and "Ñ" (letters outside ASCII are kept as written) in Ñoño only.
+    assert_eq!(
+        found("6c65"),
+        [1],
+        "the participant from before 0010 is in the index"
+    );
+    assert_eq!(found("65"), [1]);
+    assert_eq!(found("6f"), [2]);
+    assert_eq!(found("c3b1"), [2]);
+    assert_eq!(found("c391"), [2]);
+    assert!(found("7178").is_empty(), "\"qx\" is nobody's");
+}
