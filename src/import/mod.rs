@@ -36,6 +36,7 @@
 mod attempt;
 mod error_workbook;
 mod identity;
+mod stages;
 mod store;
 
 #[cfg(test)]
@@ -51,6 +52,9 @@ use sha2::{Digest, Sha256};
 
 use crate::reference::Reference;
 use crate::roster::{self, Aliases, ParsedRoster, RosterRules, RowProblem, Severity, SheetSummary};
+use crate::participants::bulk::BulkLoad;
+use anyhow::Context;
+use stages::Source;
 
 pub use error_workbook::write_error_workbook;
 
@@ -258,23 +262,14 @@ fn run(
     }
 
     options.progress.stage("reading", 0);
-    let sheets = match roster::read_roster(&file_name, bytes) {
-        Ok(sheets) => sheets,
-        Err(reason) => {
-            outcome.status = ImportStatus::Unreadable;
-            outcome.message = Some(format!("{file_name}: {reason}"));
-            outcome.problems.push(RowProblem {
-                sheet: String::new(),
-                row: 0,
-                column: None,
-                severity: Severity::Error,
-                message: format!("{file_name}: {reason}"),
-            });
-            if !options.dry_run {
-                outcome.import_id = Some(attempt::record(conn, outcome, options, started)?);
-            }
-            return Ok(());
-        }
+    let opened = match roster::XlsxStream::open(&file_name, bytes) {
+        Ok(Some(stream)) => Ok(Source::Stream(stream)),
+        Ok(None) => roster::read_roster(&file_name, bytes).map(Source::Whole),
+        Err(reason) => Err(reason),
+    };
+    let source = match opened {
+        Ok(source) => source,
+        Err(reason) => return unreadable(conn, options, outcome, started, &reason),
     };
     options.progress.stage("checking", 0);
     let rules = RosterRules {
@@ -284,7 +279,7 @@ fn run(
     };
     // Data rows at most (the header and title rows are counted too): sizes the page cache,
     // the identifier maps and the progress bar before the rows are parsed.
-    let rows_estimate: usize = sheets.iter().map(roster::Sheet::height).sum();
+    let rows_estimate = source.rows_estimate();
     enlarge_cache(conn, rows_estimate)?;
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
@@ -300,28 +295,32 @@ fn run(
         return Ok(());
     }
     let import_id = attempt::begin(&tx, outcome, options)?;
+    // A first import into an empty programme builds its indexes and search index once, at
+    // the end, inside this transaction.
+    let bulk = BulkLoad::begin(&tx).context("cannot prepare the first import")?;
     options.progress.stage("storing", rows_estimate as u64);
-    let (parsed, stored) = parse_and_store(
-        &tx,
-        &sheets,
-        &rules,
-        (import_id, &file_name),
-        options,
-        rows_estimate,
-    )?;
+    let mut store = store::Store::new(&tx, import_id, &file_name, options, rows_estimate)?;
+    tracing::info!(import_id, rows_estimate, "storing roster rows");
+    let staged = stages::run(&source, &rules, &mut store, options)?;
+    let stored = store.finish(&staged.parsed.sheets);
+    if let Some(reason) = staged.unreadable {
+        // Read only in part: what was stored goes with the transaction.
+        tx.rollback()?;
+        return unreadable(conn, options, outcome, started, &reason);
+    }
     let ParsedRoster {
         sheets: summaries,
         problems,
         rows_read,
         rows_rejected,
         ..
-    } = parsed;
+    } = staged.parsed;
     outcome.sheets = summaries;
     outcome.problems = problems;
     outcome.counts.read = rows_read;
     outcome.counts.rejected = rows_rejected;
     tracing::info!(
-        sheets = sheets.len(),
+        sheets = outcome.sheets.len(),
         rows_read,
         rows_rejected,
         "roster file read"
@@ -337,8 +336,12 @@ fn run(
         sort_problems(&mut outcome.problems);
     }
     // A clean file's cells are not needed any more (a million-row sheet is over a GiB); if
-    // there are problems, the error workbook needs them.
-    let mut sheets = Some(sheets).filter(|_| !outcome.problems.is_empty());
+    // there are problems, the error workbook needs them, and a streamed file is read again
+    // whole for it.
+    let mut sheets = match source {
+        Source::Whole(sheets) => Some(sheets).filter(|_| !outcome.problems.is_empty()),
+        Source::Stream(_) => None,
+    };
     outcome.warnings = outcome.problems.len() - outcome.errors();
     outcome.status = if outcome.errors() > 0 {
         ImportStatus::Rejected
@@ -355,6 +358,10 @@ fn run(
             write_workbook(&sheets, outcome, options, Some(import_id))?;
         }
         drop(sheets);
+        if let Some(bulk) = bulk {
+            bulk.finish(&tx)
+                .context("cannot build the participants' indexes")?;
+        }
         attempt::complete(&tx, import_id, outcome, options, started)?;
         tx.commit()?;
         outcome.import_id = Some(import_id);
@@ -373,61 +380,30 @@ fn run(
     Ok(())
 }
 
-/// Records handed from the parsing thread to the storing one at a time: large enough that the
-/// channel costs nothing next to the rows, small enough that storing starts at once.
-const BATCH: usize = 512;
-
-/// Parses the sheets on a second thread while this one stores each valid record as it comes,
-/// so that checking the cells and writing to SQLite overlap on the machine's two cores. The
-/// transaction stays on this thread (a connection is not shared between threads).
-fn parse_and_store(
-    tx: &rusqlite::Transaction,
-    sheets: &[roster::Sheet],
-    rules: &RosterRules,
-    (import_id, file_name): (i64, &str),
+/// A file that cannot be read (to its end): status `unreadable` with the reason, recorded
+/// unless this is a dry run.
+fn unreadable(
+    conn: &mut Connection,
     options: &ImportOptions,
-    rows_estimate: usize,
-) -> anyhow::Result<(ParsedRoster, store::Stored)> {
-    std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<roster::RosterRecord>>(64);
-        let parser = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let parsed = roster::parse_roster_each(sheets, rules, &mut |record| {
-                batch.push(record);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    // A closed channel means storing failed; the error is reported there.
-                    let _ = sender.send(full);
-                }
-            });
-            if !batch.is_empty() {
-                let _ = sender.send(batch);
-            }
-            parsed
-        });
-        let mut store = store::Store::new(tx, import_id, file_name, options, rows_estimate)?;
-        tracing::info!(import_id, rows_estimate, "storing roster rows");
-        let mut failure = None;
-        'batches: for batch in &receiver {
-            for record in &batch {
-                if let Err(err) = store.record(record) {
-                    failure = Some(err);
-                    break 'batches;
-                }
-            }
-            options.progress.advance(batch.len() as u64);
-        }
-        // Unblocks the parser if storing stopped early.
-        drop(receiver);
-        let parsed = parser
-            .join()
-            .map_err(|_| anyhow::anyhow!("checking the roster's rows failed unexpectedly"))?;
-        if let Some(err) = failure {
-            return Err(err);
-        }
-        let stored = store.finish(&parsed.sheets);
-        Ok((parsed, stored))
-    })
+    outcome: &mut FileOutcome,
+    started: Instant,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let file_name = outcome.file_name.clone();
+    *outcome = FileOutcome::new(&file_name, outcome.content_hash.clone(), options.dry_run);
+    outcome.status = ImportStatus::Unreadable;
+    outcome.message = Some(format!("{file_name}: {reason}"));
+    outcome.problems.push(RowProblem {
+        sheet: String::new(),
+        row: 0,
+        column: None,
+        severity: Severity::Error,
+        message: format!("{file_name}: {reason}"),
+    });
+    if !options.dry_run {
+        outcome.import_id = Some(attempt::record(conn, outcome, options, started)?);
+    }
+    Ok(())
 }
 
 fn write_workbook(

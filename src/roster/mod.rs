@@ -17,6 +17,7 @@ mod phone;
 mod read;
 mod records;
 mod sex;
+mod stream;
 
 pub use attendance::parse_attendance;
 pub use cell::Cell;
@@ -28,6 +29,8 @@ pub use phone::Phone;
 pub use read::{Sheet, column_letters, read_roster};
 pub use records::{
     ParsedRoster, ParticipantKey, RosterRecord, RosterRules, RowProblem, Severity, SheetSummary,
-    parse_roster, parse_roster_each,
+    parse_roster, parse_roster_each, parse_roster_parts,
 };
 pub use sex::Sex;
+pub use stream::{SheetPart, XlsxStream};
+pub use package::SheetMarks;
