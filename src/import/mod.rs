@@ -50,9 +50,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::participants::bulk::BulkLoad;
 use crate::reference::Reference;
 use crate::roster::{self, Aliases, ParsedRoster, RosterRules, RowProblem, Severity, SheetSummary};
-use crate::participants::bulk::BulkLoad;
 use anyhow::Context;
 use stages::Source;
 
@@ -305,6 +305,7 @@ fn run(
     let stored = store.finish(&staged.parsed.sheets);
     if let Some(reason) = staged.unreadable {
         // Read only in part: what was stored goes with the transaction.
+        drop(bulk);
         tx.rollback()?;
         return unreadable(conn, options, outcome, started, &reason);
     }
@@ -358,15 +359,15 @@ fn run(
             write_workbook(&sheets, outcome, options, Some(import_id))?;
         }
         drop(sheets);
-        if let Some(bulk) = bulk {
-            bulk.finish(&tx)
-                .context("cannot build the participants' indexes")?;
-        }
+        bulk.map(BulkLoad::finish)
+            .transpose()
+            .context("cannot build the participants' indexes")?;
         attempt::complete(&tx, import_id, outcome, options, started)?;
         tx.commit()?;
         outcome.import_id = Some(import_id);
         return Ok(());
     }
+    drop(bulk);
     tx.rollback()?;
     if outcome.status == ImportStatus::Rejected && !options.dry_run {
         // The workbook is named after the attempt's own id, known only once it is recorded.

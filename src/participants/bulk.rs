@@ -27,19 +27,28 @@ const TABLES: &[&str] = &[
 
 /// Indexes and triggers set aside during a first import, to be created again by
 /// [`BulkLoad::finish`].
+///
+/// While it lasts, the connection also skips CHECK constraints
+/// (`PRAGMA ignore_check_constraints`): the only ones on the tables written are the
+/// `json_valid` checks of `participant_rows.attrs` and `participant_row_history.changes`,
+/// which would parse every row's JSON twice more, and [`BulkLoad::finish`] reads every
+/// `attrs` (the history of a first import holds the same texts) with SQLite's JSON functions,
+/// which fail the import on malformed JSON. Dropping the value turns the checks back on,
+/// whether or not `finish` ran.
 #[derive(Debug)]
-pub struct BulkLoad {
+pub struct BulkLoad<'c> {
+    conn: &'c Connection,
     /// `CREATE INDEX` statements, as the schema holds them.
     indexes: Vec<String>,
     /// `CREATE TRIGGER` statements, as the schema holds them.
     triggers: Vec<String>,
 }
 
-impl BulkLoad {
+impl<'c> BulkLoad<'c> {
     /// Inside a write transaction on `conn`: when the programme has no participants yet,
     /// drops the indexes and triggers of the participant tables and returns what it dropped;
     /// otherwise changes nothing and returns `None`.
-    pub fn begin(conn: &Connection) -> rusqlite::Result<Option<BulkLoad>> {
+    pub fn begin(conn: &'c Connection) -> rusqlite::Result<Option<BulkLoad<'c>>> {
         let empty: bool = conn.query_row(
             "SELECT NOT EXISTS (SELECT 1 FROM participants)
                 AND NOT EXISTS (SELECT 1 FROM participant_search)",
@@ -50,6 +59,7 @@ impl BulkLoad {
             return Ok(None);
         }
         let mut load = BulkLoad {
+            conn,
             indexes: Vec::new(),
             triggers: Vec::new(),
         };
@@ -80,12 +90,15 @@ impl BulkLoad {
         for drop in drops {
             conn.execute(&drop, [])?;
         }
+        conn.pragma_update(None, "ignore_check_constraints", true)?;
         Ok(Some(load))
     }
 
     /// Builds what the triggers would have kept (the search table, its trigram index, the
     /// funnel counts) from the rows written, then creates the indexes and triggers again.
-    pub fn finish(self, conn: &Connection) -> rusqlite::Result<()> {
+    pub fn finish(self) -> rusqlite::Result<()> {
+        let conn = self.conn;
+        conn.pragma_update(None, "ignore_check_constraints", false)?;
         // The same values as the trigger `participant_rows_search_insert` (0004), in
         // participant order, so the search table is written by appending.
         conn.execute(
@@ -104,6 +117,15 @@ impl BulkLoad {
             conn.execute(sql, [])?;
         }
         Ok(())
+    }
+}
+
+impl Drop for BulkLoad<'_> {
+    fn drop(&mut self) {
+        // Nothing to do about a failure here: the connection is then unusable anyway.
+        let _ = self
+            .conn
+            .pragma_update(None, "ignore_check_constraints", false);
     }
 }
 
@@ -199,7 +221,7 @@ mod tests {
         for (key, attrs) in PEOPLE {
             add(&tx, key, attrs);
         }
-        load.finish(&tx).unwrap();
+        load.finish().unwrap();
         tx.commit().unwrap();
         assert_eq!(schema(&bulk), before);
         let expected = derived(&by_rows);
@@ -220,6 +242,11 @@ mod tests {
             add(&tx, "nik:1", PEOPLE[0].1);
             // Dropped without finish: the transaction rolls back.
         }
+        // And the checks are on again.
+        let checks: bool = conn
+            .pragma_query_value(None, "ignore_check_constraints", |row| row.get(0))
+            .unwrap();
+        assert!(!checks);
         assert_eq!(schema(&conn), before);
         let count: i64 = conn
             .query_row("SELECT count(*) FROM participants", [], |row| row.get(0))

@@ -25,6 +25,7 @@ pub use dates::{ENGLISH_MONTHS, INDONESIAN_MONTHS, parse_date};
 pub use headers::{Aliases, Field, HeaderRow, find_header_row, fold};
 pub use money::Rupiah;
 pub use nik::{Nik, NikFacts};
+pub use package::SheetMarks;
 pub use phone::Phone;
 pub use read::{Sheet, column_letters, read_roster};
 pub use records::{
@@ -33,4 +34,3 @@ pub use records::{
 };
 pub use sex::Sex;
 pub use stream::{SheetPart, XlsxStream};
-pub use package::SheetMarks;

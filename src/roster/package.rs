@@ -222,8 +222,7 @@ pub fn xlsx_marks(bytes: &[u8]) -> Result<HashMap<String, SheetMarks>, String> {
                 }
                 Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "mergeCell" => {
                     // A reference that does not parse merges nothing pantau could name.
-                    if let Some(merge) = attribute_value(&e, "ref").and_then(|r| parse_merge(&r))
-                    {
+                    if let Some(merge) = attribute_value(&e, "ref").and_then(|r| parse_merge(&r)) {
                         found.merged.push(merge);
                     }
                 }
@@ -262,9 +261,9 @@ fn parse_cell_ref(reference: &str) -> Option<(usize, usize)> {
     {
         return None;
     }
-    let column = letters
-        .bytes()
-        .fold(0usize, |n, b| n * 26 + usize::from(b.to_ascii_uppercase() - b'A') + 1);
+    let column = letters.bytes().fold(0usize, |n, b| {
+        n * 26 + usize::from(b.to_ascii_uppercase() - b'A') + 1
+    });
     let row: usize = digits.parse().ok()?;
     Some((row.checked_sub(1)?, column - 1))
 }

@@ -901,12 +901,7 @@ fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
             .any(|(kind, name, _)| kind == "trigger" && name == "participant_search_text_insert")
     );
     let big = site.path("pertama.xlsx");
-    write_xlsx(
-        &roster(&Spec::new(21, 200_000)),
-        &Style::benchmark(),
-        &big,
-    )
-    .unwrap();
+    write_xlsx(&roster(&Spec::new(21, 200_000)), &Style::benchmark(), &big).unwrap();
     let mut child = site
         .command(&[], &[big])
         .stdout(Stdio::null())
