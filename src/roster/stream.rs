@@ -99,6 +99,9 @@ impl<'b> XlsxStream<'b> {
             }
             let mut row: Option<(usize, Vec<Cell>)> = None;
             let mut width = 0usize;
+            // Rows are allocated at the width of the one before, so that a row's cells are
+            // not copied as the row grows.
+            let mut last_length = 0usize;
             while let Some(cell) = cells.next_cell().map_err(cannot)? {
                 let (at, column) = cell.get_position();
                 let (at, column) = (at as usize, column as usize);
@@ -121,9 +124,11 @@ impl<'b> XlsxStream<'b> {
                 }
                 if row.as_ref().is_some_and(|(current, _)| at > *current)
                     && let Some((number, cells)) = row.take()
-                    && !emit(SheetPart::Row(number, cells))
                 {
-                    return Ok(());
+                    last_length = cells.len();
+                    if !emit(SheetPart::Row(number, cells)) {
+                        return Ok(());
+                    }
                 }
                 // Columns past what a roster may have are counted in `width` (the check warns
                 // about them) but not kept: a sheet formatted out to column XFD would
@@ -131,7 +136,7 @@ impl<'b> XlsxStream<'b> {
                 if column >= MAX_COLUMNS {
                     continue;
                 }
-                let (_, cells) = row.get_or_insert_with(|| (at, Vec::new()));
+                let (_, cells) = row.get_or_insert_with(|| (at, Vec::with_capacity(last_length)));
                 if cells.len() <= column {
                     cells.resize(column + 1, Cell::Empty);
                 }
