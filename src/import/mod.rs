@@ -208,7 +208,7 @@ pub fn import_file(
     let cache_size: Option<i64> = conn
         .pragma_query_value(None, "cache_size", |row| row.get(0))
         .ok();
-    let result = run(conn, bytes, options, &mut outcome, started);
+    let result = run(conn, bytes, options, &mut outcome, started, true);
     if let Some(size) = cache_size {
         let _ = conn.pragma_update(None, "cache_size", size);
     }
@@ -248,6 +248,7 @@ fn run(
     options: &ImportOptions,
     outcome: &mut FileOutcome,
     started: Instant,
+    streaming: bool,
 ) -> anyhow::Result<()> {
     let file_name = outcome.file_name.clone();
     if let Some(earlier) = attempt::already_imported(conn, &outcome.content_hash)? {
@@ -262,7 +263,11 @@ fn run(
     }
 
     options.progress.stage("reading", 0);
-    let opened = match roster::XlsxStream::open(&file_name, bytes) {
+    let stream = match streaming {
+        true => roster::XlsxStream::open(&file_name, bytes),
+        false => Ok(None),
+    };
+    let opened = match stream {
         Ok(Some(stream)) => Ok(Source::Stream(stream)),
         Ok(None) => roster::read_roster(&file_name, bytes).map(Source::Whole),
         Err(reason) => Err(reason),
@@ -303,11 +308,17 @@ fn run(
     tracing::info!(import_id, rows_estimate, "storing roster rows");
     let staged = stages::run(&source, &rules, &mut store, options)?;
     let stored = store.finish(&staged.parsed.sheets);
-    if let Some(reason) = staged.unreadable {
+    if let Some(failure) = staged.unreadable {
         // Read only in part: what was stored goes with the transaction.
         drop(bulk);
         tx.rollback()?;
-        return unreadable(conn, options, outcome, started, &reason);
+        return match failure {
+            roster::StreamError::Unreadable(reason) => {
+                unreadable(conn, options, outcome, started, &reason)
+            }
+            // Rows out of order: read whole, which puts them in order.
+            roster::StreamError::OutOfOrder => run(conn, bytes, options, outcome, started, false),
+        };
     }
     let ParsedRoster {
         sheets: summaries,

@@ -12,7 +12,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::ScopedJoinHandle;
 
 use crate::roster::{
-    self, ParsedRoster, RosterRecord, RosterRules, Sheet, SheetMarks, SheetPart, XlsxStream,
+    self, ParsedRoster, RosterRecord, RosterRules, Sheet, SheetMarks, SheetPart, StreamError,
+    XlsxStream,
 };
 
 use super::{ImportOptions, store};
@@ -39,7 +40,7 @@ impl Source<'_> {
 /// file could not be read to its end (then nothing stored from it may be kept).
 pub(super) struct Staged {
     pub parsed: ParsedRoster,
-    pub unreadable: Option<String>,
+    pub unreadable: Option<StreamError>,
 }
 
 /// Records handed from the checking thread to the storing one at a time: large enough that
@@ -63,7 +64,7 @@ pub(super) fn run(
         let (records, received) = sync_channel::<Vec<RosterRecord>>(QUEUE);
         // A closed channel means storing failed; the error is reported there.
         let mut records = Batches::new(records, RECORDS_PER_BATCH);
-        let checker: ScopedJoinHandle<(ParsedRoster, Option<String>)> = match source {
+        let checker: ScopedJoinHandle<(ParsedRoster, Option<StreamError>)> = match source {
             Source::Whole(sheets) => scope.spawn(move || {
                 let parsed = roster::parse_roster_each(sheets, rules, &mut |record| {
                     records.push(record);
@@ -91,10 +92,14 @@ pub(super) fn run(
                         },
                     );
                     records.finish();
-                    let read = reader
-                        .join()
-                        .unwrap_or_else(|_| Err("the workbook could not be read".to_owned()));
-                    let unreadable = read.err().or_else(|| marks.failure());
+                    let read = reader.join().unwrap_or_else(|_| {
+                        Err(StreamError::Unreadable(
+                            "the workbook could not be read".to_owned(),
+                        ))
+                    });
+                    let unreadable = read
+                        .err()
+                        .or_else(|| marks.failure().map(StreamError::Unreadable));
                     (parsed, unreadable)
                 })
             }

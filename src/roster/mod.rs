@@ -33,4 +33,4 @@ pub use records::{
     parse_roster, parse_roster_each, parse_roster_parts,
 };
 pub use sex::Sex;
-pub use stream::{SheetPart, XlsxStream};
+pub use stream::{SheetPart, StreamError, XlsxStream};

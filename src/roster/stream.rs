@@ -38,6 +38,16 @@ pub enum SheetPart {
     },
 }
 
+/// Why a streamed workbook could not be read to its end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamError {
+    /// The file is damaged; the message says how in plain words, naming the sheet.
+    Unreadable(String),
+    /// A sheet stores a row after a later one. Excel and LibreOffice never write that, but
+    /// the file is not wrong: read whole ([`super::read_roster`]), its rows are put in order.
+    OutOfOrder,
+}
+
 /// An `.xlsx` file checked and ready to stream: forged sizes were refused, and the number of
 /// rows its sheets declare is known (to size the import before any row is read).
 pub struct XlsxStream<'b> {
@@ -71,18 +81,21 @@ impl<'b> XlsxStream<'b> {
     }
 
     /// Reads every worksheet, handing each part to `emit` in file order; stops early when
-    /// `emit` returns false (the receiver has gone). The error says in plain words why the
-    /// file could not be read to its end, naming the sheet.
-    pub fn read(&self, emit: &mut dyn FnMut(SheetPart) -> bool) -> Result<(), String> {
+    /// `emit` returns false (the receiver has gone).
+    pub fn read(&self, emit: &mut dyn FnMut(SheetPart) -> bool) -> Result<(), StreamError> {
         let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(self.bytes)).map_err(|e| {
-            format!("the workbook cannot be opened, it may be damaged or truncated ({e})")
+            StreamError::Unreadable(format!(
+                "the workbook cannot be opened, it may be damaged or truncated ({e})"
+            ))
         })?;
         let metadata = workbook.sheets_metadata().to_vec();
         for meta in metadata {
             if !matches!(meta.typ, calamine::SheetType::WorkSheet) {
                 continue;
             }
-            let cannot = |e: XlsxError| format!("sheet {:?} cannot be read ({e})", meta.name);
+            let cannot = |e: XlsxError| {
+                StreamError::Unreadable(format!("sheet {:?} cannot be read ({e})", meta.name))
+            };
             let mut cells = match workbook.worksheet_cells_reader(&meta.name) {
                 Ok(cells) => cells,
                 // A chart sheet listed as a worksheet holds no rows.
@@ -110,17 +123,8 @@ impl<'b> XlsxStream<'b> {
                     continue;
                 }
                 width = width.max(column + 1);
-                if let Some((current, _)) = &row
-                    && at < *current
-                {
-                    return Err(format!(
-                        "sheet {:?}: row {} is stored after row {} in the file, which pantau \
-                         cannot read in order; open the workbook in Excel or LibreOffice, save \
-                         it again and import the saved copy",
-                        meta.name,
-                        at + 1,
-                        current + 1
-                    ));
+                if row.as_ref().is_some_and(|(current, _)| at < *current) {
+                    return Err(StreamError::OutOfOrder);
                 }
                 if row.as_ref().is_some_and(|(current, _)| at > *current)
                     && let Some((number, cells)) = row.take()

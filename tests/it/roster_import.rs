@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pantau::import::{FileOutcome, ImportOptions, ImportStatus, NoProgress, import_file};
 use pantau::reference::Reference;
 use pantau::roster::{
-    Aliases, RosterRules, Severity, XlsxStream, parse_roster, parse_roster_parts, read_roster,
+    Aliases, RosterRules, Severity, StreamError, XlsxStream, parse_roster, parse_roster_parts,
+    read_roster,
 };
 use pantau::synthetic::{Column, Person, Spec, Style, roster, write_csv, write_xlsx, xlsx_bytes};
 use rusqlite::Connection;
@@ -1118,6 +1119,47 @@ fn check(name: &str, bytes: &[u8], rules: &RosterRules) {
             "{name}"
         );
     }
+}
+
+/// The streaming reader cannot put rows in order; a file that stores a row after a later one
+/// (which Excel and LibreOffice never write, but other programs may) is read whole instead
+/// and imports like any other.
+#[test]
+fn rows_stored_out_of_order_are_read_whole_and_import() {
+    let bytes = xlsx(&people(23, 6), &Style::clean());
+    let entries: Vec<(String, Vec<u8>)> = unzip(&bytes)
+        .into_iter()
+        .map(|(name, data)| {
+            if name != "xl/worksheets/sheet1.xml" {
+                return (name, data);
+            }
+            let text = String::from_utf8(data).unwrap();
+            let starts: Vec<usize> = text.match_indices("<row ").map(|(at, _)| at).collect();
+            let (last_but_one, last) = (starts[starts.len() - 2], starts[starts.len() - 1]);
+            let end = text.find("</sheetData>").unwrap();
+            let swapped = format!(
+                "{}{}{}{}",
+                &text[..last_but_one],
+                &text[last..end],
+                &text[last_but_one..last],
+                &text[end..]
+            );
+            (name, swapped.into_bytes())
+        })
+        .collect();
+    let shuffled = zip_of(&entries);
+    let stream = XlsxStream::open("r.xlsx", &shuffled).unwrap().unwrap();
+    assert_eq!(stream.read(&mut |_| true), Err(StreamError::OutOfOrder));
+    let mut library = Library::new();
+    let outcome = library.import("r.xlsx", &shuffled);
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        outcome.problems
+    );
+    assert_eq!(outcome.counts.new, 6);
+    assert_eq!(library.count("SELECT count(*) FROM participant_search"), 6);
 }
 
 /// The entries of a zip file, in order, with their uncompressed bytes.
