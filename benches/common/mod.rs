@@ -40,3 +40,22 @@ pub fn peak_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// CPU seconds (user + system, all threads) this process has used so far, from
+/// `/proc/self/stat`; 0 where /proc does not tell. On a shared machine this says more about a
+/// phase's cost than its wall time, which includes waiting for a core.
+pub fn cpu_seconds() -> f64 {
+    // Linux reports these in USER_HZ, which is 100 on every architecture it supports.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // The command name (field 2) may hold spaces; the fields after it are plain.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split(' ').collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / TICKS_PER_SECOND)
+        })
+        .unwrap_or(0.0)
+}

@@ -156,8 +156,18 @@ pub fn recount(conn: &mut Connection) -> rusqlite::Result<()> {
              UNION ALL
              SELECT i.wave, substr(r.submitted_at, 1, 13), 0, 1
              FROM responses r JOIN invitations i ON i.id = r.invitation_id
-         ) WHERE true GROUP BY wave, hour;
-         DELETE FROM funnel_counts;
+         ) WHERE true GROUP BY wave, hour;",
+    )?;
+    recount_funnel(&tx)?;
+    tx.commit()
+}
+
+/// Rebuilds `funnel_counts` from participants and their roster rows, inside the caller's
+/// transaction (by [`recount`], and by a first import that stored its rows without the
+/// funnel's triggers: `crate::participants::bulk`).
+pub fn recount_funnel(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "DELETE FROM funnel_counts;
          INSERT INTO funnel_counts
              (birth_date, age_group, people, attended_1, attended_2, attended_3)
          SELECT coalesce(r.attrs -> '$.birth_date', 'null'),
@@ -167,8 +177,7 @@ pub fn recount(conn: &mut Connection) -> rusqlite::Result<()> {
                 sum(coalesce(r.attrs ->> '$.attended_3' = '1', 0))
          FROM participants p LEFT JOIN participant_rows r ON r.participant_id = p.id
          WHERE true GROUP BY 1, 2;",
-    )?;
-    tx.commit()
+    )
 }
 
 /// Each wave's cumulative invitations and responses per local day in `zone`, from the first

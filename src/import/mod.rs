@@ -36,6 +36,7 @@
 mod attempt;
 mod error_workbook;
 mod identity;
+mod stages;
 mod store;
 
 #[cfg(test)]
@@ -49,8 +50,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::participants::bulk::BulkLoad;
 use crate::reference::Reference;
 use crate::roster::{self, Aliases, ParsedRoster, RosterRules, RowProblem, Severity, SheetSummary};
+use anyhow::Context;
+use stages::Source;
 
 pub use error_workbook::write_error_workbook;
 
@@ -204,7 +208,7 @@ pub fn import_file(
     let cache_size: Option<i64> = conn
         .pragma_query_value(None, "cache_size", |row| row.get(0))
         .ok();
-    let result = run(conn, bytes, options, &mut outcome, started);
+    let result = run(conn, bytes, options, &mut outcome, started, true);
     if let Some(size) = cache_size {
         let _ = conn.pragma_update(None, "cache_size", size);
     }
@@ -244,6 +248,7 @@ fn run(
     options: &ImportOptions,
     outcome: &mut FileOutcome,
     started: Instant,
+    streaming: bool,
 ) -> anyhow::Result<()> {
     let file_name = outcome.file_name.clone();
     if let Some(earlier) = attempt::already_imported(conn, &outcome.content_hash)? {
@@ -258,23 +263,18 @@ fn run(
     }
 
     options.progress.stage("reading", 0);
-    let sheets = match roster::read_roster(&file_name, bytes) {
-        Ok(sheets) => sheets,
-        Err(reason) => {
-            outcome.status = ImportStatus::Unreadable;
-            outcome.message = Some(format!("{file_name}: {reason}"));
-            outcome.problems.push(RowProblem {
-                sheet: String::new(),
-                row: 0,
-                column: None,
-                severity: Severity::Error,
-                message: format!("{file_name}: {reason}"),
-            });
-            if !options.dry_run {
-                outcome.import_id = Some(attempt::record(conn, outcome, options, started)?);
-            }
-            return Ok(());
-        }
+    let stream = match streaming {
+        true => roster::XlsxStream::open(&file_name, bytes),
+        false => Ok(None),
+    };
+    let opened = match stream {
+        Ok(Some(stream)) => Ok(Source::Stream(stream)),
+        Ok(None) => roster::read_roster(&file_name, bytes).map(Source::Whole),
+        Err(reason) => Err(reason),
+    };
+    let source = match opened {
+        Ok(source) => source,
+        Err(reason) => return unreadable(conn, options, outcome, started, &reason),
     };
     options.progress.stage("checking", 0);
     let rules = RosterRules {
@@ -284,7 +284,7 @@ fn run(
     };
     // Data rows at most (the header and title rows are counted too): sizes the page cache,
     // the identifier maps and the progress bar before the rows are parsed.
-    let rows_estimate: usize = sheets.iter().map(roster::Sheet::height).sum();
+    let rows_estimate = source.rows_estimate();
     enlarge_cache(conn, rows_estimate)?;
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
@@ -300,28 +300,39 @@ fn run(
         return Ok(());
     }
     let import_id = attempt::begin(&tx, outcome, options)?;
+    // A first import into an empty programme builds its indexes and search index once, at
+    // the end, inside this transaction.
+    let bulk = BulkLoad::begin(&tx).context("cannot prepare the first import")?;
     options.progress.stage("storing", rows_estimate as u64);
-    let (parsed, stored) = parse_and_store(
-        &tx,
-        &sheets,
-        &rules,
-        (import_id, &file_name),
-        options,
-        rows_estimate,
-    )?;
+    let mut store = store::Store::new(&tx, import_id, &file_name, options, rows_estimate)?;
+    tracing::info!(import_id, rows_estimate, "storing roster rows");
+    let staged = stages::run(&source, &rules, &mut store, options)?;
+    let stored = store.finish(&staged.parsed.sheets);
+    if let Some(failure) = staged.unreadable {
+        // Read only in part: what was stored goes with the transaction.
+        drop(bulk);
+        tx.rollback()?;
+        return match failure {
+            roster::StreamError::Unreadable(reason) => {
+                unreadable(conn, options, outcome, started, &reason)
+            }
+            // Rows out of order: read whole, which puts them in order.
+            roster::StreamError::OutOfOrder => run(conn, bytes, options, outcome, started, false),
+        };
+    }
     let ParsedRoster {
         sheets: summaries,
         problems,
         rows_read,
         rows_rejected,
         ..
-    } = parsed;
+    } = staged.parsed;
     outcome.sheets = summaries;
     outcome.problems = problems;
     outcome.counts.read = rows_read;
     outcome.counts.rejected = rows_rejected;
     tracing::info!(
-        sheets = sheets.len(),
+        sheets = outcome.sheets.len(),
         rows_read,
         rows_rejected,
         "roster file read"
@@ -337,8 +348,12 @@ fn run(
         sort_problems(&mut outcome.problems);
     }
     // A clean file's cells are not needed any more (a million-row sheet is over a GiB); if
-    // there are problems, the error workbook needs them.
-    let mut sheets = Some(sheets).filter(|_| !outcome.problems.is_empty());
+    // there are problems, the error workbook needs them, and a streamed file is read again
+    // whole for it.
+    let mut sheets = match source {
+        Source::Whole(sheets) => Some(sheets).filter(|_| !outcome.problems.is_empty()),
+        Source::Stream(_) => None,
+    };
     outcome.warnings = outcome.problems.len() - outcome.errors();
     outcome.status = if outcome.errors() > 0 {
         ImportStatus::Rejected
@@ -355,11 +370,15 @@ fn run(
             write_workbook(&sheets, outcome, options, Some(import_id))?;
         }
         drop(sheets);
+        bulk.map(BulkLoad::finish)
+            .transpose()
+            .context("cannot build the participants' indexes")?;
         attempt::complete(&tx, import_id, outcome, options, started)?;
         tx.commit()?;
         outcome.import_id = Some(import_id);
         return Ok(());
     }
+    drop(bulk);
     tx.rollback()?;
     if outcome.status == ImportStatus::Rejected && !options.dry_run {
         // The workbook is named after the attempt's own id, known only once it is recorded.
@@ -373,61 +392,30 @@ fn run(
     Ok(())
 }
 
-/// Records handed from the parsing thread to the storing one at a time: large enough that the
-/// channel costs nothing next to the rows, small enough that storing starts at once.
-const BATCH: usize = 512;
-
-/// Parses the sheets on a second thread while this one stores each valid record as it comes,
-/// so that checking the cells and writing to SQLite overlap on the machine's two cores. The
-/// transaction stays on this thread (a connection is not shared between threads).
-fn parse_and_store(
-    tx: &rusqlite::Transaction,
-    sheets: &[roster::Sheet],
-    rules: &RosterRules,
-    (import_id, file_name): (i64, &str),
+/// A file that cannot be read (to its end): status `unreadable` with the reason, recorded
+/// unless this is a dry run.
+fn unreadable(
+    conn: &mut Connection,
     options: &ImportOptions,
-    rows_estimate: usize,
-) -> anyhow::Result<(ParsedRoster, store::Stored)> {
-    std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<roster::RosterRecord>>(64);
-        let parser = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let parsed = roster::parse_roster_each(sheets, rules, &mut |record| {
-                batch.push(record);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    // A closed channel means storing failed; the error is reported there.
-                    let _ = sender.send(full);
-                }
-            });
-            if !batch.is_empty() {
-                let _ = sender.send(batch);
-            }
-            parsed
-        });
-        let mut store = store::Store::new(tx, import_id, file_name, options, rows_estimate)?;
-        tracing::info!(import_id, rows_estimate, "storing roster rows");
-        let mut failure = None;
-        'batches: for batch in &receiver {
-            for record in &batch {
-                if let Err(err) = store.record(record) {
-                    failure = Some(err);
-                    break 'batches;
-                }
-            }
-            options.progress.advance(batch.len() as u64);
-        }
-        // Unblocks the parser if storing stopped early.
-        drop(receiver);
-        let parsed = parser
-            .join()
-            .map_err(|_| anyhow::anyhow!("checking the roster's rows failed unexpectedly"))?;
-        if let Some(err) = failure {
-            return Err(err);
-        }
-        let stored = store.finish(&parsed.sheets);
-        Ok((parsed, stored))
-    })
+    outcome: &mut FileOutcome,
+    started: Instant,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let file_name = outcome.file_name.clone();
+    *outcome = FileOutcome::new(&file_name, outcome.content_hash.clone(), options.dry_run);
+    outcome.status = ImportStatus::Unreadable;
+    outcome.message = Some(format!("{file_name}: {reason}"));
+    outcome.problems.push(RowProblem {
+        sheet: String::new(),
+        row: 0,
+        column: None,
+        severity: Severity::Error,
+        message: format!("{file_name}: {reason}"),
+    });
+    if !options.dry_run {
+        outcome.import_id = Some(attempt::record(conn, outcome, options, started)?);
+    }
+    Ok(())
 }
 
 fn write_workbook(

@@ -335,6 +335,49 @@ mod tests {
     }
 
     #[test]
+    fn only_a_change_to_a_searched_value_touches_the_search_index() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let id = participant(&conn, "id:1");
+        set_values(
+            &conn,
+            id,
+            &[("name", "Siti Rahayu"), ("last_wage", "3500000")],
+            None,
+            AT,
+        )
+        .unwrap();
+        let index_rows = || -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM participant_search_text_data",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
+        let found = |text: &str| -> Vec<i64> {
+            let mut statement = conn
+                .prepare(
+                    "SELECT rowid FROM participant_search_text
+                     WHERE participant_search_text MATCH ?1",
+                )
+                .unwrap();
+            statement
+                .query_map([format!("\"{text}\"")], |row| row.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let before = index_rows();
+        set_values(&conn, id, &[("last_wage", "3600000")], None, AT).unwrap();
+        assert_eq!(index_rows(), before);
+        assert_eq!(found("rahayu"), vec![id]);
+        set_values(&conn, id, &[("name", "Siti Lestari")], None, AT).unwrap();
+        assert_ne!(index_rows(), before);
+        assert_eq!(found("rahayu"), Vec::<i64>::new());
+        assert_eq!(found("lestari"), vec![id]);
+    }
+
+    #[test]
     fn history_rows_hold_the_changes_and_can_be_blanked() {
         let conn = crate::db::open_in_memory().unwrap();
         let id = participant(&conn, "id:1");

@@ -6,6 +6,7 @@
 //! visits each of them.
 
 pub mod attributes;
+pub mod bulk;
 pub mod erase;
 pub mod export;
 

@@ -56,19 +56,22 @@ impl Cell {
 
 /// Excel's formula errors, as they arrive in CSV exports where they are plain text.
 fn is_formula_error(text: &str) -> bool {
-    matches!(
-        text.to_ascii_uppercase().as_str(),
-        "#N/A"
-            | "#REF!"
-            | "#VALUE!"
-            | "#DIV/0!"
-            | "#NAME?"
-            | "#NUM!"
-            | "#NULL!"
-            | "#SPILL!"
-            | "#CALC!"
-            | "#GETTING_DATA"
-    )
+    // Every error starts with '#': other texts (nearly all of a roster's cells) are told
+    // apart without the upper-cased copy.
+    text.starts_with('#')
+        && matches!(
+            text.to_ascii_uppercase().as_str(),
+            "#N/A"
+                | "#REF!"
+                | "#VALUE!"
+                | "#DIV/0!"
+                | "#NAME?"
+                | "#NUM!"
+                | "#NULL!"
+                | "#SPILL!"
+                | "#CALC!"
+                | "#GETTING_DATA"
+        )
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod phone;
 mod read;
 mod records;
 mod sex;
+mod stream;
 
 pub use attendance::parse_attendance;
 pub use cell::Cell;
@@ -24,10 +25,12 @@ pub use dates::{ENGLISH_MONTHS, INDONESIAN_MONTHS, parse_date};
 pub use headers::{Aliases, Field, HeaderRow, find_header_row, fold};
 pub use money::Rupiah;
 pub use nik::{Nik, NikFacts};
+pub use package::SheetMarks;
 pub use phone::Phone;
 pub use read::{Sheet, column_letters, read_roster};
 pub use records::{
     ParsedRoster, ParticipantKey, RosterRecord, RosterRules, RowProblem, Severity, SheetSummary,
-    parse_roster, parse_roster_each,
+    parse_roster, parse_roster_each, parse_roster_parts,
 };
 pub use sex::Sex;
+pub use stream::{SheetPart, StreamError, XlsxStream};

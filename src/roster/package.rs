@@ -178,14 +178,28 @@ fn push_run(runs: &mut RowRuns, first: usize, count: usize) {
     }
 }
 
-/// Hidden rows of every worksheet of an `.xlsx`, by sheet name. Each worksheet part is
-/// decompressed once and searched for `hidden=` as bytes; only a part that has it is parsed
-/// as XML, so that a million-row sheet without hidden rows costs one decompression.
-pub fn xlsx_hidden_rows(bytes: &[u8]) -> Result<HiddenRows, String> {
+/// A merged region as 0-based spreadsheet (top, left) and (bottom, right) corners.
+pub type Merge = ((usize, usize), (usize, usize));
+
+/// What a worksheet's XML says about its rows besides their cells, which calamine's cell
+/// readers do not report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SheetMarks {
+    /// Hidden rows.
+    pub hidden_rows: RowRuns,
+    /// Merged regions (`<mergeCell ref="C3:C5"/>`).
+    pub merged: Vec<Merge>,
+}
+
+/// Hidden rows and merged cells of every worksheet of an `.xlsx`, by sheet name, for the
+/// sheets that have any. Each worksheet part is decompressed once and searched for `hidden=`
+/// and `<mergeCell` as bytes; only a part that has one is parsed as XML, so that a million-row
+/// sheet without either costs one decompression (on a core of its own while calamine reads).
+pub fn xlsx_marks(bytes: &[u8]) -> Result<HashMap<String, SheetMarks>, String> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged(&format!("{e}")))?;
-    let mut hidden = HiddenRows::new();
+    let mut marks = HashMap::new();
     for (sheet, part) in xlsx_sheet_parts(&mut archive)? {
-        if !part_mentions(&mut archive, &part, b"hidden=")? {
+        if !part_mentions(&mut archive, &part, &[b"hidden=", b"<mergeCell "])? {
             continue;
         }
         let entry = archive
@@ -193,7 +207,7 @@ pub fn xlsx_hidden_rows(bytes: &[u8]) -> Result<HiddenRows, String> {
             .map_err(|e| damaged(&format!("its part {part} cannot be read ({e})")))?;
         let mut reader = Reader::from_reader(BufReader::new(entry));
         let mut buf = Vec::new();
-        let mut runs = RowRuns::new();
+        let mut found = SheetMarks::default();
         let mut next_row = 1usize;
         loop {
             match reader.read_event_into(&mut buf) {
@@ -203,10 +217,15 @@ pub fn xlsx_hidden_rows(bytes: &[u8]) -> Result<HiddenRows, String> {
                         .unwrap_or(next_row);
                     next_row = row + 1;
                     if attribute_value(&e, "hidden").is_some_and(|v| truthy(&v)) {
-                        push_run(&mut runs, row, 1);
+                        push_run(&mut found.hidden_rows, row, 1);
                     }
                 }
-                Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => break,
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "mergeCell" => {
+                    // A reference that does not parse merges nothing pantau could name.
+                    if let Some(merge) = attribute_value(&e, "ref").and_then(|r| parse_merge(&r)) {
+                        found.merged.push(merge);
+                    }
+                }
                 Ok(Event::Eof) => break,
                 Ok(_) => {}
                 Err(e) => {
@@ -217,23 +236,78 @@ pub fn xlsx_hidden_rows(bytes: &[u8]) -> Result<HiddenRows, String> {
             }
             buf.clear();
         }
-        if !runs.is_empty() {
-            hidden.insert(sheet, runs);
+        if found != SheetMarks::default() {
+            marks.insert(sheet, found);
         }
     }
-    Ok(hidden)
+    Ok(marks)
 }
 
-/// Whether the decompressed part contains `needle`, read a megabyte at a time.
-fn part_mentions(archive: &mut Archive, part: &str, needle: &[u8]) -> Result<bool, String> {
+/// `C3:C5` → ((2, 2), (4, 2)); a single cell `C3` is a region of one.
+fn parse_merge(reference: &str) -> Option<Merge> {
+    let (first, last) = reference
+        .trim()
+        .split_once(':')
+        .unwrap_or((reference.trim(), reference.trim()));
+    Some((parse_cell_ref(first)?, parse_cell_ref(last)?))
+}
+
+/// `AB12` → (11, 27), 0-based; `$` signs are ignored.
+fn parse_cell_ref(reference: &str) -> Option<(usize, usize)> {
+    let reference = reference.replace('$', "");
+    let split = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = reference.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let column = letters.bytes().fold(0usize, |n, b| {
+        n * 26 + usize::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    let row: usize = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, column - 1))
+}
+
+/// Rows an `.xlsx`'s worksheets hold at most, for sizing an import before its rows are read:
+/// from each worksheet's `<dimension ref="A1:P1000001"/>`, or where a writer left it out,
+/// from the part's size (a roster row takes well over 100 bytes of XML). Each sheet counts at
+/// most Excel's 1,048,576 rows, so a forged dimension cannot ask for more.
+pub(super) fn xlsx_rows_estimate(archive: &mut Archive) -> usize {
+    const EXCEL_ROWS: usize = 1_048_576;
+    let Ok(parts) = xlsx_sheet_parts(archive) else {
+        return 0;
+    };
+    let mut rows = 0usize;
+    for (_, part) in parts {
+        let Ok(entry) = archive.by_name(&part) else {
+            continue;
+        };
+        let size = real_size(entry.size(), entry.compressed_size());
+        let mut head = Vec::new();
+        let _ = entry.take(8 * 1024).read_to_end(&mut head);
+        let declared = memchr::memmem::find(&head, b"<dimension ").and_then(|at| {
+            let rest = &head[at..];
+            let end = memchr::memchr(b'>', rest)?;
+            let text = std::str::from_utf8(&rest[..end]).ok()?;
+            let reference = text.split("ref=\"").nth(1)?.split('"').next()?;
+            parse_merge(reference).map(|(_, (bottom, _))| bottom + 1)
+        });
+        let sheet_rows = declared.unwrap_or((size / 100) as usize).min(EXCEL_ROWS);
+        rows = rows.saturating_add(sheet_rows);
+    }
+    rows
+}
+
+/// Whether the decompressed part contains any of `needles`, read a megabyte at a time.
+fn part_mentions(archive: &mut Archive, part: &str, needles: &[&[u8]]) -> Result<bool, String> {
     let mut entry = archive
         .by_name(part)
         .map_err(|e| damaged(&format!("its part {part} cannot be read ({e})")))?;
-    let finder = memchr::memmem::Finder::new(needle);
+    let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
     let mut chunk = vec![0u8; 1 << 20];
     // The last bytes of each chunk are kept in front of the next, so that a needle split
     // between two chunks is still found.
-    let keep = needle.len() - 1;
+    let keep = needles.iter().map(|n| n.len()).max().unwrap_or(1) - 1;
     let mut filled = 0usize;
     loop {
         let read = entry
@@ -243,7 +317,7 @@ fn part_mentions(archive: &mut Archive, part: &str, needle: &[u8]) -> Result<boo
             return Ok(false);
         }
         let end = filled + read;
-        if finder.find(&chunk[..end]).is_some() {
+        if finders.iter().any(|f| f.find(&chunk[..end]).is_some()) {
             return Ok(true);
         }
         let tail = end.saturating_sub(keep);

@@ -8,8 +8,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, SheetVisible};
 
-use super::Cell;
-use super::package::{self, HiddenRows, Package, RowRuns};
+use super::package::{self, HiddenRows, Merge, Package, RowRuns};
+use super::{Cell, SheetPart};
 
 /// One sheet of a roster file.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Sheet {
     /// 0-based spreadsheet row and column of `cells[0][0]`.
     pub origin: (usize, usize),
     /// Merged regions as 0-based spreadsheet (top, left) and (bottom, right) corners.
-    pub merged: Vec<((usize, usize), (usize, usize))>,
+    pub merged: Vec<Merge>,
     cells: Cells,
 }
 
@@ -69,6 +69,21 @@ impl Sheet {
     /// The first `count` rows, for finding the header row.
     pub fn head(&self, count: usize) -> Vec<Vec<Cell>> {
         (0..self.height().min(count)).map(|i| self.row(i)).collect()
+    }
+
+    /// The sheet as the [`SheetPart`]s a streaming reader would hand on, each row converted
+    /// when it is asked for.
+    pub fn parts(&self) -> impl Iterator<Item = SheetPart> + '_ {
+        let start = SheetPart::Start {
+            name: self.name.clone(),
+            hidden: self.hidden,
+            first_column: self.origin.1,
+        };
+        let rows = (0..self.height()).map(|i| SheetPart::Row(self.origin.0 + i, self.row(i)));
+        let end = std::iter::once_with(|| SheetPart::End {
+            width: self.width(),
+        });
+        std::iter::once(start).chain(rows).chain(end)
     }
 
     /// Spreadsheet row number (1-based) of row `index`, as a person sees it in Excel.
@@ -126,8 +141,8 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     if !bytes.starts_with(ZIP) && !bytes.starts_with(OLE) {
         return Err("the file is not a spreadsheet (.xlsx, .xls, .ods) or a .csv file".to_owned());
     }
-    // Forged sizes are refused before calamine sees them; the hidden rows of an .xlsx are
-    // searched for on a second thread while calamine reads the cells.
+    // Forged sizes are refused before calamine sees them; the hidden rows and merged cells of
+    // an .xlsx are searched for on a second thread while calamine reads the cells.
     let (known_hidden, scan_xlsx) = match package::open(bytes) {
         Package::Xlsx(mut archive) => {
             package::check_xlsx(&mut archive)?;
@@ -137,7 +152,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         Package::Other => (HiddenRows::new(), false),
     };
     let (sheets, scanned) = std::thread::scope(|scope| {
-        let scan = scan_xlsx.then(|| scope.spawn(|| package::xlsx_hidden_rows(bytes)));
+        let scan = scan_xlsx.then(|| scope.spawn(|| package::xlsx_marks(bytes)));
         let sheets = read_sheets(bytes);
         let scanned = scan.map(|handle| {
             handle
@@ -147,12 +162,21 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         (sheets, scanned)
     });
     let mut sheets = sheets?;
-    let mut hidden = match scanned {
-        Some(result) => result?,
-        None => known_hidden,
-    };
-    for sheet in &mut sheets {
-        sheet.hidden_rows = hidden.remove(&sheet.name).unwrap_or_default();
+    match scanned {
+        Some(result) => {
+            let mut marks = result?;
+            for sheet in &mut sheets {
+                let found = marks.remove(&sheet.name).unwrap_or_default();
+                sheet.hidden_rows = found.hidden_rows;
+                sheet.merged = found.merged;
+            }
+        }
+        None => {
+            let mut hidden = known_hidden;
+            for sheet in &mut sheets {
+                sheet.hidden_rows = hidden.remove(&sheet.name).unwrap_or_default();
+            }
+        }
     }
     Ok(sheets)
 }
@@ -178,6 +202,7 @@ fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         } else {
             Vec::new()
         };
+        // An .xlsx's merged cells come from the package scan beside this reading.
         sheets.push(Sheet {
             name: meta.name.clone(),
             hidden: meta.visible != SheetVisible::Visible,
@@ -190,9 +215,9 @@ fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     Ok(sheets)
 }
 
-/// Sheets taller than this are not searched for merged cells. calamine finds merges by reading
-/// the sheet's XML a second time, which would add a third to the reading time of a
-/// million-row export; merged cells come from hand-made rosters, which are far smaller.
+/// `.xls` sheets taller than this are not searched for merged cells: calamine finds merges by
+/// reading the sheet a second time; merged cells come from hand-made rosters, which are far
+/// smaller. (An `.xlsx`'s merges are found by the package scan, whatever its size.)
 const MERGE_CHECK_MAX_ROWS: usize = 200_000;
 
 /// Merged regions of one sheet; a workbook whose merges cannot be read is treated as having
@@ -202,7 +227,6 @@ fn merged_regions<RS: std::io::Read + std::io::Seek>(
     name: &str,
 ) -> Vec<((usize, usize), (usize, usize))> {
     let dimensions = match workbook {
-        calamine::Sheets::Xlsx(xlsx) => xlsx.merge_cells_by_sheet_name(name).unwrap_or_default(),
         calamine::Sheets::Xls(xls) => xls.merge_cells_by_sheet_name(name).unwrap_or_default(),
         _ => Vec::new(),
     };
@@ -227,7 +251,8 @@ fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
     bytes.windows(needle.len()).any(|window| window == needle)
 }
 
-fn cell_from_data(data: &Data) -> Cell {
+/// A calamine value as a roster [`Cell`].
+pub(super) fn cell_from_data(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
         Data::String(text) => Cell::text(text),

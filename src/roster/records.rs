@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
+use super::package::{Merge, RowRuns, SheetMarks};
 use super::{
-    Aliases, Cell, Field, Nik, Phone, Rupiah, Sex, Sheet, find_header_row, parse_attendance,
-    parse_date,
+    Aliases, Cell, Field, Nik, Phone, Rupiah, Sex, Sheet, SheetPart, find_header_row,
+    parse_attendance, parse_date,
 };
 use crate::reference::Reference;
 
@@ -170,10 +171,64 @@ pub fn parse_roster_each(
     rules: &RosterRules,
     emit: &mut dyn FnMut(RosterRecord),
 ) -> ParsedRoster {
+    let mut parts = sheets.iter().flat_map(Sheet::parts);
+    let mut marks = |name: &str| {
+        sheets
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| SheetMarks {
+                hidden_rows: s.hidden_rows.clone(),
+                merged: s.merged.clone(),
+            })
+            .unwrap_or_default()
+    };
+    parse_roster_parts(&mut || parts.next(), &mut marks, rules, emit)
+}
+
+/// Parses a roster file handed on part by part, as [`super::XlsxStream`] reads it: each sheet
+/// is checked as its rows arrive, and each valid record goes to `emit` at once. `marks` gives
+/// a sheet's hidden rows and merged cells once its rows were read (a streamed workbook's are
+/// found beside the reading, so they are asked for last); their problems are placed where a
+/// reader of the whole sheet would have put them, before the sheet's rows.
+pub fn parse_roster_parts(
+    next: &mut dyn FnMut() -> Option<SheetPart>,
+    marks: &mut dyn FnMut(&str) -> SheetMarks,
+    rules: &RosterRules,
+    emit: &mut dyn FnMut(RosterRecord),
+) -> ParsedRoster {
     let mut parsed = ParsedRoster::default();
     let mut seen: HashMap<ParticipantKey, (String, usize)> = HashMap::new();
-    for sheet in sheets {
-        parse_sheet(sheet, rules, &mut parsed, &mut seen, emit);
+    while let Some(part) = next() {
+        // Rows outside a sheet cannot come from the readers; there is nothing to place them in.
+        let SheetPart::Start {
+            name,
+            hidden,
+            first_column,
+        } = part
+        else {
+            continue;
+        };
+        let mut rows = SheetRows {
+            next: &mut *next,
+            width: 0,
+            ended: false,
+        };
+        let start = SheetStart {
+            name,
+            hidden,
+            first_column,
+        };
+        parse_sheet(
+            &start,
+            &mut rows,
+            marks,
+            rules,
+            &mut parsed,
+            &mut seen,
+            emit,
+        );
+        // A sheet that is not a roster is read to its end all the same.
+        while rows.row().is_some() {}
     }
     if !parsed.sheets.iter().any(|s| s.roster) {
         parsed.problems.push(RowProblem {
@@ -190,16 +245,80 @@ pub fn parse_roster_each(
 }
 
 /// Columns beyond this are not a roster; a sheet of 16,384 columns is a formatting accident.
-const MAX_COLUMNS: usize = 512;
+pub(super) const MAX_COLUMNS: usize = 512;
+
+/// Rows searched for the header, from the sheet's first row with a value.
+const HEAD_ROWS: usize = 30;
+
+/// What is known when a sheet begins.
+struct SheetStart {
+    name: String,
+    hidden: bool,
+    first_column: usize,
+}
+
+/// The rows of the current sheet, up to its [`SheetPart::End`].
+struct SheetRows<'n> {
+    next: &'n mut dyn FnMut() -> Option<SheetPart>,
+    /// The sheet's width, known at its end.
+    width: usize,
+    ended: bool,
+}
+
+impl SheetRows<'_> {
+    /// The next row (0-based spreadsheet row, cells), `None` at the sheet's end.
+    fn row(&mut self) -> Option<(usize, Vec<Cell>)> {
+        if self.ended {
+            return None;
+        }
+        match (self.next)() {
+            Some(SheetPart::Row(at, cells)) => Some((at, cells)),
+            Some(SheetPart::End { width }) => {
+                self.width = width;
+                self.ended = true;
+                None
+            }
+            // The readers always end a sheet before starting the next one.
+            Some(SheetPart::Start { .. }) | None => {
+                self.ended = true;
+                None
+            }
+        }
+    }
+}
+
+/// One attribute column: (attribute name, field, place "D (Header)").
+type Column = Option<(String, Option<Field>, String)>;
 
 fn parse_sheet(
-    sheet: &Sheet,
+    sheet: &SheetStart,
+    rows: &mut SheetRows,
+    marks: &mut dyn FnMut(&str) -> SheetMarks,
     rules: &RosterRules,
     parsed: &mut ParsedRoster,
     seen: &mut HashMap<ParticipantKey, (String, usize)>,
     emit: &mut dyn FnMut(RosterRecord),
 ) {
-    let Some(header) = find_header_row(&sheet.head(30), rules.aliases) else {
+    // The first rows, dense from the first row with a value, for finding the header.
+    let mut head: Vec<Vec<Cell>> = Vec::new();
+    let mut first_row = None;
+    let mut pending = None;
+    while let Some((at, cells)) = rows.row() {
+        let first = *first_row.get_or_insert(at);
+        let index = at.saturating_sub(first);
+        if index >= HEAD_ROWS {
+            pending = Some((at, cells));
+            break;
+        }
+        if index < head.len() {
+            head[index] = cells;
+        } else {
+            head.resize(index, Vec::new());
+            head.push(cells);
+        }
+    }
+    let first_row = first_row.unwrap_or(0);
+    let Some(header) = find_header_row(&head, rules.aliases) else {
         parsed.sheets.push(SheetSummary {
             name: sheet.name.clone(),
             roster: false,
@@ -212,10 +331,11 @@ fn parse_sheet(
         });
         return;
     };
+    let header_at = first_row + header.row;
     let mut summary = SheetSummary {
         name: sheet.name.clone(),
         roster: true,
-        header_row: Some(sheet.row_number(header.row)),
+        header_row: Some(header_at + 1),
         mapped: vec![],
         extra: vec![],
         rows: 0,
@@ -232,13 +352,13 @@ fn parse_sheet(
                 .to_owned(),
         });
     }
-    merged_cells_in_data(sheet, header.row, parsed);
-    hidden_rows_in_data(sheet, sheet.row_number(header.row), parsed);
-    // Column index → (attribute name, field, place "D (Header)").
-    let mut columns: Vec<Option<(String, Option<Field>, String)>> = Vec::new();
+    // Merged cells and hidden rows are known once the sheet was read; their problems go here.
+    let marks_at = parsed.problems.len();
+    let letters = |index: usize| super::column_letters(sheet.first_column + index);
+    let mut columns: Vec<Column> = Vec::new();
     let mut used: HashMap<String, usize> = HashMap::new();
     for (index, (text, field)) in header.columns.iter().enumerate().take(MAX_COLUMNS) {
-        let place = format!("{} ({text})", sheet.column_letters(index));
+        let place = format!("{} ({text})", letters(index));
         let column = match field {
             Some(field) => {
                 summary.mapped.push((text.clone(), field.name()));
@@ -260,12 +380,12 @@ fn parse_sheet(
         {
             parsed.problems.push(RowProblem {
                 sheet: sheet.name.clone(),
-                row: sheet.row_number(header.row),
+                row: header_at + 1,
                 column: Some(place.clone()),
                 severity: Severity::Error,
                 message: format!(
                     "two columns mean {name}: {} and this one; remove or rename one",
-                    sheet.column_letters(first)
+                    letters(first)
                 ),
             });
         }
@@ -274,36 +394,87 @@ fn parse_sheet(
         }
         columns.push(column);
     }
-    if sheet.width() > MAX_COLUMNS {
-        parsed.problems.push(RowProblem {
-            sheet: sheet.name.clone(),
-            row: 0,
-            column: None,
-            severity: Severity::Warning,
-            message: format!(
-                "the sheet is {} columns wide; only the first {MAX_COLUMNS} were read",
-                sheet.width()
-            ),
-        });
+    // The width is known at the sheet's end; its warning goes here.
+    let width_at = parsed.problems.len();
+    let mut check = RowCheck {
+        sheet: &sheet.name,
+        columns: &columns,
+        rules,
+        parsed,
+        seen,
+        summary: &mut summary,
+        emit,
+    };
+    let buffered = head
+        .into_iter()
+        .enumerate()
+        .skip(header.row + 1)
+        .map(|(index, cells)| (first_row + index, cells))
+        .chain(pending);
+    for (at, cells) in buffered {
+        check.row(at, &cells);
     }
-    for index in header.row + 1..sheet.height() {
-        let cells = sheet.row(index);
+    while let Some((at, cells)) = rows.row() {
+        check.row(at, &cells);
+    }
+    if rows.width > MAX_COLUMNS {
+        parsed.problems.insert(
+            width_at,
+            RowProblem {
+                sheet: sheet.name.clone(),
+                row: 0,
+                column: None,
+                severity: Severity::Warning,
+                message: format!(
+                    "the sheet is {} columns wide; only the first {MAX_COLUMNS} were read",
+                    rows.width
+                ),
+            },
+        );
+    }
+    let marks = marks(&sheet.name);
+    let mut found = merged_cells_in_data(&sheet.name, &marks.merged, header_at);
+    found.extend(hidden_rows_in_data(
+        &sheet.name,
+        &marks.hidden_rows,
+        header_at + 1,
+    ));
+    parsed.problems.splice(marks_at..marks_at, found);
+    parsed.sheets.push(summary);
+}
+
+/// Checks the data rows of one sheet.
+struct RowCheck<'c, 'e> {
+    sheet: &'c str,
+    columns: &'c [Column],
+    rules: &'c RosterRules<'c>,
+    parsed: &'c mut ParsedRoster,
+    seen: &'c mut HashMap<ParticipantKey, (String, usize)>,
+    summary: &'c mut SheetSummary,
+    emit: &'e mut dyn FnMut(RosterRecord),
+}
+
+impl RowCheck<'_, '_> {
+    /// Checks the row at 0-based spreadsheet row `at`: its problems are recorded, and a row
+    /// without errors goes to `emit`.
+    fn row(&mut self, at: usize, cells: &[Cell]) {
         if cells.iter().take(MAX_COLUMNS).all(Cell::is_empty) {
-            continue;
+            return;
         }
-        summary.rows += 1;
-        parsed.rows_read += 1;
-        let row_number = sheet.row_number(index);
+        let (sheet, rules) = (self.sheet, self.rules);
+        self.summary.rows += 1;
+        self.parsed.rows_read += 1;
+        let row_number = at + 1;
         let mut row_problems = Vec::new();
         let mut values = BTreeMap::new();
-        for (col, column) in columns.iter().enumerate() {
+        for (col, column) in self.columns.iter().enumerate() {
             let Some((name, field, place)) = column else {
                 continue;
             };
             let cell = cells.get(col).unwrap_or(&Cell::Empty);
             let mut problem = |severity, message: String| {
                 row_problems.push(RowProblem {
-                    sheet: sheet.name.clone(),
+                    sheet: sheet.to_owned(),
                     row: row_number,
                     column: Some(place.clone()),
                     severity,
@@ -332,7 +503,7 @@ fn parse_sheet(
         }
         cross_check(&values, rules, &mut |message| {
             row_problems.push(RowProblem {
-                sheet: sheet.name.clone(),
+                sheet: sheet.to_owned(),
                 row: row_number,
                 column: None,
                 severity: Severity::Warning,
@@ -345,7 +516,7 @@ fn parse_sheet(
         let key_cell_rejected = row_problems.iter().any(|p| p.severity == Severity::Error);
         let mut row_error = |message: String| {
             row_problems.push(RowProblem {
-                sheet: sheet.name.clone(),
+                sheet: sheet.to_owned(),
                 row: row_number,
                 column: None,
                 severity: Severity::Error,
@@ -359,8 +530,9 @@ fn parse_sheet(
                     .to_owned(),
             ),
             Some(key) => {
-                if let Some((first_sheet, first_row)) =
-                    seen.insert(key.clone(), (sheet.name.clone(), row_number))
+                if let Some((first_sheet, first_row)) = self
+                    .seen
+                    .insert(key.clone(), (sheet.to_owned(), row_number))
                 {
                     row_error(format!(
                         "the same participant ({}) is already on sheet {first_sheet:?}, row \
@@ -372,19 +544,18 @@ fn parse_sheet(
             None => {}
         }
         let rejected = row_problems.iter().any(|p| p.severity == Severity::Error);
-        parsed.problems.extend(row_problems);
+        self.parsed.problems.extend(row_problems);
         if rejected {
-            parsed.rows_rejected += 1;
+            self.parsed.rows_rejected += 1;
         } else if let Some(key) = key {
-            emit(RosterRecord {
-                sheet: sheet.name.clone(),
+            (self.emit)(RosterRecord {
+                sheet: sheet.to_owned(),
                 row: row_number,
                 key,
                 values,
             });
         }
     }
-    parsed.sheets.push(summary);
 }
 
 /// Runs listed by name in the hidden-rows warning; the rest are counted.
@@ -396,9 +567,8 @@ const HIDDEN_RUNS_LISTED: usize = 20;
 /// saved): skipping them would silently drop participants, which is worse than importing
 /// someone an officer can then see named in the warning. Hidden rows above the header (title
 /// notes) do not matter.
-fn hidden_rows_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRoster) {
-    let runs: Vec<(usize, usize)> = sheet
-        .hidden_rows
+fn hidden_rows_in_data(sheet: &str, hidden: &RowRuns, header_row: usize) -> Option<RowProblem> {
+    let runs: Vec<(usize, usize)> = hidden
         .iter()
         .filter_map(|&(first, count)| {
             let end = first.saturating_add(count);
@@ -406,9 +576,7 @@ fn hidden_rows_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRost
             (end > first).then(|| (first, end - first))
         })
         .collect();
-    let Some(&(first_row, _)) = runs.first() else {
-        return;
-    };
+    let &(first_row, _) = runs.first()?;
     let total: usize = runs.iter().map(|&(_, count)| count).sum();
     let mut listed: Vec<String> = runs
         .iter()
@@ -427,8 +595,8 @@ fn hidden_rows_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRost
         listed.push(format!("and {} more", total - shown));
     }
     let rows = if total == 1 { "row" } else { "rows" };
-    parsed.problems.push(RowProblem {
-        sheet: sheet.name.clone(),
+    Some(RowProblem {
+        sheet: sheet.to_owned(),
         row: first_row,
         column: None,
         severity: Severity::Warning,
@@ -438,16 +606,17 @@ fn hidden_rows_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRost
              ask an administrator to remove the participants",
             listed.join(", ")
         ),
-    });
+    })
 }
 
 /// Merged cells below the header hold their value in the first cell only, so the other rows
 /// of the merge would silently lose it (a federation merged over the rows of its members is
 /// common). Each such merge is an error naming its range; merged title cells above the header
 /// are normal and ignored.
-fn merged_cells_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRoster) {
-    let header_row = sheet.origin.0 + header_row;
-    for &((top, left), (bottom, right)) in &sheet.merged {
+/// `header_row` is 0-based.
+fn merged_cells_in_data(sheet: &str, merged: &[Merge], header_row: usize) -> Vec<RowProblem> {
+    let mut problems = Vec::new();
+    for &((top, left), (bottom, right)) in merged {
         if bottom <= header_row {
             continue;
         }
@@ -458,8 +627,8 @@ fn merged_cells_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRos
             super::column_letters(right),
             bottom + 1
         );
-        parsed.problems.push(RowProblem {
-            sheet: sheet.name.clone(),
+        problems.push(RowProblem {
+            sheet: sheet.to_owned(),
             row: top + 1,
             column: Some(super::column_letters(left)),
             severity: Severity::Error,
@@ -469,6 +638,7 @@ fn merged_cells_in_data(sheet: &Sheet, header_row: usize, parsed: &mut ParsedRos
             ),
         });
     }
+    problems
 }
 
 /// The key names its kind but not its value: the value is personal data and problems end up in

@@ -9,7 +9,10 @@ use calamine::Reader;
 use chrono::{DateTime, NaiveDate, Utc};
 use pantau::import::{FileOutcome, ImportOptions, ImportStatus, NoProgress, import_file};
 use pantau::reference::Reference;
-use pantau::roster::{Aliases, RosterRules, Severity, parse_roster, read_roster};
+use pantau::roster::{
+    Aliases, RosterRules, Severity, StreamError, XlsxStream, parse_roster, parse_roster_parts,
+    read_roster,
+};
 use pantau::synthetic::{Column, Person, Spec, Style, roster, write_csv, write_xlsx, xlsx_bytes};
 use rusqlite::Connection;
 
@@ -873,6 +876,95 @@ fn kill_9_during_an_import_leaves_the_database_as_it_was() {
     assert_eq!(site.participants(), 55);
 }
 
+/// A first import into an empty programme drops the participant tables' indexes and
+/// triggers inside its transaction and builds them at the end: killed half-way, it must leave
+/// them all in place and nothing imported.
+#[test]
+fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
+    let site = Site::new();
+    // An empty programme with an up-to-date schema.
+    drop(pantau::db::open(&site.path("data/pantau.db")).unwrap());
+    let schema_of = |site: &Site| -> Vec<(String, String, Option<String>)> {
+        let conn = site.db();
+        let mut statement = conn
+            .prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let schema = schema_of(&site);
+    assert!(
+        schema
+            .iter()
+            .any(|(kind, name, _)| kind == "trigger" && name == "participant_search_text_insert")
+    );
+    let big = site.path("pertama.xlsx");
+    write_xlsx(&roster(&Spec::new(21, 200_000)), &Style::benchmark(), &big).unwrap();
+    let mut child = site
+        .command(&[], &[big])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let storing = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            if line.unwrap_or_default().contains("storing roster rows") {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(
+        storing.join().unwrap(),
+        "the import never reached the storing stage"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished too soon to test"
+    );
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+
+    assert_eq!(schema_of(&site), schema);
+    assert_eq!(site.participants(), 0);
+    let conn = site.db();
+    let left: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM participant_search)
+                  + (SELECT count(*) FROM participant_search_text)
+                  + (SELECT count(*) FROM funnel_counts)
+                  + (SELECT count(*) FROM roster_imports)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    drop(conn);
+    // The next first import takes the same path and is searchable.
+    let later = site.write("later.xlsx", &xlsx(&people(22, 5), &Style::clean()));
+    let (code, lines) = site.json(&[], &[later]);
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(site.participants(), 5);
+    assert_eq!(schema_of(&site), schema);
+    let conn = site.db();
+    let searchable: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM participant_search_text WHERE participant_search_text MATCH
+             (SELECT '\"' || substr(nik, 1, 6) || '\"' FROM participant_search
+              WHERE nik IS NOT NULL LIMIT 1)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(searchable >= 1);
+}
+
 fn site_snapshot(site: &Site) -> Vec<i64> {
     let conn = site.db();
     [
@@ -995,10 +1087,79 @@ fn the_reader_never_panics_on_generated_or_damaged_files() {
 }
 
 fn check(name: &str, bytes: &[u8], rules: &RosterRules) {
-    if let Ok(sheets) = read_roster(name, bytes) {
+    let whole = read_roster(name, bytes).ok().map(|sheets| {
         let parsed = parse_roster(&sheets, rules);
         assert!(parsed.rows_rejected <= parsed.rows_read);
+        parsed
+    });
+    // The streaming reader the import uses for .xlsx: no panic either, and where both read
+    // the file, the same rows read, rejected and kept.
+    let Ok(Some(stream)) = XlsxStream::open(name, bytes) else {
+        return;
+    };
+    let mut parts = Vec::new();
+    let read = stream.read(&mut |part| {
+        parts.push(part);
+        true
+    });
+    let mut marks = stream.marks().unwrap_or_default();
+    let mut records = Vec::new();
+    let mut parts = parts.into_iter();
+    let streamed = parse_roster_parts(
+        &mut || parts.next(),
+        &mut |sheet| marks.remove(sheet).unwrap_or_default(),
+        rules,
+        &mut |record| records.push(record),
+    );
+    assert!(streamed.rows_rejected <= streamed.rows_read);
+    if let (Ok(()), Some(whole)) = (read, whole) {
+        assert_eq!(
+            (streamed.rows_read, streamed.rows_rejected, records),
+            (whole.rows_read, whole.rows_rejected, whole.records),
+            "{name}"
+        );
     }
+}
+
+/// The streaming reader cannot put rows in order; a file that stores a row after a later one
+/// (which Excel and LibreOffice never write, but other programs may) is read whole instead
+/// and imports like any other.
+#[test]
+fn rows_stored_out_of_order_are_read_whole_and_import() {
+    let bytes = xlsx(&people(23, 6), &Style::clean());
+    let entries: Vec<(String, Vec<u8>)> = unzip(&bytes)
+        .into_iter()
+        .map(|(name, data)| {
+            if name != "xl/worksheets/sheet1.xml" {
+                return (name, data);
+            }
+            let text = String::from_utf8(data).unwrap();
+            let starts: Vec<usize> = text.match_indices("<row ").map(|(at, _)| at).collect();
+            let (last_but_one, last) = (starts[starts.len() - 2], starts[starts.len() - 1]);
+            let end = text.find("</sheetData>").unwrap();
+            let swapped = format!(
+                "{}{}{}{}",
+                &text[..last_but_one],
+                &text[last..end],
+                &text[last_but_one..last],
+                &text[end..]
+            );
+            (name, swapped.into_bytes())
+        })
+        .collect();
+    let shuffled = zip_of(&entries);
+    let stream = XlsxStream::open("r.xlsx", &shuffled).unwrap().unwrap();
+    assert_eq!(stream.read(&mut |_| true), Err(StreamError::OutOfOrder));
+    let mut library = Library::new();
+    let outcome = library.import("r.xlsx", &shuffled);
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        outcome.problems
+    );
+    assert_eq!(outcome.counts.new, 6);
+    assert_eq!(library.count("SELECT count(*) FROM participant_search"), 6);
 }
 
 /// The entries of a zip file, in order, with their uncompressed bytes.

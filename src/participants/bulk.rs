@@ -1,0 +1,282 @@
+//! A first import into an empty programme: the participants' rows are written bare, and the
+//! indexes, the search table, its trigram index and the funnel counts are built once at the
+//! end instead of row by row.
+//!
+//! Row by row, each new participant costs some fifteen B-tree insertions in random places (the
+//! lookup indexes on NIK, phone, email and participant id, the search table and its indexes)
+//! plus the trigram index, which FTS5 flushes to its B-trees at every statement that writes
+//! through a trigger: three quarters of a million-row import went there. Built at the end,
+//! the indexes are sorted once and the trigram index is written in one pass.
+//!
+//! Everything happens inside the import's transaction: the indexes and triggers are dropped
+//! there and created again before it commits, so a rolled-back or killed import leaves the
+//! schema and the data as they were. Only a programme without participants qualifies, so no
+//! invitation, consent or response can refer to a row written here (the dashboard's counts
+//! per cohort have nothing to count) and nothing written here is ever updated by the same
+//! import (a second row about the same person is rejected).
+
+use rusqlite::Connection;
+
+/// The tables whose indexes and triggers wait until the end.
+const TABLES: &[&str] = &[
+    "participants",
+    "participant_rows",
+    "participant_row_history",
+    "participant_search",
+];
+
+/// Indexes and triggers set aside during a first import, to be created again by
+/// [`BulkLoad::finish`].
+///
+/// While it lasts, the connection also skips CHECK constraints
+/// (`PRAGMA ignore_check_constraints`): the only ones on the tables written are the
+/// `json_valid` checks of `participant_rows.attrs` and `participant_row_history.changes`,
+/// which would parse every row's JSON twice more, and [`BulkLoad::finish`] reads every
+/// `attrs` (the history of a first import holds the same texts) with SQLite's JSON functions,
+/// which fail the import on malformed JSON. Dropping the value turns the checks back on,
+/// whether or not `finish` ran.
+#[derive(Debug)]
+pub struct BulkLoad<'c> {
+    conn: &'c Connection,
+    /// `CREATE INDEX` statements, as the schema holds them.
+    indexes: Vec<String>,
+    /// `CREATE TRIGGER` statements, as the schema holds them.
+    triggers: Vec<String>,
+}
+
+impl<'c> BulkLoad<'c> {
+    /// Inside a write transaction on `conn`: when the programme has no participants yet,
+    /// drops the indexes and triggers of the participant tables and returns what it dropped;
+    /// otherwise changes nothing and returns `None`.
+    pub fn begin(conn: &'c Connection) -> rusqlite::Result<Option<BulkLoad<'c>>> {
+        let empty: bool = conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM participants)
+                AND NOT EXISTS (SELECT 1 FROM participant_search)",
+            [],
+            |row| row.get(0),
+        )?;
+        if !empty {
+            return Ok(None);
+        }
+        let mut load = BulkLoad {
+            conn,
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+        };
+        let mut drops = Vec::new();
+        {
+            // Indexes SQLite made for UNIQUE and PRIMARY KEY have no SQL and cannot be dropped.
+            let mut statement = conn.prepare(
+                "SELECT type, name, sql FROM sqlite_schema
+                 WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+                   AND tbl_name IN (SELECT value FROM json_each(?1))
+                 ORDER BY type, name",
+            )?;
+            let tables = serde_json::to_string(TABLES).unwrap_or_default();
+            let mut rows = statement.query([tables])?;
+            while let Some(row) = rows.next()? {
+                let (kind, name, sql): (String, String, String) =
+                    (row.get(0)?, row.get(1)?, row.get(2)?);
+                let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+                if kind == "index" {
+                    drops.push(format!("DROP INDEX {quoted}"));
+                    load.indexes.push(sql);
+                } else {
+                    drops.push(format!("DROP TRIGGER {quoted}"));
+                    load.triggers.push(sql);
+                }
+            }
+        }
+        for drop in drops {
+            conn.execute(&drop, [])?;
+        }
+        conn.pragma_update(None, "ignore_check_constraints", true)?;
+        Ok(Some(load))
+    }
+
+    /// Builds what the triggers would have kept (the search table, its trigram index, the
+    /// index of short name pieces, the funnel counts) from the rows written, then creates the indexes and triggers again.
+    pub fn finish(self) -> rusqlite::Result<()> {
+        let conn = self.conn;
+        conn.pragma_update(None, "ignore_check_constraints", false)?;
+        // The same values as the trigger `participant_rows_search_insert` (0004), in
+        // participant order, so the search table is written by appending.
+        conn.execute(
+            "INSERT INTO participant_search (participant_id, name, phone, nik, cohort, union_name)
+             SELECT participant_id, attrs ->> '$.name', attrs ->> '$.phone', attrs ->> '$.nik',
+                    attrs ->> '$.cohort', attrs ->> '$.union'
+             FROM participant_rows ORDER BY participant_id",
+            [],
+        )?;
+        conn.execute(
+            "INSERT INTO participant_search_text (participant_search_text) VALUES ('rebuild')",
+            [],
+        )?;
+        // The short-fragment index of 0010, the same rows its migration fills (a contentless
+        // FTS5 table cannot 'rebuild').
+        conn.execute(
+            "INSERT INTO participant_search_grams (rowid, grams)
+             SELECT participant_id, grams FROM participant_search_gram_text
+             WHERE grams IS NOT NULL",
+            [],
+        )?;
+        crate::dashboard::recount_funnel(conn)?;
+        for sql in self.indexes.iter().chain(&self.triggers) {
+            conn.execute(sql, [])?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BulkLoad<'_> {
+    fn drop(&mut self) {
+        // Nothing to do about a failure here: the connection is then unusable anyway.
+        let _ = self
+            .conn
+            .pragma_update(None, "ignore_check_constraints", false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::participants::attributes;
+
+    const AT: &str = "2025-03-01T02:00:00Z";
+
+    /// The schema's indexes and triggers, by name and SQL.
+    fn schema(conn: &Connection) -> Vec<(String, String)> {
+        let mut statement = conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger')
+                 AND sql IS NOT NULL ORDER BY name",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn add(conn: &Connection, key: &str, attrs: &str) -> i64 {
+        conn.execute(
+            "INSERT INTO participants (participant_key, pseudonym, created_at)
+             VALUES (?1, ?1, ?2)",
+            [key, AT],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        attributes::insert_new(conn, id, attrs, None, AT).unwrap();
+        id
+    }
+
+    /// Everything the triggers keep, for comparing a bulk load with row-by-row writes.
+    fn derived(conn: &Connection) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>) {
+        let strings = |sql: &str| -> Vec<String> {
+            let mut statement = conn.prepare(sql).unwrap();
+            statement
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let search = strings(
+            "SELECT json_array(participant_id, name, phone, nik, cohort, union_name)
+             FROM participant_search ORDER BY participant_id",
+        );
+        let funnel = strings(
+            "SELECT json_array(birth_date, age_group, people, attended_1, attended_2, attended_3)
+             FROM funnel_counts ORDER BY birth_date, age_group",
+        );
+        let mut statement = conn
+            .prepare(
+                "SELECT rowid FROM participant_search_text
+                 WHERE participant_search_text MATCH '\"dewi\" OR \"628123\"' ORDER BY rowid",
+            )
+            .unwrap();
+        let found = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        // The short-piece index (0010): "de" (hex 6465) is in Dewi Lestari and Sari Dewi.
+        let mut statement = conn
+            .prepare(
+                "SELECT rowid FROM participant_search_grams
+                 WHERE participant_search_grams MATCH '\"6465\"' ORDER BY rowid",
+            )
+            .unwrap();
+        let pieces = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        (search, funnel, found, pieces)
+    }
+
+    const PEOPLE: [(&str, &str); 3] = [
+        (
+            "nik:1",
+            r#"{"attended_1":"1","birth_date":"1990-01-02","cohort":"A","name":"Dewi Lestari","phone":"6281234567"}"#,
+        ),
+        (
+            "nik:2",
+            r#"{"birth_date":"1990-01-02","name":"Budi","nik":"3201010101900001","union":"SP B"}"#,
+        ),
+        ("phone:3", r#"{"phone":"6289999","name":"Sari Dewi"}"#),
+    ];
+
+    #[test]
+    fn a_bulk_load_leaves_what_row_by_row_writes_leave() {
+        let by_rows = crate::db::open_in_memory().unwrap();
+        for (key, attrs) in PEOPLE {
+            add(&by_rows, key, attrs);
+        }
+        let mut bulk = crate::db::open_in_memory().unwrap();
+        let before = schema(&bulk);
+        let tx = bulk.transaction().unwrap();
+        let load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
+        assert!(schema(&tx).len() < before.len());
+        for (key, attrs) in PEOPLE {
+            add(&tx, key, attrs);
+        }
+        load.finish().unwrap();
+        tx.commit().unwrap();
+        assert_eq!(schema(&bulk), before);
+        let expected = derived(&by_rows);
+        assert_eq!(expected.2, vec![1, 3]);
+        assert_eq!(expected.3, vec![1, 3]);
+        assert_eq!(derived(&bulk), expected);
+        // The triggers are back: a later write keeps the search table as before.
+        let id = add(&bulk, "nik:4", r#"{"name":"Dewi Baru"}"#);
+        assert_eq!(derived(&bulk).2, vec![1, 3, id]);
+        assert_eq!(derived(&bulk).3, vec![1, 3, id]);
+    }
+
+    #[test]
+    fn only_an_empty_programme_is_loaded_in_bulk_and_a_rollback_keeps_the_schema() {
+        let mut conn = crate::db::open_in_memory().unwrap();
+        let before = schema(&conn);
+        {
+            let tx = conn.transaction().unwrap();
+            assert!(BulkLoad::begin(&tx).unwrap().is_some());
+            add(&tx, "nik:1", PEOPLE[0].1);
+            // Dropped without finish: the transaction rolls back.
+        }
+        // And the checks are on again.
+        let checks: bool = conn
+            .pragma_query_value(None, "ignore_check_constraints", |row| row.get(0))
+            .unwrap();
+        assert!(!checks);
+        assert_eq!(schema(&conn), before);
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 0);
+        add(&conn, "nik:1", PEOPLE[0].1);
+        let tx = conn.transaction().unwrap();
+        assert!(BulkLoad::begin(&tx).unwrap().is_none());
+        assert_eq!(schema(&tx), before);
+    }
+}
