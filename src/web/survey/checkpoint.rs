@@ -144,7 +144,11 @@ mod tests {
     fn the_writers_catch_up_starts_the_wal_again_after_commits_the_checkpointer_missed() {
         let dir = tempfile::tempdir().unwrap();
         let database = dir.path().join("pantau.db");
-        let wal_size = || std::fs::metadata(dir.path().join("pantau.db-wal")).unwrap().len();
+        let wal_size = || {
+            std::fs::metadata(dir.path().join("pantau.db-wal"))
+                .unwrap()
+                .len()
+        };
         let writer = crate::db::open(&database).unwrap();
         writer.pragma_update(None, "synchronous", "NORMAL").unwrap();
         writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
@@ -169,14 +173,20 @@ mod tests {
         // Not wholly copied: the next commit appends to the WAL.
         let before = wal_size();
         commit_rows(&writer, 1);
-        assert!(wal_size() > before, "the WAL started again without a catch-up");
+        assert!(
+            wal_size() > before,
+            "the WAL started again without a catch-up"
+        );
 
         // The writer's catch-up copies the rest; its next commit writes from the WAL's start.
         checkpoint(&writer).unwrap();
         let before = wal_size();
         commit_rows(&writer, 1);
         assert_eq!(wal_size(), before, "the WAL grew after the catch-up");
-        assert!(!pass(&checkpointer, 100).unwrap(), "a short WAL asks for nothing");
+        assert!(
+            !pass(&checkpointer, 100).unwrap(),
+            "a short WAL asks for nothing"
+        );
         let rows: i64 = checkpointer
             .query_row("SELECT count(*) FROM filler", [], |row| row.get(0))
             .unwrap();
