@@ -32,6 +32,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0007_funnel.sql")),
     M::up(include_str!("migrations/0009_search_triggers.sql")),
     M::up(include_str!("migrations/0010_search_grams.sql")),
+    M::up(include_str!("migrations/0011_submission_path.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with
@@ -122,6 +123,19 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // durability is unchanged. In-memory databases ignore it.
     conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     Ok(())
+}
+
+/// Turns the memory map of [`configure`] off on a connection of the survey server.
+///
+/// In WAL mode SQLite drops a connection's whole map (`munmap`) whenever it begins a read
+/// after another connection committed (`pagerBeginReadTransaction`), and maps it again page by
+/// page (a page fault each). The survey server commits a group of submissions a few hundred
+/// times a second, so its reading connections paid an `munmap` (a TLB shootdown across the
+/// process's threads) and a dozen page faults per request: 10 % of the server's CPU in the
+/// submissions phase of `benches/survey_load.rs`. Reading with `pread` into the connection's
+/// page cache costs less there; the pages come from the kernel's page cache either way.
+pub fn configure_for_server(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "mmap_size", 0)
 }
 
 /// Bytes of the database file a connection maps into memory: address space, not memory; the

@@ -84,6 +84,8 @@ pub fn with_connection<T>(
         if slot.as_ref().is_none_or(|(path, _)| path != database) {
             let conn = crate::db::open(database)
                 .with_context(|| format!("cannot open the database {}", database.display()))?;
+            crate::db::configure_for_server(&conn)
+                .with_context(|| format!("cannot set up the database {}", database.display()))?;
             *slot = Some((database.to_path_buf(), conn));
         }
         let (_, conn) = slot.as_mut().expect("the connection was just opened");

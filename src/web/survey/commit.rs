@@ -1,26 +1,40 @@
 //! Group commit of final submissions: one writer thread owns a database connection, and every
-//! final submission goes through it; a second thread makes each group durable.
+//! final submission goes through it; a syncer thread makes each group durable, and a
+//! checkpointer thread (`checkpoint.rs`) copies the WAL into the database file.
 //!
 //! Committing each submission on its own, with an fsync each, caps the server at a few hundred
 //! submissions per second whatever the CPU. Here a request hands its prepared submission
 //! ([`Pending`]) to the writer over a channel and awaits the answer on a oneshot channel, so
 //! that a waiting request holds no thread (the actix worker goes on serving other connections
 //! meanwhile, and a batch can be as large as the number of requests in flight). The writer
-//! takes everything queued, stores each submission inside its own savepoint of one IMMEDIATE
-//! transaction and commits once; the requests are answered only when that commit is on disk.
+//! takes everything queued (up to [`MAX_BATCH`]), stores it in one IMMEDIATE transaction and
+//! commits once; the requests are answered only when that commit is on disk.
 //!
-//! **Durability.** In WAL mode (the normal case, see `db::configure`) the writer's connection
-//! commits with `synchronous = NORMAL`: the commit writes its WAL frames (ending with the
-//! commit frame) with `write(2)` and returns without waiting for the disk. The batch then goes
-//! to the syncer thread, which calls `fdatasync` on the WAL file and only afterwards answers
-//! the requests of every batch committed before that call began. A thank-you page therefore
-//! still follows an fsync that covers its commit frame, exactly what `synchronous = FULL` does
-//! inside the commit, but the writer is already committing the next batch while the disk
-//! works, and one fsync covers all batches committed meanwhile. What NORMAL leaves out is safe
-//! here: checkpoints still sync the WAL before copying it and the database file after; the WAL
-//! only restarts from its beginning once a completed (synced) checkpoint holds everything in
-//! it, so overwriting old frames never loses an answered submission. A database that is not in
-//! WAL mode keeps `synchronous = FULL` and its commit is the fsync.
+//! The three threads form a pipeline, so that no stage waits for another's disk work: while
+//! the syncer waits for an fsync, the writer commits the next batch (and every submission that
+//! queued meanwhile goes into it); while the checkpointer copies and syncs, both go on.
+//!
+//! **Why an acknowledged submission is on disk.** In WAL mode (the normal case, see
+//! `db::configure`) a commit appends the batch's pages to the WAL file, ending with a commit
+//! frame; the database file itself changes only in checkpoints. The writer's connection has
+//! `synchronous = NORMAL`: its commit hands the frames to the kernel with `write(2)` and returns
+//! without waiting for the disk. The batch then goes to the syncer, which calls `fdatasync` on
+//! the WAL file and only when that returns answers the requests of every batch committed
+//! before the call began. So when a thank-you page is sent, its commit frame and every frame
+//! before it are on the disk: after a crash or power cut, SQLite's recovery replays the WAL up
+//! to the last valid commit frame, which is at or after this one. That is exactly what
+//! `synchronous = FULL` does inside the commit, moved to another thread so that the writer never
+//! waits for the disk and one fsync covers all batches committed meanwhile.
+//!
+//! What could undo it is the WAL being overwritten before its frames are in the database file.
+//! SQLite starts the WAL again from its beginning only when a checkpoint has copied every frame
+//! in it; the checkpointer's connection (and the writer's, in a catch-up) syncs the WAL before
+//! copying and the database file after the copy (`synchronous` NORMAL and FULL both sync in
+//! checkpoints), so by the time old frames can be overwritten, their pages are on disk in the
+//! database file. The writer's connection runs no automatic checkpoints
+//! (`wal_autocheckpoint = 0`): a checkpoint inside a commit made every submission queued behind
+//! it wait for two fsyncs. A database that is not in WAL mode keeps `synchronous = FULL`, and
+//! its commit is the fsync.
 //!
 //! A reader can see a committed batch before the syncer has made it durable. So a page that
 //! reports a response as received from a read (a repeated submit, the link opened again) first
@@ -29,24 +43,29 @@
 //!
 //! So:
 //!
-//! - a participant sees the thank-you page only after their response is on disk;
+//! - a participant sees the thank-you page only after their response is on disk (the kill -9
+//!   tests in `tests/it/survey.rs` check it with a real server process);
 //! - exactly-once still rests on the UNIQUE constraints (see [`store_submission`]): a retried
 //!   post in the same batch as the first finds the first's row;
-//! - a submission that fails (a submission id reused by another invitation, a constraint) rolls
-//!   back its own savepoint and gets its own error; the rest of the batch commits;
+//! - a submission that fails (a submission id reused by another invitation, a constraint) gets
+//!   its own error and the rest of the batch commits (see [`commit_batch`]);
 //! - if the commit or the sync fails, every request concerned gets the error and none was told
 //!   its answers were received.
 //!
-//! Batches form by themselves: while one commit runs, the next requests queue; while one sync
-//! waits for the disk, the next commits queue.
+//! With `PANTAU_LOG=pantau::web::survey::commit=debug` the writer logs each batch (its size,
+//! how long its oldest submission queued, the commit's time) and the syncer each sync (how
+//! many answers, the fsync's time, how long since the oldest was queued).
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Instant;
 
 use anyhow::Context;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::checkpoint::{self, Checkpointer};
 use super::store::{Pending, Stored, store_submission};
 
 /// Most submissions committed in one transaction, so that one batch's commit and its replies
@@ -59,6 +78,8 @@ enum Job {
     Submit {
         pending: Pending,
         reply: oneshot::Sender<anyhow::Result<Stored>>,
+        /// When the request queued it: the debug log reports how long it waited.
+        queued: Instant,
     },
     /// Answer once everything committed so far is durable.
     Barrier(oneshot::Sender<anyhow::Result<()>>),
@@ -93,24 +114,29 @@ impl Committer {
     /// Opens the writer's connection to `database` and starts the writer and syncer threads.
     pub fn start(database: &Path) -> anyhow::Result<Committer> {
         let conn = crate::db::open(database)?;
+        crate::db::configure_for_server(&conn)?;
         let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
-        let durability = if mode.eq_ignore_ascii_case("wal") {
+        let (durability, checkpoints) = if mode.eq_ignore_ascii_case("wal") {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Checkpoints happen on the checkpointer's thread, never inside a commit.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            let checkpoints = Some(Checkpointer::start(database)?);
             let mut wal = database.as_os_str().to_owned();
             wal.push("-wal");
-            Durability::SyncWal(PathBuf::from(wal))
+            (Durability::SyncWal(PathBuf::from(wal)), checkpoints)
         } else {
-            Durability::Commit
+            (Durability::Commit, None)
         };
         let (jobs, queue) = mpsc::channel();
         let (committed, to_sync) = mpsc::channel();
+        let catch_up = checkpoints.as_ref().map(Checkpointer::catch_up_flag);
         std::thread::Builder::new()
             .name("pantau-submissions".into())
-            .spawn(move || write_batches(conn, queue, committed))
+            .spawn(move || write_batches(conn, queue, committed, catch_up))
             .context("cannot start the submission writer thread")?;
         std::thread::Builder::new()
             .name("pantau-sync".into())
-            .spawn(move || sync_batches(&durability, to_sync))
+            .spawn(move || sync_batches(&durability, to_sync, checkpoints))
             .context("cannot start the submission syncer thread")?;
         Ok(Committer { jobs })
     }
@@ -150,7 +176,11 @@ impl Committer {
     ) -> anyhow::Result<oneshot::Receiver<anyhow::Result<Stored>>> {
         let (reply, outcome) = oneshot::channel();
         self.jobs
-            .send(Job::Submit { pending, reply })
+            .send(Job::Submit {
+                pending,
+                reply,
+                queued: Instant::now(),
+            })
             .map_err(|_| anyhow::anyhow!("the submission writer has stopped"))?;
         Ok(outcome)
     }
@@ -160,12 +190,21 @@ fn stopped(invitation: i64) -> anyhow::Error {
     anyhow::anyhow!("the submission writer stopped before storing invitation {invitation}")
 }
 
+/// What the writer hands the syncer: the answers of one committed batch (or one barrier).
+struct Committed {
+    answers: Vec<Answer>,
+    /// When the batch's oldest submission was queued (`None` for a barrier).
+    oldest: Option<Instant>,
+}
+
 /// The writer thread: waits for a job, takes whatever else is queued, commits the batch's
-/// submissions and hands the answers to the syncer.
+/// submissions and hands the answers to the syncer. It never waits for the disk: its commits
+/// only `write(2)` WAL frames (`synchronous = NORMAL`, checkpoints on another thread).
 fn write_batches(
     mut conn: Connection,
     queue: mpsc::Receiver<Job>,
-    committed: mpsc::Sender<Vec<Answer>>,
+    committed: mpsc::Sender<Committed>,
+    catch_up: Option<Arc<AtomicBool>>,
 ) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -177,16 +216,26 @@ fn write_batches(
         }
         let mut pending = Vec::with_capacity(batch.len());
         let mut waiting = Vec::with_capacity(batch.len());
+        let mut oldest: Option<Instant> = None;
         for job in batch {
             match job {
-                Job::Submit { pending: p, reply } => {
+                Job::Submit {
+                    pending: p,
+                    reply,
+                    queued,
+                } => {
+                    oldest = Some(oldest.map_or(queued, |o| o.min(queued)));
                     waiting.push((p.invitation, reply));
                     pending.push(p);
                 }
                 Job::Barrier(reply) => {
                     // Everything committed before the barrier was queued went to the syncer in
                     // an earlier round, so the sync that answers it covers those commits.
-                    if committed.send(vec![Answer::Barrier(reply)]).is_err() {
+                    let barrier = Committed {
+                        answers: vec![Answer::Barrier(reply)],
+                        oldest: None,
+                    };
+                    if committed.send(barrier).is_err() {
                         return;
                     }
                 }
@@ -195,11 +244,12 @@ fn write_batches(
         if pending.is_empty() {
             continue;
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let outcomes = commit_batch(&mut conn, &pending);
         tracing::debug!(
             submissions = pending.len(),
-            ms = started.elapsed().as_secs_f64() * 1000.0,
+            queued_ms = oldest.map_or(0.0, |o| millis(started - o)),
+            commit_ms = millis(started.elapsed()),
             "group committed"
         );
         let answers: Vec<Answer> = waiting
@@ -211,28 +261,55 @@ fn write_batches(
                 reply,
             })
             .collect();
-        if committed.send(answers).is_err() {
+        if committed.send(Committed { answers, oldest }).is_err() {
             return;
+        }
+        // The answers are on their way to the syncer; now the one wait for the disk the writer
+        // ever makes, when the checkpointer found the WAL too long (see `checkpoint.rs`).
+        if catch_up
+            .as_ref()
+            .is_some_and(|flag| flag.swap(false, Ordering::Relaxed))
+            && let Err(err) = checkpoint::checkpoint(&conn)
+        {
+            tracing::error!(error = %format!("{err:#}"), "cannot checkpoint the WAL");
         }
     }
 }
 
+fn millis(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
 /// The syncer thread: waits for committed batches, takes whatever else is queued, makes them
-/// durable with one fsync, then answers every request of them.
-fn sync_batches(durability: &Durability, committed: mpsc::Receiver<Vec<Answer>>) {
+/// durable with one fsync, then answers every request of them, and lets the checkpointer know
+/// the WAL has grown.
+fn sync_batches(
+    durability: &Durability,
+    committed: mpsc::Receiver<Committed>,
+    checkpoints: Option<Checkpointer>,
+) {
     while let Ok(first) = committed.recv() {
-        let mut answers = first;
+        let mut oldest = first.oldest;
+        let mut answers = first.answers;
+        let mut batches = 1;
         while let Ok(more) = committed.try_recv() {
-            answers.extend(more);
+            answers.extend(more.answers);
+            oldest = match (oldest, more.oldest) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            batches += 1;
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let synced = match durability {
             Durability::Commit => Ok(()),
             Durability::SyncWal(wal) => sync_file(wal),
         };
         tracing::debug!(
             answers = answers.len(),
-            ms = started.elapsed().as_secs_f64() * 1000.0,
+            batches,
+            sync_ms = millis(started.elapsed()),
+            oldest_ms = oldest.map_or(0.0, |o| millis(o.elapsed())),
             "group synced"
         );
         if let Err(err) = &synced {
@@ -268,6 +345,9 @@ fn sync_batches(durability: &Durability, committed: mpsc::Receiver<Vec<Answer>>)
                     });
                 }
             }
+        }
+        if let Some(checkpoints) = &checkpoints {
+            checkpoints.wal_grew();
         }
         // Everyone waiting is answered first; the log lines can wait.
         for invitation in stored {

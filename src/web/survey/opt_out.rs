@@ -18,9 +18,9 @@ use super::{Reply, run, store};
 use crate::email::OPT_OUT_PATH;
 use crate::invitations::rfc3339;
 
-/// Registers the opt-out routes.
+/// Registers the opt-out routes, inside the survey's `/s/{token}` scope.
 pub fn routes(config: &mut web::ServiceConfig) {
-    let path = format!("/s/{{token}}/{OPT_OUT_PATH}");
+    let path = format!("/{OPT_OUT_PATH}");
     config
         .route(&path, web::get().to(show))
         .route(&path, web::post().to(record));
