@@ -30,6 +30,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_dashboard.sql")),
     M::up(include_str!("migrations/0006_search.sql")),
     M::up(include_str!("migrations/0007_funnel.sql")),
+    M::up(include_str!("migrations/0008_job_cache.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

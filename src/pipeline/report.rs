@@ -16,6 +16,10 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use rayon::prelude::*;
 use rusqlite::Connection;
 
+use sha2::{Digest, Sha256};
+
+use super::cache::{Cache, Scope};
+use super::inputs::Inputs;
 use super::merge::{self, MergeContext};
 use super::quality;
 use super::timing::Timings;
@@ -81,6 +85,8 @@ const WITHHELD_FIELDS: &[&str] = &["bpjs_kpj"];
 pub struct Forms {
     /// By file name.
     pub by_file: BTreeMap<String, Form>,
+    /// SHA-256 of the form files' bytes, in file-name order: part of the job cache's scope.
+    pub digest: Vec<u8>,
 }
 
 impl Forms {
@@ -104,7 +110,18 @@ impl Forms {
             })?;
             by_file.insert(wave.form.clone(), form);
         }
-        Ok(Forms { by_file })
+        let mut digest = Sha256::new();
+        for file in by_file.keys() {
+            let path = dir.join(file);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("cannot read the form {}", path.display()))?;
+            digest.update(file.as_bytes());
+            digest.update(Sha256::digest(&bytes));
+        }
+        Ok(Forms {
+            by_file,
+            digest: digest.finalize().to_vec(),
+        })
     }
 }
 
@@ -130,6 +147,19 @@ pub fn assemble_timed(
     inputs: &ReportInputs,
     timings: &mut Timings,
 ) -> anyhow::Result<Report> {
+    let read = Inputs::read(conn).context("cannot read the roster values and answers")?;
+    assemble_with(conn, inputs, &read, timings)
+}
+
+/// [`assemble_timed`] from participants and responses already read (the job reads them once
+/// for the quality check and the report). Merged records come from the job cache where their
+/// inputs did not change; the records built anew are written to it.
+pub fn assemble_with(
+    conn: &Connection,
+    inputs: &ReportInputs,
+    read: &Inputs,
+    timings: &mut Timings,
+) -> anyhow::Result<Report> {
     let config = inputs.config;
     let tz = config.programme.time_zone;
     let local = inputs.run_at.with_timezone(&tz).naive_local();
@@ -144,13 +174,25 @@ pub fn assemble_timed(
         on: today,
         baseline_wave,
     };
-    let roster = merge::roster_records(conn, &context).context("cannot merge the roster")?;
-    let mut waves: BTreeMap<&str, Vec<(i64, Record)>> = BTreeMap::new();
-    for wave in &config.waves {
-        let records = merge::wave_records_from(conn, &wave.name, &roster)
-            .with_context(|| format!("cannot merge the responses of wave {}", wave.name))?;
-        waves.insert(&wave.name, records);
-    }
+    let scope = Scope::new(config, inputs.reference, &inputs.forms.digest);
+    let mut cache = Cache::load(conn).context("cannot read the job cache")?;
+    let wave_names: Vec<&str> = config.waves.iter().map(|w| w.name.as_str()).collect();
+    let merged = merge::merge_cached(conn, &context, &wave_names, read, &mut cache, &scope)
+        .context("cannot merge the roster and the responses")?;
+    cache.save(conn).context("cannot keep the merged records")?;
+    let roster = merged.roster;
+    let waves: BTreeMap<&str, Vec<(i64, Record)>> = merged
+        .waves
+        .into_iter()
+        .map(|(name, records)| {
+            let name = wave_names
+                .iter()
+                .find(|wave| **wave == name)
+                .copied()
+                .unwrap_or_default();
+            (name, records)
+        })
+        .collect();
     timings.lap("merge");
     let threshold = config.reporting.suppression_threshold as usize;
     let indicators = indicators_of(config, &roster, &waves, today)?;
