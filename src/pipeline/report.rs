@@ -249,10 +249,11 @@ fn indicators_of(
     let threshold = config.reporting.suppression_threshold as usize;
     let dimensions = &config.reporting.disaggregations;
     let roster_refs: Vec<&Record> = roster.values().map(|record| &**record).collect();
-    // Each record set (the roster, each wave) is grouped by the dimensions once, for every
-    // indicator over it; then every (indicator, wave) is computed, on every core.
-    let mut grouped: HashMap<Option<&str>, (Vec<&Record>, indicators::Groups)> = HashMap::new();
+    // Each record set (the roster, each wave) is grouped by the dimensions once, and the names
+    // its indicators use are looked up once per record, for every indicator over it; then
+    // every (indicator, wave) is computed, on every core.
     let mut jobs = Vec::new();
+    let mut names: BTreeMap<Option<&str>, BTreeSet<String>> = BTreeMap::new();
     for indicator in &config.indicators {
         let compiled = indicators::compile(indicator).map_err(|e| anyhow!(e))?;
         let scoped: Vec<Option<&str>> = match &indicator.wave {
@@ -267,32 +268,35 @@ fn indicators_of(
             WaveScope::Wave(name) => vec![Some(name.as_str())],
         };
         for wave in scoped {
-            if let std::collections::hash_map::Entry::Vacant(entry) = grouped.entry(wave) {
-                let records: Vec<&Record> = match wave {
-                    None => roster_refs.clone(),
-                    Some(name) => waves
-                        .get(name)
-                        .ok_or_else(|| {
-                            anyhow!(
-                                "indicator {} names wave {name}, which is not configured",
-                                indicator.id
-                            )
-                        })?
-                        .iter()
-                        .map(|(_, record)| record)
-                        .collect(),
-                };
-                let groups = indicators::Groups::new(&records, dimensions);
-                entry.insert((records, groups));
+            if let Some(name) = wave
+                && !waves.contains_key(name)
+            {
+                return Err(anyhow!(
+                    "indicator {} names wave {name}, which is not configured",
+                    indicator.id
+                ));
             }
+            names.entry(wave).or_default().extend(compiled.names());
             jobs.push((indicator, compiled.clone(), wave));
         }
     }
+    let grouped: HashMap<Option<&str>, (indicators::Groups, indicators::Columns)> = names
+        .into_iter()
+        .map(|(wave, names)| {
+            let records: Vec<&Record> = match wave {
+                None => roster_refs.clone(),
+                Some(name) => waves[name].iter().map(|(_, record)| record).collect(),
+            };
+            let groups = indicators::Groups::new(&records, dimensions);
+            let columns = indicators::Columns::new(&records, names.into_iter().collect());
+            (wave, (groups, columns))
+        })
+        .collect();
     let figures = jobs
         .into_par_iter()
         .map(|(indicator, compiled, wave)| {
-            let (records, groups) = &grouped[&wave];
-            let parts = compiled.parts(records, today);
+            let (groups, columns) = &grouped[&wave];
+            let parts = compiled.parts_in(columns, today);
             IndicatorFigures {
                 id: indicator.id.clone(),
                 label: indicator.label.clone(),
