@@ -225,7 +225,8 @@ impl CompiledIndicator {
         today: NaiveDate,
     ) -> IndicatorResult {
         let groups = Groups::new(records, dimensions);
-        let parts = self.parts(records, today);
+        let columns = Columns::new(records, self.names());
+        let parts = self.parts_in(&columns, today);
         self.from_parts(&parts, &groups, threshold)
     }
 
