@@ -273,7 +273,7 @@ struct IncomeAnswers {
 
 impl IncomeAnswers {
     /// The answers as text by field name, as [`income_problems`] takes them.
-    fn as_text(self) -> BTreeMap<String, String> {
+    fn into_text(self) -> BTreeMap<String, String> {
         [
             ("income_total", self.income_total),
             ("income_wage", self.income_wage),
@@ -334,7 +334,7 @@ pub fn find_in(inputs: &Inputs) -> anyhow::Result<Vec<Flag>> {
             opens_at: &response.opens_at,
             closes_at: &response.closes_at,
             submitted_at: &response.submitted_at,
-            answers: answers.as_text(),
+            answers: answers.into_text(),
             erased: response.erased,
         });
     }
