@@ -229,6 +229,14 @@ fn an_incremental_run_gives_the_full_runs_report_and_workbooks_and_rebuilds_only
         .unwrap();
     assert!(!answered.is_empty(), "the erased participant had answered");
     pantau::participants::erase(&mut conn, erased, None, run_at(), &policy).unwrap();
+    assert_eq!(
+        count(
+            &conn,
+            &format!("SELECT count(*) FROM job_cache WHERE participant_id = {erased}")
+        ),
+        0,
+        "erasure drops the participant's cached records at once"
+    );
     let rebuilt = incremental_equals_full(&mut conn, &config, "an erasure");
     assert!(
         rebuilt.contains(&(erased, String::new())),
