@@ -6,6 +6,8 @@
 //! million-participant programme. The database is built straight in SQL (not timed): every
 //! participant with 13 roster attributes, baseline and m3 invitations for all, answers from
 //! 60% of them; one full run is made first, then 1,000 m6 responses arrive and the run is timed.
+//! `PANTAU_BENCH_KEEP=DIR` builds the programme (config, database, reports) in `DIR` and leaves
+//! it there, so that `pantau --config DIR/pantau.toml run` can be profiled on it afterwards.
 
 mod common;
 
@@ -29,7 +31,12 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir().expect("temporary folder");
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    let kept = std::env::var_os("PANTAU_BENCH_KEEP").map(std::path::PathBuf::from);
+    if let Some(kept) = &kept {
+        std::fs::create_dir_all(kept).expect("the folder PANTAU_BENCH_KEEP names");
+    }
+    let dir_path = kept.as_deref().unwrap_or(scratch.path());
     let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
     let toml = format!(
         "[paths]\nforms = \"{}\"\n\n{}",
@@ -40,7 +47,7 @@ fn main() {
          name = \"m6\"\nform = \"followup.xlsx\"\nanchor = \"training_end\"\noffset_months = 6\n\
          window_days = 30\n"
     );
-    let config_path = dir.path().join("pantau.toml");
+    let config_path = dir_path.join("pantau.toml");
     std::fs::write(&config_path, toml).expect("config");
     let config = Config::load(Some(&config_path)).expect("valid config");
     let mut conn = pantau::db::open(&config.database()).expect("database");

@@ -30,6 +30,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_dashboard.sql")),
     M::up(include_str!("migrations/0006_search.sql")),
     M::up(include_str!("migrations/0007_funnel.sql")),
+    M::up(include_str!("migrations/0008_job_cache.sql")),
     M::up(include_str!("migrations/0009_search_triggers.sql")),
     M::up(include_str!("migrations/0010_search_grams.sql")),
     M::up(include_str!("migrations/0011_submission_path.sql")),

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use super::{Record, RecordEnv, suppress};
 use crate::config::{Indicator, IndicatorKind};
@@ -104,8 +105,9 @@ struct Grouping {
 impl Groups {
     /// Groups `records` by each of `dimensions`.
     pub fn new(records: &[&Record], dimensions: &[String]) -> Groups {
+        // Dimensions are independent: grouped on every core.
         let dimensions = dimensions
-            .iter()
+            .par_iter()
             .map(|dimension| {
                 // Text categories are borrowed from the records while grouping; only the
                 // distinct ones become owned strings.
@@ -146,6 +148,56 @@ impl Groups {
     }
 }
 
+/// Some values of a set of records, looked up by name once per record and name, for every
+/// indicator over that set: row-major, one row per record, one column per name.
+pub struct Columns<'r> {
+    names: Vec<String>,
+    rows: usize,
+    values: Vec<Option<&'r Value>>,
+}
+
+impl<'r> Columns<'r> {
+    /// The values of `names` in each of `records`.
+    pub fn new(records: &[&'r Record], names: Vec<String>) -> Columns<'r> {
+        let mut values = Vec::with_capacity(records.len() * names.len());
+        for record in records {
+            values.extend(names.iter().map(|name| record.lookup(name)));
+        }
+        Columns {
+            names,
+            rows: records.len(),
+            values,
+        }
+    }
+}
+
+/// One row of [`Columns`] as an expression environment: each name the indicator uses maps to
+/// its column (None: not among the columns, which reads as absent).
+struct ColumnEnv<'a, 'r> {
+    slots: &'a [(String, Option<usize>)],
+    values: &'a [Option<&'r Value>],
+    today: NaiveDate,
+}
+
+impl expr::Env for ColumnEnv<'_, '_> {
+    fn value(&self, name: &str) -> Value {
+        self.slots
+            .iter()
+            .find(|(known, _)| known == name)
+            .and_then(|(_, column)| self.values[(*column)?])
+            .cloned()
+            .unwrap_or_else(Value::empty)
+    }
+
+    fn current(&self) -> Value {
+        Value::empty()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.today
+    }
+}
+
 /// What one record contributes to a figure, found by evaluating the indicator's expressions
 /// on it once; a figure over any group of records is then an aggregate of their parts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -173,13 +225,57 @@ impl CompiledIndicator {
         today: NaiveDate,
     ) -> IndicatorResult {
         let groups = Groups::new(records, dimensions);
-        let parts = self.parts(records, today);
+        let columns = Columns::new(records, self.names());
+        let parts = self.parts_in(&columns, today);
         self.from_parts(&parts, &groups, threshold)
     }
 
     /// What each record contributes (None: left out), in the order of `records`.
     pub fn parts(&self, records: &[&Record], today: NaiveDate) -> Vec<Option<Part>> {
         records.iter().map(|r| self.part(r, today)).collect()
+    }
+
+    /// The names this indicator's expressions refer to, each once.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = [
+            &self.filter,
+            &self.numerator,
+            &self.denominator,
+            &self.value,
+            &self.compare,
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|expr| expr.references())
+        .map(|reference| reference.name)
+        .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// [`CompiledIndicator::parts`] over the records of `columns`, whose names must include
+    /// [`CompiledIndicator::names`]. The indicator's names are resolved to columns once, so a
+    /// record costs no lookup by name.
+    pub fn parts_in(&self, columns: &Columns, today: NaiveDate) -> Vec<Option<Part>> {
+        let slots: Vec<(String, Option<usize>)> = self
+            .names()
+            .into_iter()
+            .map(|name| {
+                let column = columns.names.iter().position(|known| *known == name);
+                (name, column)
+            })
+            .collect();
+        (0..columns.rows)
+            .map(|row| {
+                let env = ColumnEnv {
+                    slots: &slots,
+                    values: &columns.values[row * columns.names.len()..],
+                    today,
+                };
+                self.part_in(&env)
+            })
+            .collect()
     }
 
     /// The overall figure and every breakdown from the records' parts, grouped by `groups`
@@ -241,11 +337,15 @@ impl CompiledIndicator {
     /// What `record` contributes: None when the filter, the denominator or a missing value
     /// leaves it out.
     fn part(&self, record: &Record, today: NaiveDate) -> Option<Part> {
-        let env = RecordEnv { record, today };
-        let holds = |expr: &Option<Expr>| expr.as_ref().is_none_or(|e| e.eval(&env).to_bool());
+        self.part_in(&RecordEnv { record, today })
+    }
+
+    /// [`CompiledIndicator::part`] with the record's values read through `env`.
+    fn part_in(&self, env: &dyn expr::Env) -> Option<Part> {
+        let holds = |expr: &Option<Expr>| expr.as_ref().is_none_or(|e| e.eval(env).to_bool());
         let number = |expr: &Option<Expr>| {
             expr.as_ref().and_then(|e| {
-                let value = e.eval(&env);
+                let value = e.eval(env);
                 let number = value.to_num();
                 (!value.is_empty() && number.is_finite()).then_some(number)
             })

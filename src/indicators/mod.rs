@@ -11,7 +11,9 @@ mod derive;
 mod record;
 mod suppression;
 
-pub use compute::{Breakdown, CompiledIndicator, Figure, Groups, IndicatorResult, Part, compile};
+pub use compute::{
+    Breakdown, Columns, CompiledIndicator, Figure, Groups, IndicatorResult, Part, compile,
+};
 pub use derive::{WG_DOMAINS, age_group, age_on, disability, minimum_wage};
 pub use record::{Record, RecordEnv};
 pub use suppression::suppress;

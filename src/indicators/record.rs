@@ -68,6 +68,14 @@ impl Record {
         }
     }
 
+    /// The values this record sets itself (not those it reads from its base), in no particular
+    /// order: what the job cache stores.
+    pub fn own_values(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.values
+            .iter()
+            .map(|(name, value)| (name.as_str(), value))
+    }
+
     /// The category of this record in a disaggregation: its value as text, or None when empty.
     pub fn category(&self, dimension: &str) -> Option<String> {
         self.lookup(dimension)

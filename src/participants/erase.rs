@@ -217,6 +217,9 @@ pub fn erase(
         "UPDATE data_quality_flags SET reason = code WHERE participant_id = ?1",
         [id],
     )?;
+    // The job cache holds merged records with the roster values and answers as they were:
+    // dropped now, not at the next run (which builds them again from what erasure kept).
+    tx.execute("DELETE FROM job_cache WHERE participant_id = ?1", [id])?;
     tx.execute(
         "UPDATE participants SET participant_key = ?1, erased_at = ?2 WHERE id = ?3",
         params![format!("erased:{id}"), stamp, id],

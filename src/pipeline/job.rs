@@ -22,8 +22,9 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::inputs::Inputs;
 use super::quality;
-use super::report::{Forms, ReportInputs, assemble_timed};
+use super::report::{Forms, ReportInputs, assemble_with};
 use super::timing::{PhaseTime, Timings};
 use crate::config::{Config, Secrets, WorkbookVariant};
 use crate::email::{Transport, WrittenWorkbook};
@@ -323,7 +324,10 @@ fn steps(
             .insert("reminder_emails_queued".into(), emails.reminders.into());
         progress.timings.lap("participant emails");
     }
-    let flags = quality::find(conn).context("cannot check the data quality")?;
+    // One read of roster values and answers for the quality check and the report.
+    let read = Inputs::read(conn).context("cannot read the roster values and answers")?;
+    progress.timings.lap("read roster values and answers");
+    let flags = quality::find_in(&read).context("cannot check the data quality")?;
     let stored = quality::store(conn, &flags, Some(run_id), context.now)
         .context("cannot store the data-quality flags")?;
     progress.counts.insert("flags".into(), stored.total.into());
@@ -349,8 +353,9 @@ fn steps(
         variant: WorkbookVariant::Manager,
     };
     progress.timings.lap("forms");
-    let mut report = assemble_timed(conn, &inputs, &mut progress.timings)
+    let mut report = assemble_with(conn, &inputs, &read, &mut progress.timings)
         .context("cannot assemble the report")?;
+    drop(read);
     progress.inputs.insert(
         "rosters".into(),
         report

@@ -17,6 +17,11 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
+use rayon::prelude::*;
+
+use super::cache::{self, Cache, Scope};
+use super::inputs::Inputs;
+use super::quality::answers_as_text;
 use crate::expr::Value;
 use crate::indicators::{self, Record};
 use crate::reference::Reference;
@@ -134,6 +139,155 @@ pub fn wave_records_from(
     Ok(records)
 }
 
+/// The merged records of a report: one per participant, and one per invited participant of
+/// each wave.
+pub struct Merged {
+    /// Roster records by participant id.
+    pub roster: BTreeMap<i64, Arc<Record>>,
+    /// Per wave name, each invited participant's record, in invitation order.
+    pub waves: BTreeMap<String, Vec<(i64, Record)>>,
+}
+
+/// [`roster_records`] and [`wave_records_from`] for every wave in `waves`, from inputs already
+/// read, reusing what `cache` holds for records whose inputs did not change and keeping the
+/// others in it (written by [`Cache::save`]). The records are the same as those the two
+/// functions build; records are built on every core.
+pub fn merge_cached(
+    conn: &Connection,
+    context: &MergeContext,
+    waves: &[&str],
+    inputs: &Inputs,
+    cache: &mut Cache,
+    scope: &Scope,
+) -> anyhow::Result<Merged> {
+    let baseline = match context.baseline_wave {
+        Some(wave) => inputs.answers_of(wave),
+        None => HashMap::new(),
+    };
+    let shared: &Cache = cache;
+    let built: Vec<(i64, Record, Option<Fresh>)> = inputs
+        .participants
+        .par_iter()
+        .map(|participant| {
+            let id = participant.id;
+            let baseline_text = baseline.get(&id).copied();
+            let fingerprint =
+                cache::fingerprint(scope, "", &[participant.attrs.as_deref(), baseline_text]);
+            let (mut record, fresh) = match shared.get(id, "", &fingerprint) {
+                Some(values) => (record_of(Record::new(), values), None),
+                None => {
+                    let roster = participant
+                        .attrs
+                        .as_deref()
+                        .map(crate::participants::attributes::decode)
+                        .unwrap_or_default();
+                    let answers = baseline_text
+                        .map(answers_as_text)
+                        .transpose()
+                        .with_context(|| {
+                            format!(
+                                "the answers of a response in wave {} are not JSON",
+                                context.baseline_wave.unwrap_or_default()
+                            )
+                        })?;
+                    let record = undated_record(roster, answers.as_ref(), context.reference);
+                    let bytes = cache::encode(record.own_values());
+                    (record, Some((fingerprint, bytes)))
+                }
+            };
+            add_dated(&mut record, context);
+            Ok((id, record, fresh))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut roster = BTreeMap::new();
+    for (id, record, fresh) in built {
+        if let Some((fingerprint, bytes)) = fresh {
+            cache.put_encoded(id, "", fingerprint, bytes);
+        }
+        roster.insert(id, Arc::new(record));
+    }
+    let mut merged = BTreeMap::new();
+    for wave in waves {
+        let records = wave_records_cached(conn, wave, &roster, inputs, cache, scope)
+            .with_context(|| format!("cannot merge the responses of wave {wave}"))?;
+        merged.insert((*wave).to_owned(), records);
+    }
+    Ok(Merged {
+        roster,
+        waves: merged,
+    })
+}
+
+/// A record built in this run, to be kept in the cache: its fingerprint and encoding.
+type Fresh = ([u8; cache::FINGERPRINT_BYTES], Vec<u8>);
+
+/// `record` with `values` set, in order.
+fn record_of(mut record: Record, values: Vec<(String, Value)>) -> Record {
+    for (name, value) in values {
+        record.set(name, value);
+    }
+    record
+}
+
+/// [`wave_records_from`] with the answers from `inputs` and the cache.
+fn wave_records_cached(
+    conn: &Connection,
+    wave: &str,
+    roster: &BTreeMap<i64, Arc<Record>>,
+    inputs: &Inputs,
+    cache: &mut Cache,
+    scope: &Scope,
+) -> anyhow::Result<Vec<(i64, Record)>> {
+    let answers = inputs.answers_of(wave);
+    let mut statement =
+        conn.prepare("SELECT participant_id FROM invitations WHERE wave = ?1 ORDER BY id")?;
+    let invited: Vec<i64> = statement
+        .query_map([wave], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let shared: &Cache = cache;
+    let built: Vec<Option<(i64, Record, Option<Fresh>)>> = invited
+        .par_iter()
+        .map(|&id| {
+            // As in wave_records_from: a participant row deleted outright has no record.
+            let Some(base) = roster.get(&id) else {
+                return Ok(None);
+            };
+            let mut record = Record::over(Arc::clone(base));
+            record.set_num("invited", 1.0);
+            let Some(text) = answers.get(&id) else {
+                record.set_num("responded", 0.0);
+                return Ok(Some((id, record, None)));
+            };
+            record.set_num("responded", 1.0);
+            let fingerprint = cache::fingerprint(scope, wave, &[Some(text)]);
+            let (values, fresh) = match shared.get(id, wave, &fingerprint) {
+                Some(values) => (values, None),
+                None => {
+                    let values: Vec<(String, Value)> = answers_as_text(text)
+                        .with_context(|| {
+                            format!("the answers of a response in wave {wave} are not JSON")
+                        })?
+                        .into_iter()
+                        .map(|(name, text)| (name, Value::Str(text)))
+                        .collect();
+                    let bytes =
+                        cache::encode(values.iter().map(|(name, value)| (name.as_str(), value)));
+                    (values, Some((fingerprint, bytes)))
+                }
+            };
+            Ok(Some((id, record_of(record, values), fresh)))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut records = Vec::with_capacity(built.len());
+    for (id, record, fresh) in built.into_iter().flatten() {
+        if let Some((fingerprint, bytes)) = fresh {
+            cache.put_encoded(id, wave, fingerprint, bytes);
+        }
+        records.push((id, record));
+    }
+    Ok(records)
+}
+
 /// Submitted answers of one wave by participant, as text (numbers in their JSON spelling).
 pub fn answers_of(
     conn: &Connection,
@@ -148,53 +302,34 @@ pub fn answers_of(
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         let json: String = row.get(1)?;
-        let values: BTreeMap<String, serde_json::Value> = serde_json::from_str(&json)
+        let values = answers_as_text(&json)
             .with_context(|| format!("the answers of a response in wave {wave} are not JSON"))?;
-        let values = values
-            .into_iter()
-            .map(|(name, value)| {
-                let text = match value {
-                    serde_json::Value::String(text) => text,
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                };
-                (name, text)
-            })
-            .collect();
         answers.insert(id, values);
     }
     Ok(answers)
 }
 
+/// A participant's merged record for `context.on`: [`undated_record`], then [`add_dated`].
 fn record(
     roster_values: BTreeMap<String, String>,
     baseline: Option<&BTreeMap<String, String>>,
     context: &MergeContext,
 ) -> Record {
+    let mut record = undated_record(roster_values, baseline, context.reference);
+    add_dated(&mut record, context);
+    record
+}
+
+/// The part of a participant's merged record that does not depend on the day of the run: the
+/// roster values, the pre-layoff wage, the baseline's answers, disability and province. This
+/// is what the job cache keeps.
+pub(crate) fn undated_record(
+    roster_values: BTreeMap<String, String>,
+    baseline: Option<&BTreeMap<String, String>>,
+    reference: &Reference,
+) -> Record {
     let roster = &roster_values;
     let mut record = Record::new();
-    let birth = roster
-        .get("birth_date")
-        .and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok());
-    let age = birth
-        .and_then(|birth| indicators::age_on(birth, context.on))
-        .or_else(|| roster.get("age").and_then(|age| age.parse().ok()));
-    if let Some(age) = age {
-        record.set_num("age", f64::from(age));
-        record.set_text("age_group", indicators::age_group(age));
-        record.set_num("age40plus", if age >= 40 { 1.0 } else { 0.0 });
-    } else if let Some(group) = roster.get("age_group") {
-        // An erased participant keeps only the age group computed when they were erased.
-        record.set_text("age_group", group.clone());
-        record.set_num(
-            "age40plus",
-            if matches!(group.as_str(), "40-49" | "50+") {
-                1.0
-            } else {
-                0.0
-            },
-        );
-    }
     // The wage before the layoff: the roster's last wage, else what the participant said in
     // the baseline.
     let pre_layoff_wage = roster
@@ -225,33 +360,62 @@ fn record(
     }
     let province = roster.get("province").cloned().or_else(|| {
         let prefix: u8 = roster.get("nik")?.get(0..2)?.parse().ok()?;
-        Some(
-            context
-                .reference
-                .province_by_nik_prefix(prefix)?
-                .name
-                .clone(),
-        )
+        Some(reference.province_by_nik_prefix(prefix)?.name.clone())
     });
-    if let Some(province) = &province {
-        record.set("province", Value::Str(province.clone()));
-    }
-    if let Some((ump, _)) = indicators::minimum_wage(
-        context.reference,
-        province.as_deref(),
-        roster.get("nik").map(String::as_str),
-        context.on,
-    ) {
-        record.set_num("ump", ump as f64);
+    if let Some(province) = province {
+        record.set("province", Value::Str(province));
     }
     // The roster's own values go in last, moved rather than copied; a derived value of the
-    // same name (`age`, `disability` as 1/0) takes precedence over the roster's text.
+    // same name (`disability` as 1/0) takes precedence over the roster's text. The roster's
+    // `age`, `age_group`, `age40plus` and `ump` stay for now: [`add_dated`] replaces them
+    // when it can derive them, as the derived value wins.
     for (name, value) in roster_values {
         if record.lookup(&name).is_none() {
             record.set_text(name, value);
         }
     }
     record
+}
+
+/// Adds what depends on the day of the run to a record from [`undated_record`]: `age` (at
+/// `context.on`, from the birth date, else the roster's age), `age_group`, `age40plus` and
+/// `ump`, the provincial minimum wage of that year. Each replaces a roster value of the same
+/// name, as every derived value does.
+pub(crate) fn add_dated(record: &mut Record, context: &MergeContext) {
+    let text = |record: &Record, name: &str| match record.lookup(name) {
+        Some(Value::Str(text)) => Some(text.clone()),
+        _ => None,
+    };
+    let birth = text(record, "birth_date")
+        .and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok());
+    let age = birth
+        .and_then(|birth| indicators::age_on(birth, context.on))
+        .or_else(|| text(record, "age").and_then(|age| age.parse().ok()));
+    if let Some(age) = age {
+        record.set_num("age", f64::from(age));
+        record.set_text("age_group", indicators::age_group(age));
+        record.set_num("age40plus", if age >= 40 { 1.0 } else { 0.0 });
+    } else if let Some(group) = text(record, "age_group") {
+        // An erased participant keeps only the age group computed when they were erased.
+        record.set_num(
+            "age40plus",
+            if matches!(group.as_str(), "40-49" | "50+") {
+                1.0
+            } else {
+                0.0
+            },
+        );
+    }
+    let province = text(record, "province");
+    let nik = text(record, "nik");
+    if let Some((ump, _)) = indicators::minimum_wage(
+        context.reference,
+        province.as_deref(),
+        nik.as_deref(),
+        context.on,
+    ) {
+        record.set_num("ump", ump as f64);
+    }
 }
 
 #[cfg(test)]

@@ -10,11 +10,14 @@
 //! Reasons are for programme staff only (the manager workbook and the admin area): they may
 //! quote the value that raised the flag. Donor outputs carry only counts per code.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior, params};
+use serde::Deserialize;
+
+use super::inputs::Inputs;
 
 /// Monthly incomes above this many Rupiah are outside any livelihood programme's range
 /// (Rp 100 juta).
@@ -246,38 +249,93 @@ pub fn duplicates(respondents: &[Respondent]) -> Vec<(i64, String)> {
 
 /// Applies every rule to the database as it is.
 pub fn find(conn: &Connection) -> anyhow::Result<Vec<Flag>> {
-    let attributes = super::merge::roster_attributes(conn, Some(&["nik", "phone", "last_wage"]))?;
-    let mut statement = conn.prepare(
-        "SELECT i.participant_id, i.wave, i.opens_at, i.closes_at, r.submitted_at, r.answers,
-                p.erased_at IS NOT NULL
-         FROM responses r JOIN invitations i ON i.id = r.invitation_id
-         JOIN participants p ON p.id = i.participant_id
-         ORDER BY i.wave, i.participant_id",
-    )?;
-    struct Row {
+    find_in(&Inputs::read(conn)?)
+}
+
+/// The roster values the rules read; the rest of a participant's values are not decoded.
+#[derive(Debug, Default, Deserialize)]
+struct Identifiers {
+    nik: Option<String>,
+    phone: Option<String>,
+    last_wage: Option<String>,
+}
+
+/// The answers the rules read; the rest of a response is not decoded.
+#[derive(Debug, Default, Deserialize)]
+struct IncomeAnswers {
+    income_total: Option<serde_json::Value>,
+    income_wage: Option<serde_json::Value>,
+    income_resell: Option<serde_json::Value>,
+    income_business: Option<serde_json::Value>,
+    income_other: Option<serde_json::Value>,
+    pre_layoff_wage: Option<serde_json::Value>,
+}
+
+impl IncomeAnswers {
+    /// The answers as text by field name, as [`income_problems`] takes them.
+    fn into_text(self) -> BTreeMap<String, String> {
+        [
+            ("income_total", self.income_total),
+            ("income_wage", self.income_wage),
+            ("income_resell", self.income_resell),
+            ("income_business", self.income_business),
+            ("income_other", self.income_other),
+            ("pre_layoff_wage", self.pre_layoff_wage),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), json_text(value?))))
+        .collect()
+    }
+}
+
+/// Applies every rule to participants and responses already read (the job reads them once for
+/// the check and the merge).
+pub fn find_in(inputs: &Inputs) -> anyhow::Result<Vec<Flag>> {
+    let respondents_ids: HashSet<i64> = inputs
+        .responses
+        .iter()
+        .map(|response| response.participant_id)
+        .collect();
+    // Only respondents' identifiers and wages are ever looked at.
+    let attributes: HashMap<i64, Identifiers> = inputs
+        .participants
+        .iter()
+        .filter(|participant| respondents_ids.contains(&participant.id))
+        .map(|participant| {
+            let identifiers = participant
+                .attrs
+                .as_deref()
+                .and_then(|attrs| serde_json::from_str(attrs).ok())
+                .unwrap_or_default();
+            (participant.id, identifiers)
+        })
+        .collect();
+    struct Row<'a> {
         participant_id: i64,
-        wave: String,
-        opens_at: String,
-        closes_at: String,
-        submitted_at: String,
+        wave: &'a str,
+        opens_at: &'a str,
+        closes_at: &'a str,
+        submitted_at: &'a str,
         answers: BTreeMap<String, String>,
         erased: bool,
     }
-    let mut responses = Vec::new();
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let wave: String = row.get(1)?;
-        let json: String = row.get(5)?;
-        let answers = answers_as_text(&json)
-            .with_context(|| format!("the answers of a response in wave {wave} are not JSON"))?;
+    let mut responses = Vec::with_capacity(inputs.responses.len());
+    for response in &inputs.responses {
+        let answers: IncomeAnswers =
+            serde_json::from_str(&response.answers).with_context(|| {
+                format!(
+                    "the answers of a response in wave {} are not JSON",
+                    response.wave
+                )
+            })?;
         responses.push(Row {
-            participant_id: row.get(0)?,
-            wave,
-            opens_at: row.get(2)?,
-            closes_at: row.get(3)?,
-            submitted_at: row.get(4)?,
-            answers,
-            erased: row.get(6)?,
+            participant_id: response.participant_id,
+            wave: &response.wave,
+            opens_at: &response.opens_at,
+            closes_at: &response.closes_at,
+            submitted_at: &response.submitted_at,
+            answers: answers.into_text(),
+            erased: response.erased,
         });
     }
     // The participant's own pre-layoff wage: the roster's last wage, else what they said in a
@@ -296,7 +354,7 @@ pub fn find(conn: &Connection) -> anyhow::Result<Vec<Flag>> {
     let mut respondents: BTreeMap<&str, Vec<Respondent>> = BTreeMap::new();
     for response in &responses {
         let id = response.participant_id;
-        let wave = Some(response.wave.clone());
+        let wave = Some(response.wave.to_owned());
         if response.erased {
             flags.push(Flag {
                 participant_id: id,
@@ -312,18 +370,16 @@ pub fn find(conn: &Connection) -> anyhow::Result<Vec<Flag>> {
         }
         let own = attributes.get(&id);
         respondents
-            .entry(&response.wave)
+            .entry(response.wave)
             .or_default()
             .push(Respondent {
                 participant_id: id,
-                nik: own.and_then(|a| a.get("nik")).cloned(),
-                phone: own.and_then(|a| a.get("phone")).cloned(),
+                nik: own.and_then(|a| a.nik.clone()),
+                phone: own.and_then(|a| a.phone.clone()),
             });
-        if let Some(reason) = out_of_window(
-            &response.submitted_at,
-            &response.opens_at,
-            &response.closes_at,
-        ) {
+        if let Some(reason) =
+            out_of_window(response.submitted_at, response.opens_at, response.closes_at)
+        {
             flags.push(Flag {
                 participant_id: id,
                 wave: wave.clone(),
@@ -332,7 +388,7 @@ pub fn find(conn: &Connection) -> anyhow::Result<Vec<Flag>> {
             });
         }
         let wage = own
-            .and_then(|a| a.get("last_wage"))
+            .and_then(|a| a.last_wage.as_deref())
             .and_then(|text| text.parse::<f64>().ok())
             .filter(|wage| *wage > 0.0)
             .or_else(|| wage_answers.get(&id).copied());
@@ -440,15 +496,17 @@ pub(crate) fn answers_as_text(json: &str) -> serde_json::Result<BTreeMap<String,
     let values: BTreeMap<String, serde_json::Value> = serde_json::from_str(json)?;
     Ok(values
         .into_iter()
-        .map(|(name, value)| {
-            let text = match value {
-                serde_json::Value::String(text) => text,
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (name, text)
-        })
+        .map(|(name, value)| (name, json_text(value)))
         .collect())
+}
+
+/// One answer as text: a string as it is, null as empty, anything else in its JSON spelling.
+pub(crate) fn json_text(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// Rupiah with thousands separated by dots, as Indonesians write them (1.500.000).

@@ -16,6 +16,10 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use rayon::prelude::*;
 use rusqlite::Connection;
 
+use sha2::{Digest, Sha256};
+
+use super::cache::{Cache, Scope};
+use super::inputs::Inputs;
 use super::merge::{self, MergeContext};
 use super::quality;
 use super::timing::Timings;
@@ -81,6 +85,8 @@ const WITHHELD_FIELDS: &[&str] = &["bpjs_kpj"];
 pub struct Forms {
     /// By file name.
     pub by_file: BTreeMap<String, Form>,
+    /// SHA-256 of the form files' bytes, in file-name order: part of the job cache's scope.
+    pub digest: Vec<u8>,
 }
 
 impl Forms {
@@ -104,7 +110,18 @@ impl Forms {
             })?;
             by_file.insert(wave.form.clone(), form);
         }
-        Ok(Forms { by_file })
+        let mut digest = Sha256::new();
+        for file in by_file.keys() {
+            let path = dir.join(file);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("cannot read the form {}", path.display()))?;
+            digest.update(file.as_bytes());
+            digest.update(Sha256::digest(&bytes));
+        }
+        Ok(Forms {
+            by_file,
+            digest: digest.finalize().to_vec(),
+        })
     }
 }
 
@@ -130,6 +147,19 @@ pub fn assemble_timed(
     inputs: &ReportInputs,
     timings: &mut Timings,
 ) -> anyhow::Result<Report> {
+    let read = Inputs::read(conn).context("cannot read the roster values and answers")?;
+    assemble_with(conn, inputs, &read, timings)
+}
+
+/// [`assemble_timed`] from participants and responses already read (the job reads them once
+/// for the quality check and the report). Merged records come from the job cache where their
+/// inputs did not change; the records built anew are written to it.
+pub fn assemble_with(
+    conn: &Connection,
+    inputs: &ReportInputs,
+    read: &Inputs,
+    timings: &mut Timings,
+) -> anyhow::Result<Report> {
     let config = inputs.config;
     let tz = config.programme.time_zone;
     let local = inputs.run_at.with_timezone(&tz).naive_local();
@@ -144,13 +174,25 @@ pub fn assemble_timed(
         on: today,
         baseline_wave,
     };
-    let roster = merge::roster_records(conn, &context).context("cannot merge the roster")?;
-    let mut waves: BTreeMap<&str, Vec<(i64, Record)>> = BTreeMap::new();
-    for wave in &config.waves {
-        let records = merge::wave_records_from(conn, &wave.name, &roster)
-            .with_context(|| format!("cannot merge the responses of wave {}", wave.name))?;
-        waves.insert(&wave.name, records);
-    }
+    let scope = Scope::new(config, inputs.reference, &inputs.forms.digest);
+    let mut cache = Cache::load(conn).context("cannot read the job cache")?;
+    let wave_names: Vec<&str> = config.waves.iter().map(|w| w.name.as_str()).collect();
+    let merged = merge::merge_cached(conn, &context, &wave_names, read, &mut cache, &scope)
+        .context("cannot merge the roster and the responses")?;
+    cache.save(conn).context("cannot keep the merged records")?;
+    let roster = merged.roster;
+    let waves: BTreeMap<&str, Vec<(i64, Record)>> = merged
+        .waves
+        .into_iter()
+        .map(|(name, records)| {
+            let name = wave_names
+                .iter()
+                .find(|wave| **wave == name)
+                .copied()
+                .unwrap_or_default();
+            (name, records)
+        })
+        .collect();
     timings.lap("merge");
     let threshold = config.reporting.suppression_threshold as usize;
     let indicators = indicators_of(config, &roster, &waves, today)?;
@@ -207,10 +249,11 @@ fn indicators_of(
     let threshold = config.reporting.suppression_threshold as usize;
     let dimensions = &config.reporting.disaggregations;
     let roster_refs: Vec<&Record> = roster.values().map(|record| &**record).collect();
-    // Each record set (the roster, each wave) is grouped by the dimensions once, for every
-    // indicator over it; then every (indicator, wave) is computed, on every core.
-    let mut grouped: HashMap<Option<&str>, (Vec<&Record>, indicators::Groups)> = HashMap::new();
+    // Each record set (the roster, each wave) is grouped by the dimensions once, and the names
+    // its indicators use are looked up once per record, for every indicator over it; then
+    // every (indicator, wave) is computed, on every core.
     let mut jobs = Vec::new();
+    let mut names: BTreeMap<Option<&str>, BTreeSet<String>> = BTreeMap::new();
     for indicator in &config.indicators {
         let compiled = indicators::compile(indicator).map_err(|e| anyhow!(e))?;
         let scoped: Vec<Option<&str>> = match &indicator.wave {
@@ -225,32 +268,35 @@ fn indicators_of(
             WaveScope::Wave(name) => vec![Some(name.as_str())],
         };
         for wave in scoped {
-            if let std::collections::hash_map::Entry::Vacant(entry) = grouped.entry(wave) {
-                let records: Vec<&Record> = match wave {
-                    None => roster_refs.clone(),
-                    Some(name) => waves
-                        .get(name)
-                        .ok_or_else(|| {
-                            anyhow!(
-                                "indicator {} names wave {name}, which is not configured",
-                                indicator.id
-                            )
-                        })?
-                        .iter()
-                        .map(|(_, record)| record)
-                        .collect(),
-                };
-                let groups = indicators::Groups::new(&records, dimensions);
-                entry.insert((records, groups));
+            if let Some(name) = wave
+                && !waves.contains_key(name)
+            {
+                return Err(anyhow!(
+                    "indicator {} names wave {name}, which is not configured",
+                    indicator.id
+                ));
             }
+            names.entry(wave).or_default().extend(compiled.names());
             jobs.push((indicator, compiled.clone(), wave));
         }
     }
+    let grouped: HashMap<Option<&str>, (indicators::Groups, indicators::Columns)> = names
+        .into_iter()
+        .map(|(wave, names)| {
+            let records: Vec<&Record> = match wave {
+                None => roster_refs.clone(),
+                Some(name) => waves[name].iter().map(|(_, record)| record).collect(),
+            };
+            let groups = indicators::Groups::new(&records, dimensions);
+            let columns = indicators::Columns::new(&records, names.into_iter().collect());
+            (wave, (groups, columns))
+        })
+        .collect();
     let figures = jobs
         .into_par_iter()
         .map(|(indicator, compiled, wave)| {
-            let (records, groups) = &grouped[&wave];
-            let parts = compiled.parts(records, today);
+            let (groups, columns) = &grouped[&wave];
+            let parts = compiled.parts_in(columns, today);
             IndicatorFigures {
                 id: indicator.id.clone(),
                 label: indicator.label.clone(),

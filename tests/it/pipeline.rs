@@ -18,21 +18,21 @@ use pantau::report::{IndicatorFigures, Report};
 use pantau::roster::Aliases;
 use rusqlite::{Connection, params};
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/pipeline")
         .join(name)
 }
 
 /// The report date the fixture's expected figures are computed for (09:00 in Jakarta).
-fn run_at() -> DateTime<Utc> {
+pub(crate) fn run_at() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z")
         .unwrap()
         .with_timezone(&Utc)
 }
 
 /// A programme folder with a `pantau.toml` using the shipped forms and three waves.
-fn programme(forms: &Path) -> tempfile::TempDir {
+pub(crate) fn programme(forms: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
         r#"
@@ -70,17 +70,17 @@ window_days = 30
     dir
 }
 
-fn shipped_forms() -> PathBuf {
+pub(crate) fn shipped_forms() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("forms")
 }
 
-fn load_config(dir: &Path) -> Config {
+pub(crate) fn load_config(dir: &Path) -> Config {
     Config::load(Some(&dir.join("pantau.toml"))).unwrap()
 }
 
 /// Imports the fixture roster through the importer, then writes the fixture's invitations and
 /// responses straight into the tables, as the survey pages would have.
-fn load_fixture(conn: &mut Connection) {
+pub(crate) fn load_fixture(conn: &mut Connection) {
     let bytes = std::fs::read(fixture("roster.csv")).unwrap();
     let reports = tempfile::tempdir().unwrap();
     let aliases = Aliases::default();
@@ -553,7 +553,7 @@ fn record_of(output: &Output) -> serde_json::Value {
     })
 }
 
-fn count(conn: &Connection, sql: &str) -> i64 {
+pub(crate) fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |row| row.get(0)).unwrap()
 }
 

@@ -1,0 +1,332 @@
+//! The job cache (`job_cache`, migration 0008): each participant's merged roster record and each
+//! response's merged answers as they were built by an earlier run, so that a run rebuilds only
+//! the records whose inputs changed since.
+//!
+//! An entry is keyed by participant and wave (`''` for the roster record) and holds a
+//! [fingerprint](fingerprint) of everything the record was built from: the participant row's
+//! stored values (`participant_rows.attrs`, which every import, hand edit and erasure rewrites),
+//! the response's answers as stored (erasure rewrites them too), and the run's [`Scope`] (the
+//! configuration, the reference data, the forms and this cache's format). A run that finds the
+//! same fingerprint reuses the record; any other fingerprint, or an entry that does not decode,
+//! is a miss and the record is built again. A cached record can therefore never be older than
+//! its inputs; at worst a changed input costs a rebuild.
+//!
+//! What depends on the day of the run (age, age group, the minimum wage of the year) is not
+//! cached: it is added to every record after it is built or read back (see
+//! `merge::add_dated`), so a cache written yesterday still holds today.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::expr::Value;
+use crate::reference::Reference;
+
+/// Bumped whenever the encoding or what a merged record holds changes, so that entries written
+/// by an older pantau are misses rather than misread.
+const FORMAT: u32 = 1;
+
+/// Bytes of SHA-256 kept as a fingerprint: 128 bits, far beyond any chance collision among a
+/// programme's records.
+pub const FINGERPRINT_BYTES: usize = 16;
+
+/// What every record of a run depends on besides its own rows: configuration, reference data,
+/// forms and the cache format, hashed once per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope([u8; FINGERPRINT_BYTES]);
+
+impl Scope {
+    /// The scope of a run with `config`, `reference` and forms whose content hashes are `forms`.
+    /// The configuration and reference data are hashed through their `Debug` form, which lists
+    /// every field (both hold ordered maps only, so the text is the same on every run).
+    pub fn new(config: &Config, reference: &Reference, forms: &[u8]) -> Scope {
+        let mut hash = Sha256::new();
+        hash.update(FORMAT.to_le_bytes());
+        hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for part in [
+            format!("{config:?}").as_bytes(),
+            format!("{reference:?}").as_bytes(),
+            forms,
+        ] {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part);
+        }
+        Scope(truncate(hash))
+    }
+}
+
+/// A record's fingerprint: the scope, the entry's wave (`""` for the roster record) and each of
+/// `inputs` (None: absent, which differs from empty).
+pub fn fingerprint(scope: &Scope, wave: &str, inputs: &[Option<&str>]) -> [u8; FINGERPRINT_BYTES] {
+    let mut hash = Sha256::new();
+    hash.update(scope.0);
+    hash.update((wave.len() as u64).to_le_bytes());
+    hash.update(wave.as_bytes());
+    for input in inputs {
+        match input {
+            Some(text) => {
+                hash.update([1]);
+                hash.update((text.len() as u64).to_le_bytes());
+                hash.update(text.as_bytes());
+            }
+            None => hash.update([0]),
+        }
+    }
+    truncate(hash)
+}
+
+fn truncate(hash: Sha256) -> [u8; FINGERPRINT_BYTES] {
+    let digest = hash.finalize();
+    let mut kept = [0u8; FINGERPRINT_BYTES];
+    kept.copy_from_slice(&digest[..FINGERPRINT_BYTES]);
+    kept
+}
+
+/// The entries of `job_cache` read at the start of a run, and the ones the run built anew,
+/// written back by [`Cache::save`].
+#[derive(Debug, Default)]
+pub struct Cache {
+    entries: HashMap<(i64, String), ([u8; FINGERPRINT_BYTES], Vec<u8>)>,
+    built: Vec<(i64, String, [u8; FINGERPRINT_BYTES], Vec<u8>)>,
+}
+
+impl Cache {
+    /// Every entry of `job_cache`. An entry whose fingerprint is not of the expected length (a
+    /// damaged row) is left out, which makes it a miss.
+    pub fn load(conn: &Connection) -> anyhow::Result<Cache> {
+        let mut statement =
+            conn.prepare("SELECT participant_id, wave, fingerprint, record FROM job_cache")?;
+        let mut rows = statement.query([])?;
+        let mut entries = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let fingerprint: &[u8] = row.get_ref(2)?.as_blob()?;
+            let Ok(fingerprint) = <[u8; FINGERPRINT_BYTES]>::try_from(fingerprint) else {
+                continue;
+            };
+            entries.insert(
+                (row.get(0)?, row.get(1)?),
+                (fingerprint, row.get_ref(3)?.as_blob()?.to_vec()),
+            );
+        }
+        Ok(Cache {
+            entries,
+            built: Vec::new(),
+        })
+    }
+
+    /// The values cached for `participant` and `wave` if they were built from inputs with this
+    /// `fingerprint`; None otherwise (a miss).
+    pub fn get(
+        &self,
+        participant: i64,
+        wave: &str,
+        fingerprint: &[u8; FINGERPRINT_BYTES],
+    ) -> Option<Vec<(String, Value)>> {
+        let (stored, bytes) = self.entries.get(&(participant, wave.to_owned()))?;
+        (stored == fingerprint).then(|| decode(bytes)).flatten()
+    }
+
+    /// Keeps `values`, built for `participant` and `wave` from inputs with `fingerprint`, to be
+    /// written by [`Cache::save`].
+    pub fn put<'a>(
+        &mut self,
+        participant: i64,
+        wave: &str,
+        fingerprint: [u8; FINGERPRINT_BYTES],
+        values: impl Iterator<Item = (&'a str, &'a Value)>,
+    ) {
+        self.built
+            .push((participant, wave.to_owned(), fingerprint, encode(values)));
+    }
+
+    /// Keeps an entry already encoded with [`encode`] (records are encoded on the threads
+    /// that build them).
+    pub fn put_encoded(
+        &mut self,
+        participant: i64,
+        wave: &str,
+        fingerprint: [u8; FINGERPRINT_BYTES],
+        bytes: Vec<u8>,
+    ) {
+        self.built
+            .push((participant, wave.to_owned(), fingerprint, bytes));
+    }
+
+    /// How many entries this run built (misses).
+    pub fn built(&self) -> usize {
+        self.built.len()
+    }
+
+    /// Writes the entries built in this run, replacing older ones, in one transaction.
+    pub fn save(&mut self, conn: &Connection) -> anyhow::Result<()> {
+        if self.built.is_empty() {
+            return Ok(());
+        }
+        let tx = conn
+            .unchecked_transaction()
+            .context("cannot start writing the job cache")?;
+        {
+            let mut statement = tx.prepare(
+                "INSERT INTO job_cache (participant_id, wave, fingerprint, record)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (participant_id, wave) DO UPDATE SET
+                     fingerprint = excluded.fingerprint, record = excluded.record",
+            )?;
+            for (participant, wave, fingerprint, record) in self.built.drain(..) {
+                statement
+                    .execute(params![participant, wave, &fingerprint[..], record])
+                    .context("cannot write the job cache")?;
+            }
+        }
+        tx.commit().context("cannot write the job cache")?;
+        Ok(())
+    }
+}
+
+// The encoding: a count (u32), then per value its name (u16 length + UTF-8), a tag and the
+// value: text (u32 length + UTF-8), number (f64), boolean (u8) or date (i32 days from
+// 0001-01-01). Little-endian throughout. Compact, and read back without parsing text.
+const TEXT: u8 = 0;
+const NUMBER: u8 = 1;
+const BOOLEAN: u8 = 2;
+const DATE: u8 = 3;
+
+/// `values` in the cache's encoding.
+pub fn encode<'a>(values: impl Iterator<Item = (&'a str, &'a Value)>) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(256);
+    bytes.extend_from_slice(&0u32.to_le_bytes());
+    let mut count = 0u32;
+    for (name, value) in values {
+        // Names are field names, far shorter than 64 KiB; a longer one is not cached at all
+        // (the whole record then misses every run, which is slower but never wrong).
+        let Ok(length) = u16::try_from(name.len()) else {
+            return Vec::new();
+        };
+        bytes.extend_from_slice(&length.to_le_bytes());
+        bytes.extend_from_slice(name.as_bytes());
+        match value {
+            Value::Str(text) => {
+                bytes.push(TEXT);
+                bytes.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                bytes.extend_from_slice(text.as_bytes());
+            }
+            Value::Num(number) => {
+                bytes.push(NUMBER);
+                bytes.extend_from_slice(&number.to_le_bytes());
+            }
+            Value::Bool(flag) => {
+                bytes.push(BOOLEAN);
+                bytes.push(u8::from(*flag));
+            }
+            Value::Date(date) => {
+                bytes.push(DATE);
+                bytes.extend_from_slice(&date.num_days_from_ce().to_le_bytes());
+            }
+        }
+        count += 1;
+    }
+    bytes[..4].copy_from_slice(&count.to_le_bytes());
+    bytes
+}
+
+/// The values of an encoded record; None when the bytes are not a whole, valid encoding.
+pub fn decode(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
+    let mut reader = Reader { bytes };
+    let count = u32::from_le_bytes(reader.take()?);
+    let mut values = Vec::with_capacity(count.min(1024) as usize);
+    for _ in 0..count {
+        let length = u16::from_le_bytes(reader.take()?);
+        let name = reader.text(usize::from(length))?;
+        let [tag] = reader.take()?;
+        let value = match tag {
+            TEXT => {
+                let length = u32::from_le_bytes(reader.take()?);
+                Value::Str(reader.text(length as usize)?)
+            }
+            NUMBER => Value::Num(f64::from_le_bytes(reader.take()?)),
+            BOOLEAN => Value::Bool(reader.take::<1>()? != [0]),
+            DATE => Value::Date(NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(
+                reader.take()?,
+            ))?),
+            _ => return None,
+        };
+        values.push((name, value));
+    }
+    reader.bytes.is_empty().then_some(values)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.bytes.split_first_chunk::<N>()?;
+        self.bytes = rest;
+        Some(*head)
+    }
+
+    fn text(&mut self, length: usize) -> Option<String> {
+        let (head, rest) = self.bytes.split_at_checked(length)?;
+        self.bytes = rest;
+        String::from_utf8(head.to_vec()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_value_comes_back_as_it_was_encoded() {
+        let values = vec![
+            ("sex".to_owned(), Value::Str("P".into())),
+            ("empty".to_owned(), Value::Str(String::new())),
+            ("age".to_owned(), Value::Num(41.5)),
+            ("flag".to_owned(), Value::Bool(true)),
+            (
+                "day".to_owned(),
+                Value::Date(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()),
+            ),
+            ("nama".to_owned(), Value::Str("Siti Nurhaliza — ✓".into())),
+        ];
+        let bytes = encode(values.iter().map(|(n, v)| (n.as_str(), v)));
+        assert_eq!(decode(&bytes), Some(values));
+    }
+
+    #[test]
+    fn a_cut_or_padded_or_mistagged_encoding_is_a_miss_not_a_record() {
+        let value = Value::Str("Bekasi".into());
+        let bytes = encode(std::iter::once(("training_location", &value)));
+        for cut in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut padded = bytes.clone();
+        padded.push(0);
+        assert_eq!(decode(&padded), None);
+        let mut mistagged = bytes.clone();
+        mistagged[4 + 2 + "training_location".len()] = 9;
+        assert_eq!(decode(&mistagged), None);
+    }
+
+    #[test]
+    fn a_fingerprint_changes_with_each_input_and_with_absence() {
+        let scope = Scope([7; FINGERPRINT_BYTES]);
+        let other = Scope([8; FINGERPRINT_BYTES]);
+        let base = fingerprint(&scope, "", &[Some("{}"), None]);
+        assert_eq!(base, fingerprint(&scope, "", &[Some("{}"), None]));
+        assert_ne!(base, fingerprint(&other, "", &[Some("{}"), None]));
+        assert_ne!(base, fingerprint(&scope, "m3", &[Some("{}"), None]));
+        assert_ne!(base, fingerprint(&scope, "", &[Some("{ }"), None]));
+        assert_ne!(base, fingerprint(&scope, "", &[Some("{}"), Some("")]));
+        // Lengths are hashed, so moving text from one input to the next is a change.
+        assert_ne!(
+            fingerprint(&scope, "", &[Some("ab"), Some("c")]),
+            fingerprint(&scope, "", &[Some("a"), Some("bc")])
+        );
+    }
+}
