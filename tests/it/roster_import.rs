@@ -833,34 +833,7 @@ fn kill_9_during_an_import_leaves_the_database_as_it_was() {
     let big = site.path("besar.xlsx");
     write_xlsx(&big_people, &Style::benchmark(), &big).unwrap();
     drop(big_people);
-    let mut child = site
-        .command(&[], &[big])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the import is writing rows inside its transaction, then a little more.
-    let stderr = child.stderr.take().unwrap();
-    let storing = std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines() {
-            if line.unwrap_or_default().contains("storing roster rows") {
-                return true;
-            }
-        }
-        false
-    });
-    assert!(
-        storing.join().unwrap(),
-        "the import never reached the storing stage"
-    );
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the import finished too soon to test"
-    );
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
+    kill_while_storing(&site, big);
 
     let after = site_snapshot(&site);
     assert_eq!(after, before);
@@ -903,33 +876,7 @@ fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
     );
     let big = site.path("pertama.xlsx");
     write_xlsx(&roster(&Spec::new(21, 200_000)), &Style::benchmark(), &big).unwrap();
-    let mut child = site
-        .command(&[], &[big])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let storing = std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines() {
-            if line.unwrap_or_default().contains("storing roster rows") {
-                return true;
-            }
-        }
-        false
-    });
-    assert!(
-        storing.join().unwrap(),
-        "the import never reached the storing stage"
-    );
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the import finished too soon to test"
-    );
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
+    kill_while_storing(&site, big);
 
     assert_eq!(schema_of(&site), schema);
     assert_eq!(site.participants(), 0);
@@ -1405,4 +1352,36 @@ fn an_ods_whose_repeats_expand_beyond_its_size_is_refused() {
         messages(&outcome)
     );
     assert_eq!(outcome.counts.new, 1);
+}
+
+/// Starts `pantau import FILE` and kills it (SIGKILL) once it is writing rows inside its
+/// transaction, and a little later: the moment a crash would hurt most.
+fn kill_while_storing(site: &Site, file: PathBuf) {
+    let mut child = site
+        .command(&[], &[file])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let storing = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            if line.unwrap_or_default().contains("storing roster rows") {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(
+        storing.join().unwrap(),
+        "the import never reached the storing stage"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished too soon to test"
+    );
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
 }
