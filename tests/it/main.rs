@@ -17,6 +17,7 @@ mod expr_fuzz;
 mod form_fixtures;
 mod form_fuzz;
 mod form_validation;
+mod http;
 mod job_cache;
 mod page_weight;
 mod pipeline;
