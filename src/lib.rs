@@ -28,3 +28,4 @@ pub mod schedule;
 pub mod synthetic;
 pub mod web;
 pub mod workbook;
+pub mod xls;

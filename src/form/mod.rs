@@ -57,7 +57,7 @@
 //!
 //! # Code map
 //!
-//! - reading: `sheet.rs` (workbook → text grids, with `xls_guard.rs` in front of calamine),
+//! - reading: `sheet.rs` (workbook → text grids, with `crate::xls` in front of calamine),
 //!   `columns.rs` (header roles and languages), `types.rs` (the `type` column);
 //! - loading: `load.rs` (the pipeline), `survey.rs` and `groups.rs` (survey rows), `choices.rs`
 //!   (choices and settings), `choice_filter.rs`, `template.rs` (`${}` in texts);
@@ -85,7 +85,6 @@ mod template;
 mod testing;
 mod types;
 mod validate;
-mod xls_guard;
 
 use std::path::Path;
 

@@ -13,14 +13,18 @@
 //! calamine parses untrusted bytes; a panic inside it must not take the server down, so reading
 //! runs under [`std::panic::catch_unwind`] and a panic becomes an ordinary "cannot be read" error.
 //! An allocation failure cannot be caught that way: `.xls` sizes calamine would trust are checked
-//! first (`xls_guard.rs`). Known gap: calamine also reserves room for as many shared strings as
-//! an `.xlsx` file's `sharedStrings.xml` claims (`uniqueCount`, calamine issue #684), and a
-//! forged count aborts the process; checking it first needs the `zip` crate as a dependency.
+//! first (`crate::xls`), and so are an `.xlsx`'s shared-string counts and an `.ods`'s repeated
+//! cells (`crate::roster::check_workbook`, the roster reader's own check): calamine reserves
+//! room for as many shared strings as `uniqueCount` claims (calamine issue #684).
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use calamine::{Data, DataRef, Ods, Reader, Sheets, Xls, Xlsx, open_workbook_auto_from_rs};
+
+/// The most cells a form's `.xls` sheet may claim: a form needs a tiny fraction of the 16.7
+/// million an `.xls` sheet can hold.
+const FORM_CELLS: u64 = 4_000_000;
 
 /// One non-empty row: its 1-based number and its non-empty cells by 0-based column, in column
 /// order.
@@ -72,9 +76,9 @@ fn read_unguarded(file_name: &str, bytes: &[u8], wanted: &[&str]) -> Result<Work
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase())
         .unwrap_or_default();
-    if !matches!(extension.as_str(), "xlsx" | "xlsm" | "ods") {
-        super::xls_guard::check(bytes)?;
-    }
+    // Each check passes bytes of the other kinds, so both run whatever the file is called.
+    crate::roster::check_workbook(bytes)?;
+    crate::xls::check(bytes, FORM_CELLS)?;
     let cursor = Cursor::new(bytes);
     let mut sheets = match extension.as_str() {
         "xlsx" | "xlsm" => Sheets::Xlsx(

@@ -25,7 +25,7 @@ pub use dates::{ENGLISH_MONTHS, INDONESIAN_MONTHS, parse_date};
 pub use headers::{Aliases, Field, HeaderRow, find_header_row, fold};
 pub use money::Rupiah;
 pub use nik::{Nik, NikFacts};
-pub use package::SheetMarks;
+pub use package::{SheetMarks, check_workbook};
 pub use phone::Phone;
 pub use read::{Sheet, column_letters, read_roster};
 pub use records::{

@@ -55,6 +55,17 @@ pub(super) enum Package<'b> {
     Other,
 }
 
+/// Refuses a zip workbook (`.xlsx`, `.ods`) whose declared sizes would make calamine allocate
+/// without bound; anything else passes. For readers other than the roster's (forms), which need
+/// the check but not the hidden rows.
+pub fn check_workbook(bytes: &[u8]) -> Result<(), String> {
+    match open(bytes) {
+        Package::Xlsx(mut archive) => check_xlsx(&mut archive),
+        Package::Ods(mut archive) => check_ods(&mut archive).map(|_| ()),
+        Package::Other => Ok(()),
+    }
+}
+
 /// Opens the zip package; `Other` when it is not one pantau looks inside.
 pub(super) fn open(bytes: &[u8]) -> Package<'_> {
     let Ok(archive) = ZipArchive::new(Cursor::new(bytes)) else {

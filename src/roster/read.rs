@@ -149,6 +149,12 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
             (HiddenRows::new(), true)
         }
         Package::Ods(mut archive) => (package::check_ods(&mut archive)?, false),
+        // An `.xls` is checked before calamine trusts its sizes (a forged one would abort the
+        // process), and its hidden rows, which calamine does not report, are read here.
+        Package::Other if bytes.starts_with(OLE) => {
+            crate::xls::check(bytes, crate::xls::SHEET_CELLS)?;
+            (crate::xls::hidden_rows(bytes)?, false)
+        }
         Package::Other => (HiddenRows::new(), false),
     };
     let (sheets, scanned) = std::thread::scope(|scope| {

@@ -872,3 +872,38 @@ fn xls_claiming_billions_of_cells_is_refused_before_it_is_read() {
         &["the .xls file looks damaged (a sheet claims rows 0 to 4294967295 and 65535 columns)"],
     );
 }
+
+#[test]
+fn xlsx_claiming_trillions_of_texts_is_refused_before_it_is_read() {
+    // calamine reserves room for as many shared strings as `uniqueCount` claims (calamine
+    // issue #684): unguarded, this 4 KB form asks for 96 terabytes and the server aborts.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/forms");
+    let good = std::fs::read(dir.join("odk_clinic.xlsx")).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&good)).unwrap();
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let text = String::from_utf8(content).unwrap();
+            let pattern = regex::Regex::new(r#"uniqueCount="\d+""#).unwrap();
+            assert!(pattern.is_match(&text), "{text:.200}");
+            content = pattern
+                .replace(&text, r#"uniqueCount="4000000000000""#)
+                .into_owned()
+                .into_bytes();
+        }
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut writer, &content).unwrap();
+    }
+    let forged = writer.finish().unwrap().into_inner();
+    check_file(
+        "form.xlsx",
+        &forged,
+        &["claims 4000000000000 distinct texts (uniqueCount)"],
+    );
+}

@@ -1385,3 +1385,115 @@ fn kill_while_storing(site: &Site, file: PathBuf) {
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
 }
+
+/// `xlsx` saved as `.xls` (BIFF8) by LibreOffice, as a programme's older Excel would hand it over.
+fn as_xls(name: &str, xlsx: &[u8]) -> Vec<u8> {
+    let office = ["libreoffice", "soffice"]
+        .into_iter()
+        .find(|program| {
+            Command::new(program)
+                .arg("--version")
+                .output()
+                .is_ok_and(|output| output.status.success())
+        })
+        .expect("LibreOffice is not installed: run `bash tests/run.sh` to install the test peers");
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join(format!("{name}.xlsx"));
+    std::fs::write(&source, xlsx).unwrap();
+    let output = Command::new(office)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.path().join("profile").display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xls",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&source)
+        .output()
+        .unwrap();
+    let converted = dir.path().join(format!("{name}.xls"));
+    std::fs::read(&converted).unwrap_or_else(|e| {
+        panic!(
+            "{office} made no {} ({e}): {}",
+            converted.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+#[test]
+fn hidden_xls_rows_are_found_and_a_forged_xls_is_refused_without_aborting() {
+    let people = people(22, 8);
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    for (name, hidden) in [("Jatim", &[3u32, 4, 5][..]), ("Bāli", &[2u32][..])] {
+        let sheet = workbook.add_worksheet().set_name(name).unwrap();
+        sheet.write_string(0, 0, "Nama").unwrap();
+        sheet.write_string(0, 1, "NIK").unwrap();
+        let share = if name == "Jatim" {
+            &people[..5]
+        } else {
+            &people[5..]
+        };
+        for (row, person) in share.iter().enumerate() {
+            sheet.write_string(row as u32 + 1, 0, &person.name).unwrap();
+            sheet.write_string(row as u32 + 1, 1, &person.nik).unwrap();
+        }
+        for &row in hidden {
+            sheet.set_row_hidden(row).unwrap();
+        }
+    }
+    let xls = as_xls("peserta", &workbook.save_to_buffer().unwrap());
+    assert!(xls.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]), "not an .xls");
+
+    // A copy whose first sheet claims four billion rows: unguarded, calamine asks for about
+    // 11 petabytes and the process aborts, taking the other files of the run with it.
+    let dimensions = xls
+        .windows(4)
+        .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
+        .expect("a DIMENSIONS record");
+    let mut forged = xls.clone();
+    forged[dimensions + 8..dimensions + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+
+    let mut lib = Library::new();
+    let before = lib.snapshot();
+    let refused = lib.import("forged.xls", &forged);
+    assert_eq!(
+        refused.status,
+        ImportStatus::Unreadable,
+        "{:?}",
+        messages(&refused)
+    );
+    let reason = messages(&refused).join("\n");
+    assert!(
+        reason.contains("the .xls file looks damaged (a sheet claims rows 0 to 4294967295"),
+        "{reason}"
+    );
+    assert_eq!(
+        lib.snapshot()[..3],
+        before[..3],
+        "nothing of the forged file was stored"
+    );
+
+    let outcome = lib.import("peserta.xls", &xls);
+    assert_eq!(
+        outcome.status,
+        ImportStatus::Imported,
+        "{:?}",
+        messages(&outcome)
+    );
+    assert_eq!(outcome.counts.new, 8);
+    let hidden = warnings_about(&outcome, "hidden row");
+    assert_eq!(hidden.len(), 2, "{:?}", messages(&outcome));
+    let jatim = hidden.iter().find(|w| w.contains("Jatim")).expect("Jatim");
+    assert!(
+        jatim.contains("3 hidden rows (rows 4-6) imported"),
+        "{jatim}"
+    );
+    let bali = hidden.iter().find(|w| w.contains("Bāli")).expect("Bāli");
+    assert!(bali.contains("1 hidden row (row 3) imported"), "{bali}");
+}
