@@ -40,7 +40,7 @@ use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
 use pantau::pipeline::report::{Forms, ReportInputs, assemble};
 use pantau::reference::Reference;
-use pantau::report::Datum;
+use pantau::report::{Cell, Datum, ParticipantTable};
 use pantau::synthetic::{Persona, Rng, Spec, Style, answers, roster, write_xlsx};
 use rusqlite::params;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -665,15 +665,12 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     pantau::workbook::write(&report, WorkbookVariant::Donor, "en", donor).expect("donor workbook");
     step("workbook", started);
 
-    println!(
-        "SHAPE {}",
-        shape(&report.participants.rows, report.participants.columns.len())
-    );
+    println!("SHAPE {}", shape(&report.participants));
     format!(
         "flags {}, {} indicator figures, {} participant rows, {} MB",
         stored.total,
         figures,
-        report.participants.rows.len(),
+        report.participants.len(),
         size_mb(donor)
     )
 }
@@ -717,19 +714,19 @@ fn indicator_figures(
 
 /// The participant sheet's shape for the floor: `ROWS;KIND FILL,KIND FILL,…` with the kind
 /// each column mostly holds (T text, N number, D date) and the share of its cells filled.
-fn shape(rows: &[Vec<Datum>], columns: usize) -> String {
-    let mut counts = vec![[0usize; 3]; columns];
-    for row in rows {
-        for (column, datum) in row.iter().enumerate() {
-            match datum {
-                Datum::Text(_) => counts[column][0] += 1,
-                Datum::Number(_) => counts[column][1] += 1,
-                Datum::Date(_) => counts[column][2] += 1,
-                Datum::Empty => {}
+fn shape(table: &ParticipantTable) -> String {
+    let mut counts = vec![[0usize; 3]; table.columns.len()];
+    for row in table.rows() {
+        for (column, cell) in row.enumerate() {
+            match cell {
+                Cell::Text(_) => counts[column][0] += 1,
+                Cell::Number(_) => counts[column][1] += 1,
+                Cell::Date(_) => counts[column][2] += 1,
+                Cell::Empty => {}
             }
         }
     }
-    let total = rows.len().max(1) as f64;
+    let total = table.len().max(1) as f64;
     let columns: Vec<String> = counts
         .iter()
         .map(|[text, number, date]| {

@@ -232,25 +232,23 @@ fn participants(rows: usize) -> ParticipantTable {
         format,
     })
     .collect();
-    let rows = (1..=rows)
-        .map(|index| {
-            vec![
-                Datum::Text(format!("P-{index:04}")),
-                Datum::Text(if index.is_multiple_of(2) { "P" } else { "L" }.to_string()),
-                Datum::Text(["<30", "30-39", "40-49", "50+"][index % 4].to_string()),
-                Datum::Date(date(2026, 1, 1 + (index % 28) as u32)),
-                Datum::Number((index % 4) as f64),
-                if index.is_multiple_of(5) {
-                    Datum::Empty
-                } else {
-                    Datum::Number(1_000_000.0 + 50_000.0 * index as f64)
-                },
-                Datum::Number(0.25),
-                Datum::Number(37.5),
-            ]
-        })
-        .collect();
-    ParticipantTable { columns, rows }
+    let rows = (1..=rows).map(|index| {
+        vec![
+            Datum::Text(format!("P-{index:04}")),
+            Datum::Text(if index.is_multiple_of(2) { "P" } else { "L" }.to_string()),
+            Datum::Text(["<30", "30-39", "40-49", "50+"][index % 4].to_string()),
+            Datum::Date(date(2026, 1, 1 + (index % 28) as u32)),
+            Datum::Number((index % 4) as f64),
+            if index.is_multiple_of(5) {
+                Datum::Empty
+            } else {
+                Datum::Number(1_000_000.0 + 50_000.0 * index as f64)
+            },
+            Datum::Number(0.25),
+            Datum::Number(37.5),
+        ]
+    });
+    ParticipantTable::from_rows(columns, rows)
 }
 
 fn dictionary() -> Vec<DictionaryEntry> {
@@ -808,8 +806,9 @@ fn participant_rows_split_into_numbered_sheets_each_with_the_header() {
 #[test]
 fn text_that_looks_like_a_formula_stays_the_same_string() {
     let mut report = report();
+    let mut rows = report.participants.to_rows();
     for (index, hostile) in HOSTILE.iter().enumerate() {
-        report.participants.rows[index][1] = Datum::Text(hostile.to_string());
+        rows[index][1] = Datum::Text(hostile.to_string());
         report.dictionary[0]
             .label
             .insert("en".to_string(), hostile.to_string());
@@ -826,6 +825,7 @@ fn text_that_looks_like_a_formula_stays_the_same_string() {
         extras.non_respondents[index % 2].link = hostile.to_string();
         extras.import_problems[index % 2].message = hostile.to_string();
     }
+    report.participants = ParticipantTable::from_rows(report.participants.columns.clone(), rows);
     // Each hostile text in each place, one workbook per text where a place holds one value.
     for hostile in HOSTILE {
         report.dictionary[0]
