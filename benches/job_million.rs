@@ -40,7 +40,7 @@ use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
 use pantau::pipeline::report::{Forms, ReportInputs, assemble};
 use pantau::reference::Reference;
-use pantau::report::{Cell, Datum, ParticipantTable};
+use pantau::report::{Cell, ParticipantTable};
 use pantau::synthetic::{Persona, Rng, Spec, Style, answers, roster, write_xlsx};
 use rusqlite::params;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -740,7 +740,7 @@ fn shape(table: &ParticipantTable) -> String {
             format!("{kind}{:.3}", (text + number + date) as f64 / total)
         })
         .collect();
-    format!("{};{}", rows.len(), columns.join(","))
+    format!("{};{}", table.len(), columns.join(","))
 }
 
 fn describe_shape(shape: &str) -> String {

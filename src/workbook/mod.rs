@@ -29,6 +29,10 @@
 //!   `Tanda kualitas` / `Quality flags`, `Masalah impor` / `Import problems`.
 //!
 //! Every table has one header row, frozen, with an autofilter; widths follow the content.
+//!
+//! The participant sheet is the one large part (a row per participant, about a hundred
+//! columns): its rows are written by [`sheet_rows`] into a sheet rust_xlsxwriter laid out, and
+//! [`write_each`] writes it once for all the workbooks that show it the same ([`splice`]).
 
 mod cells;
 mod charts;
