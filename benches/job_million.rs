@@ -367,9 +367,9 @@ fn child(args: &[&std::ffi::OsStr]) -> Phase {
             finished = true;
         } else if let Some(rest) = line.strip_prefix("STEP ") {
             if let Some((step, times)) = rest.split_once(' ') {
-                let (time, _) = parse_time(times);
+                let (time, rest) = parse_time(times);
                 eprintln!(
-                    "  {name}/{step}: {:.2} s wall, {:.2} s CPU",
+                    "  {name}/{step}: {:.2} s wall, {:.2} s CPU {rest}",
                     time.wall, time.cpu
                 );
                 phase.steps.insert(step.to_owned(), time);
@@ -618,9 +618,18 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
         .expect("time")
         .with_timezone(&Utc);
     let mut conn = pantau::db::open(db).expect("database");
+    // Each step's own peak: the high-water mark is read, then reset (`clear_refs` 5), so that
+    // the report's peak is not hidden behind the merge and indicators measured apart.
     let step = |name: &str, started: Clock| {
         let spent = started.spent();
-        println!("STEP {name} {:.3} {:.3}", spent.wall, spent.cpu);
+        let peak = peak_kib();
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        println!(
+            "STEP {name} {:.3} {:.3} peak {} MiB",
+            spent.wall,
+            spent.cpu,
+            peak / 1024
+        );
     };
 
     let started = Clock::start();
