@@ -7,13 +7,13 @@
 //! the probe row (which only tells the style index of each number format), and everything after
 //! the data (autofilter, page setup). Two workbooks whose cut parts and style indices are the
 //! same (the manager and donor workbooks in one language) show the same sheet byte for byte, so
-//! the sheet is compressed once for both, on a thread of its own, and each workbook's package is
-//! rewritten with that entry in place of the placeholder (the other entries are copied without
-//! decompressing them).
+//! the sheet is compressed once for both, on a thread of its own, into an anonymous temporary
+//! file, and each workbook's package is rewritten with that entry in place of the placeholder
+//! (the other entries are copied without decompressing them).
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Write};
+use std::io::{BufReader, BufWriter, Cursor, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -72,7 +72,7 @@ pub(crate) fn finish(
     }
     // Each distinct sheet compressed on a thread of its own.
     let formats: Vec<ColumnFormat> = table.columns.iter().map(|column| column.format).collect();
-    let sheets: Vec<Result<Vec<u8>, String>> = std::thread::scope(|scope| {
+    let sheets: Vec<Result<File, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = keys
             .iter()
             .map(|key| {
@@ -100,7 +100,7 @@ pub(crate) fn finish(
                     let sheet = sheets[index]
                         .as_ref()
                         .map_err(|err| XlsxError::CustomError(err.clone()))?;
-                    replacements.insert(part, sheet.as_slice());
+                    replacements.insert(part, sheet);
                 }
                 repackage(&workbook.package, &replacements, &workbook.path)
             });
@@ -198,14 +198,16 @@ fn probed_styles(probe: &str) -> Result<Styles, &'static str> {
     }
 }
 
-/// One sheet's XML, compressed as the only entry of a small package in memory (whose entry
-/// is then copied as is).
+/// One sheet's XML, compressed as the only entry of a package in an anonymous temporary file
+/// (whose entry is then copied as is): at a million participants a compressed sheet is
+/// hundreds of megabytes, which need not stay in memory.
 fn compress_sheet(
     table: &ParticipantTable,
     formats: &[ColumnFormat],
     key: &SheetKey,
-) -> Result<Vec<u8>, XlsxError> {
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new())).set_auto_large_file();
+) -> Result<File, XlsxError> {
+    let file = tempfile::tempfile()?;
+    let mut zip = ZipWriter::new(BufWriter::new(file)).set_auto_large_file();
     zip.start_file("sheet.xml", entry_options())?;
     zip.write_all(key.head.as_bytes())?;
     let writer = RowWriter::new(formats, key.styles);
@@ -224,7 +226,11 @@ fn compress_sheet(
     }
     zip.write_all(&batch)?;
     zip.write_all(key.tail.as_bytes())?;
-    Ok(zip.finish()?.into_inner())
+    let file = zip
+        .finish()?
+        .into_inner()
+        .map_err(|err| XlsxError::IoError(err.into_error()))?;
+    Ok(file)
 }
 
 /// The options rust_xlsxwriter writes its entries with.
@@ -240,7 +246,7 @@ fn entry_options() -> SimpleFileOptions {
 /// one-entry packages instead; every entry keeps its place and its compressed bytes.
 fn repackage(
     package: &[u8],
-    replacements: &HashMap<String, &[u8]>,
+    replacements: &HashMap<String, &File>,
     path: &std::path::Path,
 ) -> Result<(), XlsxError> {
     let mut source = ZipArchive::new(Cursor::new(package))?;
@@ -252,7 +258,7 @@ fn repackage(
         match replacements.get(&name) {
             Some(sheet) => {
                 drop(entry);
-                let mut sheet = ZipArchive::new(Cursor::new(*sheet))?;
+                let mut sheet = ZipArchive::new(BufReader::new(*sheet))?;
                 out.raw_copy_file_rename(sheet.by_index_raw(0)?, name)?;
             }
             None => out.raw_copy_file(entry)?,
