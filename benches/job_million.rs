@@ -40,7 +40,7 @@ use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
 use pantau::pipeline::report::{Forms, ReportInputs, assemble};
 use pantau::reference::Reference;
-use pantau::report::Datum;
+use pantau::report::{Cell, ParticipantTable};
 use pantau::synthetic::{Persona, Rng, Spec, Style, answers, roster, write_xlsx};
 use rusqlite::params;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -367,9 +367,9 @@ fn child(args: &[&std::ffi::OsStr]) -> Phase {
             finished = true;
         } else if let Some(rest) = line.strip_prefix("STEP ") {
             if let Some((step, times)) = rest.split_once(' ') {
-                let (time, _) = parse_time(times);
+                let (time, rest) = parse_time(times);
                 eprintln!(
-                    "  {name}/{step}: {:.2} s wall, {:.2} s CPU",
+                    "  {name}/{step}: {:.2} s wall, {:.2} s CPU {rest}",
                     time.wall, time.cpu
                 );
                 phase.steps.insert(step.to_owned(), time);
@@ -618,9 +618,18 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
         .expect("time")
         .with_timezone(&Utc);
     let mut conn = pantau::db::open(db).expect("database");
+    // Each step's own peak: the high-water mark is read, then reset (`clear_refs` 5), so that
+    // the report's peak is not hidden behind the merge and indicators measured apart.
     let step = |name: &str, started: Clock| {
         let spent = started.spent();
-        println!("STEP {name} {:.3} {:.3}", spent.wall, spent.cpu);
+        let peak = peak_kib();
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        println!(
+            "STEP {name} {:.3} {:.3} peak {} MiB",
+            spent.wall,
+            spent.cpu,
+            peak / 1024
+        );
     };
 
     let started = Clock::start();
@@ -665,15 +674,12 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     pantau::workbook::write(&report, WorkbookVariant::Donor, "en", donor).expect("donor workbook");
     step("workbook", started);
 
-    println!(
-        "SHAPE {}",
-        shape(&report.participants.rows, report.participants.columns.len())
-    );
+    println!("SHAPE {}", shape(&report.participants));
     format!(
         "flags {}, {} indicator figures, {} participant rows, {} MB",
         stored.total,
         figures,
-        report.participants.rows.len(),
+        report.participants.len(),
         size_mb(donor)
     )
 }
@@ -717,19 +723,19 @@ fn indicator_figures(
 
 /// The participant sheet's shape for the floor: `ROWS;KIND FILL,KIND FILL,…` with the kind
 /// each column mostly holds (T text, N number, D date) and the share of its cells filled.
-fn shape(rows: &[Vec<Datum>], columns: usize) -> String {
-    let mut counts = vec![[0usize; 3]; columns];
-    for row in rows {
-        for (column, datum) in row.iter().enumerate() {
-            match datum {
-                Datum::Text(_) => counts[column][0] += 1,
-                Datum::Number(_) => counts[column][1] += 1,
-                Datum::Date(_) => counts[column][2] += 1,
-                Datum::Empty => {}
+fn shape(table: &ParticipantTable) -> String {
+    let mut counts = vec![[0usize; 3]; table.columns.len()];
+    for row in table.rows() {
+        for (column, cell) in row.enumerate() {
+            match cell {
+                Cell::Text(_) => counts[column][0] += 1,
+                Cell::Number(_) => counts[column][1] += 1,
+                Cell::Date(_) => counts[column][2] += 1,
+                Cell::Empty => {}
             }
         }
     }
-    let total = rows.len().max(1) as f64;
+    let total = table.len().max(1) as f64;
     let columns: Vec<String> = counts
         .iter()
         .map(|[text, number, date]| {
@@ -743,7 +749,7 @@ fn shape(rows: &[Vec<Datum>], columns: usize) -> String {
             format!("{kind}{:.3}", (text + number + date) as f64 / total)
         })
         .collect();
-    format!("{};{}", rows.len(), columns.join(","))
+    format!("{};{}", table.len(), columns.join(","))
 }
 
 fn describe_shape(shape: &str) -> String {

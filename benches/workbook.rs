@@ -228,10 +228,7 @@ fn report(rows: usize) -> Report {
             expired: 0,
         }],
         attendance: vec![],
-        participants: ParticipantTable {
-            columns,
-            rows: (0..rows).map(participant).collect(),
-        },
+        participants: ParticipantTable::from_rows(columns, (0..rows).map(participant)),
         dictionary: vec![],
         minimum_wages: vec![],
         quality: vec![],

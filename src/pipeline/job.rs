@@ -367,7 +367,7 @@ fn steps(
     let responses: usize = report.funnel.iter().map(|wave| wave.submitted).sum();
     progress
         .counts
-        .insert("participants".into(), report.participants.rows.len().into());
+        .insert("participants".into(), report.participants.len().into());
     progress.counts.insert("responses".into(), responses.into());
     for note in &report.minimum_wages {
         if note.certainty != "verified" {
@@ -389,7 +389,7 @@ fn steps(
     // The staff-only part is taken out of the report before any workbook is written: donor
     // workbooks are written from the report without it, so the donor writer cannot read it
     // even by mistake, and the manager workbooks get it passed beside the report. All of
-    // them are written at once, one thread each, as they only read the report.
+    // them are written at once (`workbook::write_each`), as they only read the report.
     let extras = report.manager.take();
     let mut planned = Vec::new();
     for variant in [WorkbookVariant::Manager, WorkbookVariant::Donor] {
@@ -403,35 +403,7 @@ fn steps(
             });
         }
     }
-    let results: Vec<anyhow::Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = planned
-            .iter()
-            .map(|workbook| {
-                let (report, extras, reports_dir) = (&report, extras.as_ref(), &reports_dir);
-                scope.spawn(move || {
-                    let extras = match workbook.variant {
-                        WorkbookVariant::Manager => extras,
-                        WorkbookVariant::Donor => None,
-                    };
-                    write_workbook(
-                        report,
-                        extras,
-                        workbook.variant,
-                        &workbook.language,
-                        &reports_dir.join(&workbook.path),
-                    )
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a workbook writer stopped")))
-            })
-            .collect()
-    });
+    let results = write_workbooks(&report, extras.as_ref(), &reports_dir, &planned);
     progress.timings.lap("workbooks");
     // Every workbook written is listed, even when another failed.
     let mut failed = None;
@@ -651,18 +623,42 @@ fn workbook_name(file_name: &str, language: &str) -> String {
 }
 
 /// Writes beside the target and renames, so a reader never opens a half-written workbook.
-fn write_workbook(
+/// Writes the planned workbooks, each first as `….xlsx.partial` and moved into place once
+/// whole, so that a download never sees half a file. One result per workbook, in order.
+fn write_workbooks(
     report: &crate::report::Report,
     extras: Option<&crate::report::ManagerExtras>,
-    variant: WorkbookVariant,
-    language: &str,
-    path: &Path,
-) -> anyhow::Result<()> {
-    let partial: PathBuf = path.with_extension("xlsx.partial");
-    crate::workbook::write_with_extras(report, extras, variant, language, &partial)?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot move the workbook into place at {}", path.display()))?;
-    Ok(())
+    reports_dir: &Path,
+    planned: &[WrittenWorkbook],
+) -> Vec<anyhow::Result<()>> {
+    let paths: Vec<(PathBuf, PathBuf)> = planned
+        .iter()
+        .map(|workbook| {
+            let path = reports_dir.join(&workbook.path);
+            (path.with_extension("xlsx.partial"), path)
+        })
+        .collect();
+    let targets: Vec<crate::workbook::Target> = planned
+        .iter()
+        .zip(&paths)
+        .map(|(workbook, (partial, _))| crate::workbook::Target {
+            variant: workbook.variant,
+            language: &workbook.language,
+            path: partial,
+        })
+        .collect();
+    let written =
+        crate::workbook::write_each(report, extras, &targets, crate::workbook::Layout::default());
+    written
+        .into_iter()
+        .zip(&paths)
+        .map(|(result, (partial, path))| {
+            result?;
+            std::fs::rename(partial, path).with_context(|| {
+                format!("cannot move the workbook into place at {}", path.display())
+            })
+        })
+        .collect()
 }
 
 fn sha256(bytes: &[u8]) -> String {

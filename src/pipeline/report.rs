@@ -614,14 +614,17 @@ fn participant_table(
     while let Some(row) = rows.next()? {
         assisted.insert((row.get(0)?, row.get(1)?));
     }
-    let mut table_rows = Vec::with_capacity(roster.len());
+    // Rows are built one at a time and handed to the table, which holds them compactly.
+    let formats: Vec<ColumnFormat> = columns.iter().map(|column| column.format).collect();
+    let mut table = ParticipantTable::new(columns);
+    let mut row = Vec::with_capacity(formats.len());
     for (id, record) in roster {
         // Erased participants count in every figure but have no row of their own: a
         // pseudonymised row would still be about them.
         let Some(pseudonym) = pseudonyms.get(id) else {
             continue;
         };
-        let mut row = Vec::with_capacity(columns.len());
+        row.clear();
         row.push(Datum::Text(pseudonym.clone()));
         for (name, _, _, format) in PARTICIPANT_FIELDS {
             row.push(datum(record.lookup(name), *format));
@@ -642,8 +645,8 @@ fn participant_table(
                     } else {
                         Datum::Empty
                     });
-                    for (name, column) in names.iter().zip(columns[row.len()..].iter()) {
-                        row.push(datum(wave_record.lookup(name), column.format));
+                    for (name, format) in names.iter().zip(formats[row.len()..].iter()) {
+                        row.push(datum(wave_record.lookup(name), *format));
                     }
                 }
                 None => {
@@ -651,12 +654,9 @@ fn participant_table(
                 }
             }
         }
-        table_rows.push(row);
+        table.push_row(row.drain(..));
     }
-    Ok(ParticipantTable {
-        columns,
-        rows: table_rows,
-    })
+    Ok(table)
 }
 
 /// A record value as a cell: numbers for numeric columns when they read as numbers, dates for

@@ -7,12 +7,16 @@
 //! reads. Text that came from a roster or a respondent is carried as [`Datum::Text`] and must be
 //! written as text, never as a formula.
 
+mod participant_table;
+
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::config::{IndicatorFormat, IndicatorKind, WorkbookVariant};
 use crate::indicators::IndicatorResult;
+
+pub use participant_table::{Cell, ParticipantTable, Row, Rows};
 
 /// Everything one report run shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,14 +147,6 @@ pub enum Datum {
     Text(String),
     Number(f64),
     Date(NaiveDate),
-}
-
-/// Pseudonymised participant-level data: one row per participant, the pseudonym first.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ParticipantTable {
-    pub columns: Vec<Column>,
-    /// Each row has one datum per column.
-    pub rows: Vec<Vec<Datum>>,
 }
 
 /// One question of a form, for the data dictionary.

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Url, Worksheet, XlsxError};
 
 use crate::config::IndicatorFormat;
-use crate::report::{ColumnFormat, Datum};
+use crate::report::ColumnFormat;
 
 /// Excel's longest cell text, in characters.
 pub(crate) const MAX_CELL_TEXT: usize = 32_767;
@@ -109,6 +109,13 @@ impl Widths {
         self.widest[column] = self.widest[column].max(chars);
     }
 
+    /// Takes in what `other` has seen.
+    pub(crate) fn merge(&mut self, other: &Widths) {
+        for (column, chars) in other.widest.iter().enumerate() {
+            self.see(column as u16, *chars);
+        }
+    }
+
     /// Width of `column` in Excel's units: content plus a little air, between the bounds.
     pub(crate) fn width(&self, column: u16) -> usize {
         let chars = self.widest.get(usize::from(column)).copied().unwrap_or(0);
@@ -162,14 +169,69 @@ fn integer_digits(value: f64) -> usize {
 }
 
 /// `text` cut to Excel's cell limit, on a character boundary. Longer texts cannot be stored in
-/// a cell at all; a roster or answer that long is an accident, and the cut is marked.
+/// a cell at all; a roster or answer that long is an accident, and the cut is marked. Excel
+/// counts the limit in UTF-16 units (an emoji takes two), and so does rust_xlsxwriter, which
+/// refuses a longer text.
 pub(crate) fn fit(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.len() <= MAX_CELL_TEXT || text.chars().count() <= MAX_CELL_TEXT {
+    if text.len() <= MAX_CELL_TEXT || text.encode_utf16().count() <= MAX_CELL_TEXT {
         return text.into();
     }
-    let mut cut: String = text.chars().take(MAX_CELL_TEXT - 1).collect();
+    let mut cut = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        // One unit is kept for the mark.
+        if units + c.len_utf16() > MAX_CELL_TEXT - 1 {
+            break;
+        }
+        units += c.len_utf16();
+        cut.push(c);
+    }
     cut.push('…');
     cut.into()
+}
+
+/// A text as Excel keeps it in a sheet's XML: `&`, `<` and `>` as entities, control characters
+/// as `_xHHHH_`, and a literal `_xHHHH_` guarded as `_x005F_xHHHH_` so that it reads back as
+/// typed. The same escaping as rust_xlsxwriter's, for rows written without it
+/// ([`super::sheet_rows`]).
+pub(crate) struct ExcelText<'a>(pub &'a str);
+
+impl ExcelText<'_> {
+    /// Appends the escaped text to `out`.
+    pub(crate) fn escape_into(&self, out: &mut Vec<u8>) {
+        let text = self.0;
+        let bytes = text.as_bytes();
+        let mut plain = 0;
+        for (at, c) in text.char_indices() {
+            let entity: &[u8] = match c {
+                '&' => b"&amp;",
+                '<' => b"&lt;",
+                '>' => b"&gt;",
+                // Excel's own escape typed as text: guard its underscore.
+                '_' if is_escape_at(bytes, at) => b"_x005F_",
+                '\t' | '\n' => continue,
+                '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => b"",
+                _ => continue,
+            };
+            out.extend_from_slice(&bytes[plain..at]);
+            plain = at + c.len_utf8();
+            if entity.is_empty() {
+                // Writing into a Vec cannot fail.
+                let _ = std::io::Write::write_fmt(out, format_args!("_x{:04X}_", c as u32));
+            } else {
+                out.extend_from_slice(entity);
+            }
+        }
+        out.extend_from_slice(&bytes[plain..]);
+    }
+}
+
+/// Whether `_xHHHH_` (four hex digits) starts at byte `at`.
+fn is_escape_at(bytes: &[u8], at: usize) -> bool {
+    bytes.len() >= at + 7
+        && bytes[at + 1] == b'x'
+        && bytes[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit)
+        && bytes[at + 6] == b'_'
 }
 
 /// An Excel date for `date`; None outside Excel's calendar (1900–9999).
@@ -337,35 +399,6 @@ impl<'a> Grid<'a> {
                 Ok(())
             }
             None => self.text(row, column, &at.format("%Y-%m-%d %H:%M").to_string()),
-        }
-    }
-
-    /// A participant-sheet value in its column's format.
-    pub(crate) fn datum(
-        &mut self,
-        row: u32,
-        column: u16,
-        datum: &Datum,
-        format: ColumnFormat,
-    ) -> Result<(), XlsxError> {
-        match datum {
-            Datum::Empty => Ok(()),
-            Datum::Text(text) => self.text(row, column, text),
-            Datum::Number(value) if value.is_finite() => {
-                let formats = self.formats;
-                let (excel_format, shown_as) = match formats.column(format) {
-                    // A number in a date or text column is shown as a plain number.
-                    Some(_) if format == ColumnFormat::Date => {
-                        (&formats.number, ColumnFormat::Number)
-                    }
-                    Some(excel_format) => (excel_format, format),
-                    None => (&formats.number, ColumnFormat::Number),
-                };
-                self.number(row, column, *value, excel_format, shown_as)
-            }
-            // Infinity and NaN have no Excel form; an empty cell says "no usable value".
-            Datum::Number(_) => Ok(()),
-            Datum::Date(date) => self.date(row, column, *date),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Tables that may outgrow one sheet (participants, and for managers non-respondents, flags
-//! and import problems): written in rust_xlsxwriter's constant-memory mode, row by row, and
+//! Tables that may outgrow one sheet (for managers non-respondents, flags and import problems;
+//! the participant sheet uses [`chunks`] and [`sheet_names`] but writes its rows itself, see
+//! [`super::participants`]): written in rust_xlsxwriter's constant-memory mode, row by row, and
 //! continued on numbered sheets (`Peserta 1`, `Peserta 2`…) past the rows one sheet holds,
 //! each with the header row, frozen and filtered.
 //!

@@ -29,6 +29,10 @@
 //!   `Tanda kualitas` / `Quality flags`, `Masalah impor` / `Import problems`.
 //!
 //! Every table has one header row, frozen, with an autofilter; widths follow the content.
+//!
+//! The participant sheet is the one large part (a row per participant, about a hundred
+//! columns): its rows are written by [`sheet_rows`] into a sheet rust_xlsxwriter laid out, and
+//! [`write_each`] writes it once for all the workbooks that show it the same ([`splice`]).
 
 mod cells;
 mod charts;
@@ -42,6 +46,8 @@ mod manager;
 mod methodology;
 mod names;
 mod participants;
+mod sheet_rows;
+mod splice;
 mod text;
 
 use std::path::Path;
@@ -126,18 +132,17 @@ pub fn write_with(
     path: &Path,
     layout: Layout,
 ) -> Result<(), WorkbookError> {
-    let fail = |source| WorkbookError {
-        path: path.display().to_string(),
-        source,
+    let target = Target {
+        variant,
+        language,
+        path,
     };
-    let mut workbook =
-        build(report, report.manager.as_ref(), variant, language, layout).map_err(fail)?;
-    workbook.save(path).map_err(fail)
+    write_each(report, report.manager.as_ref(), &[target], layout)
+        .pop()
+        .unwrap_or(Ok(()))
 }
 
-/// [`write`] with the staff-only part passed beside the report instead of in it, so that the
-/// job can write the manager workbook while donor workbooks are written from the same report
-/// on other threads, with [`Report::manager`] already emptied for them.
+/// [`write`] with the staff-only part passed beside the report instead of in it.
 pub fn write_with_extras(
     report: &Report,
     extras: Option<&ManagerExtras>,
@@ -145,12 +150,105 @@ pub fn write_with_extras(
     language: &str,
     path: &Path,
 ) -> Result<(), WorkbookError> {
-    let fail = |source| WorkbookError {
+    let target = Target {
+        variant,
+        language,
+        path,
+    };
+    write_each(report, extras, &[target], Layout::default())
+        .pop()
+        .unwrap_or(Ok(()))
+}
+
+/// One workbook [`write_each`] writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub variant: WorkbookVariant,
+    pub language: &'a str,
+    pub path: &'a Path,
+}
+
+/// Writes several workbooks of one report at once, with the staff-only part passed beside the
+/// report (only manager targets read it), so that the job can write the manager workbook while
+/// donor workbooks are written from the same report with [`Report::manager`] already emptied.
+///
+/// The workbooks are built on threads of their own, and a participant sheet shown the same in
+/// two of them (the manager and donor workbooks in one language) is written and compressed
+/// once ([`splice`]). One result per target, in order; one failing does not stop the others.
+pub fn write_each(
+    report: &Report,
+    extras: Option<&ManagerExtras>,
+    targets: &[Target],
+    layout: Layout,
+) -> Vec<Result<(), WorkbookError>> {
+    let layout = Layout {
+        rows_per_sheet: layout.rows_per_sheet.clamp(1, EXCEL_DATA_ROWS),
+    };
+    let widths = participants::data_widths(&report.participants, layout.rows_per_sheet);
+    let fail = |path: &Path, source| WorkbookError {
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = build(report, extras, variant, language, Layout::default()).map_err(fail)?;
-    workbook.save(path).map_err(fail)
+    let built: Vec<Result<splice::Pending, WorkbookError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .map(|target| {
+                let widths = &widths;
+                scope.spawn(move || {
+                    let (mut workbook, placeholders) = build(
+                        report,
+                        extras,
+                        target.variant,
+                        target.language,
+                        layout,
+                        widths,
+                    )?;
+                    Ok(splice::Pending {
+                        package: workbook.save_to_buffer()?,
+                        placeholders,
+                        path: target.path.to_path_buf(),
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(targets)
+            .map(|(handle, target)| {
+                let built: Result<splice::Pending, XlsxError> =
+                    handle.join().unwrap_or_else(|_| {
+                        Err(XlsxError::CustomError("a workbook writer stopped".into()))
+                    });
+                built.map_err(|source| fail(target.path, source))
+            })
+            .collect()
+    });
+    let mut results: Vec<Option<Result<(), WorkbookError>>> = Vec::new();
+    let mut pending = Vec::new();
+    for result in built {
+        match result {
+            Ok(workbook) => {
+                pending.push(workbook);
+                results.push(None);
+            }
+            Err(err) => results.push(Some(Err(err))),
+        }
+    }
+    let mut finished = splice::finish(&report.participants, pending).into_iter();
+    results
+        .into_iter()
+        .map(|result| match result {
+            Some(failed) => failed,
+            None => match finished.next() {
+                Some(Ok(())) => Ok(()),
+                Some(Err((path, source))) => Err(fail(&path, source)),
+                None => Err(fail(
+                    Path::new(""),
+                    XlsxError::CustomError("a workbook was lost".into()),
+                )),
+            },
+        })
+        .collect()
 }
 
 /// What every sheet writer needs besides the report.
@@ -167,7 +265,8 @@ fn build(
     variant: WorkbookVariant,
     language: &str,
     layout: Layout,
-) -> Result<Workbook, XlsxError> {
+    participant_widths: &[cells::Widths],
+) -> Result<(Workbook, Vec<participants::Placeholder>), XlsxError> {
     let mut workbook = Workbook::new();
     workbook.set_zip_compression_level(ZIP_LEVEL);
     let mut context = Context {
@@ -183,12 +282,17 @@ fn build(
     disaggregation::write(&mut workbook, &mut context, report)?;
     funnel::write(&mut workbook, &mut context, report)?;
     charts::write(&mut workbook, &mut context, report)?;
-    participants::write(&mut workbook, &mut context, &report.participants)?;
+    let placeholders = participants::write(
+        &mut workbook,
+        &mut context,
+        &report.participants,
+        participant_widths,
+    )?;
     dictionary::write(&mut workbook, &mut context, report)?;
     methodology::write(&mut workbook, &mut context, report)?;
     // The only place the manager extras are read, and only for the manager variant.
     if let (WorkbookVariant::Manager, Some(extras)) = (variant, extras) {
         manager::write(&mut workbook, &mut context, extras)?;
     }
-    Ok(workbook)
+    Ok((workbook, placeholders))
 }

@@ -3,39 +3,127 @@
 //! dates). The report holds no name, NIK, phone, email, exact birth date or free text here;
 //! every text value is still written as a string. Long tables continue on numbered sheets
 //! (see [`super::long_table`]).
+//!
+//! rust_xlsxwriter writes each of these sheets with its header row, frozen pane, autofilter and
+//! widths, plus one probe row whose cells carry the participant sheet's number formats; the
+//! data rows themselves are written afterwards by [`super::sheet_rows`] and spliced into the
+//! package in place of the probe ([`super::splice`]), once for every workbook that shows the
+//! same rows. The probe is how the writer learns which style index rust_xlsxwriter gave each
+//! format in this workbook.
+
+use std::ops::Range;
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::Context;
-use super::long_table;
+use super::cells::{Widths, fit, number_width, text_width};
+use super::long_table::{chunks, sheet_names};
 use super::text::{Text, pick, text};
-use crate::report::ParticipantTable;
+use crate::report::{Cell, ColumnFormat, ParticipantTable};
 
+/// A participant sheet written without its data rows, to be completed by
+/// [`super::splice`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placeholder {
+    /// Path of the sheet's part in the package (`xl/worksheets/sheet7.xml`).
+    pub part: String,
+    /// The table rows the sheet shows.
+    pub rows: Range<usize>,
+}
+
+/// The probe row's formats, in the order of [`super::sheet_rows::Styles`]' fields.
+const PROBED: [ColumnFormat; 5] = [
+    ColumnFormat::Integer,
+    ColumnFormat::Number,
+    ColumnFormat::Percent,
+    ColumnFormat::Rupiah,
+    ColumnFormat::Date,
+];
+
+/// Widths of the data of each sheet the table is split into (the same in every workbook and
+/// language, so computed once per report).
+pub(crate) fn data_widths(table: &ParticipantTable, rows_per_sheet: usize) -> Vec<Widths> {
+    let per_sheet = rows_per_sheet.max(1);
+    let formats: Vec<ColumnFormat> = table.columns.iter().map(|column| column.format).collect();
+    let mut widths = vec![Widths::default(); chunks(table.len(), per_sheet).len()];
+    for (index, row) in table.rows().enumerate() {
+        let seen = &mut widths[index / per_sheet];
+        for (column, (cell, format)) in row.zip(&formats).enumerate() {
+            let column = column as u16;
+            match cell {
+                Cell::Empty => {}
+                Cell::Text(text) => seen.see(column, text_width(&fit(text))),
+                Cell::Number(value) if !value.is_finite() => {}
+                Cell::Number(value) => {
+                    let shown_as = match format {
+                        ColumnFormat::Text | ColumnFormat::Date => ColumnFormat::Number,
+                        other => *other,
+                    };
+                    seen.see(column, number_width(value, shown_as));
+                }
+                // An Excel date, or its ISO text outside Excel's calendar: 10 wide either way.
+                Cell::Date(_) => seen.see(column, 10),
+            }
+        }
+    }
+    widths
+}
+
+/// Writes the participant sheets of `table` without their data rows (see the module
+/// documentation); `widths` come from [`data_widths`] with the context's rows per sheet.
+/// Returns what [`super::splice`] must complete, one entry per sheet with rows.
 pub(crate) fn write(
     workbook: &mut Workbook,
     context: &mut Context,
     table: &ParticipantTable,
-) -> Result<Vec<String>, XlsxError> {
+    widths: &[Widths],
+) -> Result<Vec<Placeholder>, XlsxError> {
     let language = context.language;
     let headers: Vec<&str> = table
         .columns
         .iter()
         .map(|column| pick(&column.label, language, &column.name))
         .collect();
-    let formats: Vec<_> = table.columns.iter().map(|column| column.format).collect();
-    long_table::write(
-        workbook,
-        context,
-        text(Text::SheetParticipants, language),
-        &headers,
-        &table.rows,
-        |grid, row, data| {
-            // A row longer than the columns would be a bug upstream; extra values have no
-            // header, so they are left out rather than shown unlabelled.
-            for (column, (datum, format)) in data.iter().zip(&formats).enumerate() {
-                grid.datum(row, column as u16, datum, *format)?;
+    let last_column = headers.len().saturating_sub(1) as u16;
+    let chunks = chunks(table.len(), context.layout.rows_per_sheet);
+    let base = text(Text::SheetParticipants, language);
+    let mut placeholders = Vec::new();
+    for (index, (chunk, wanted)) in chunks
+        .iter()
+        .zip(sheet_names(base, chunks.len()))
+        .enumerate()
+    {
+        let name = context.names.claim(&wanted);
+        // Constant-memory mode writes texts inline rather than in the workbook's shared
+        // strings, so the header row's XML does not depend on the other sheets and two
+        // workbooks in one language can share the whole sheet.
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(&name)?;
+        let mut grid = super::cells::Grid::new(sheet, &context.formats);
+        grid.header(0, &headers)?;
+        if let Some(data) = widths.get(index) {
+            grid.widths.merge(data);
+        }
+        if !chunk.is_empty() {
+            for (column, format) in PROBED.iter().enumerate() {
+                let excel_format = context
+                    .formats
+                    .column(*format)
+                    .expect("probed formats are number formats");
+                grid.sheet
+                    .write_number_with_format(1, column as u16, 0.0, excel_format)?;
             }
-            Ok(())
-        },
-    )
+        }
+        grid.finish_table(0, chunk.len() as u32, last_column)?;
+        // Worksheets are numbered in the package in the order they were added (the workbooks
+        // have no chart sheets, which are numbered apart).
+        let number = workbook.worksheets().len();
+        if !chunk.is_empty() {
+            placeholders.push(Placeholder {
+                part: format!("xl/worksheets/sheet{number}.xml"),
+                rows: chunk.clone(),
+            });
+        }
+    }
+    Ok(placeholders)
 }

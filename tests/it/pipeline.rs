@@ -389,7 +389,7 @@ fn fixture_figures_match_the_independent_script() {
         .iter()
         .map(|c| c.name.as_str())
         .collect();
-    assert_eq!(report.participants.rows.len(), 64);
+    assert_eq!(report.participants.len(), 64);
     for withheld in [
         "name",
         "nik",
@@ -820,7 +820,7 @@ fn erasing_participants_keeps_the_figures_true() {
     assert_eq!(before.funnel, after.funnel);
     // The pseudonymised participant sheet no longer has a row for them.
     assert_eq!(
-        after.participants.rows.len(),
-        before.participants.rows.len() - ids.len().div_ceil(3)
+        after.participants.len(),
+        before.participants.len() - ids.len().div_ceil(3)
     );
 }

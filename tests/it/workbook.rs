@@ -232,25 +232,23 @@ fn participants(rows: usize) -> ParticipantTable {
         format,
     })
     .collect();
-    let rows = (1..=rows)
-        .map(|index| {
-            vec![
-                Datum::Text(format!("P-{index:04}")),
-                Datum::Text(if index.is_multiple_of(2) { "P" } else { "L" }.to_string()),
-                Datum::Text(["<30", "30-39", "40-49", "50+"][index % 4].to_string()),
-                Datum::Date(date(2026, 1, 1 + (index % 28) as u32)),
-                Datum::Number((index % 4) as f64),
-                if index.is_multiple_of(5) {
-                    Datum::Empty
-                } else {
-                    Datum::Number(1_000_000.0 + 50_000.0 * index as f64)
-                },
-                Datum::Number(0.25),
-                Datum::Number(37.5),
-            ]
-        })
-        .collect();
-    ParticipantTable { columns, rows }
+    let rows = (1..=rows).map(|index| {
+        vec![
+            Datum::Text(format!("P-{index:04}")),
+            Datum::Text(if index.is_multiple_of(2) { "P" } else { "L" }.to_string()),
+            Datum::Text(["<30", "30-39", "40-49", "50+"][index % 4].to_string()),
+            Datum::Date(date(2026, 1, 1 + (index % 28) as u32)),
+            Datum::Number((index % 4) as f64),
+            if index.is_multiple_of(5) {
+                Datum::Empty
+            } else {
+                Datum::Number(1_000_000.0 + 50_000.0 * index as f64)
+            },
+            Datum::Number(0.25),
+            Datum::Number(37.5),
+        ]
+    });
+    ParticipantTable::from_rows(columns, rows)
 }
 
 fn dictionary() -> Vec<DictionaryEntry> {
@@ -808,8 +806,9 @@ fn participant_rows_split_into_numbered_sheets_each_with_the_header() {
 #[test]
 fn text_that_looks_like_a_formula_stays_the_same_string() {
     let mut report = report();
+    let mut rows = report.participants.to_rows();
     for (index, hostile) in HOSTILE.iter().enumerate() {
-        report.participants.rows[index][1] = Datum::Text(hostile.to_string());
+        rows[index][1] = Datum::Text(hostile.to_string());
         report.dictionary[0]
             .label
             .insert("en".to_string(), hostile.to_string());
@@ -826,6 +825,7 @@ fn text_that_looks_like_a_formula_stays_the_same_string() {
         extras.non_respondents[index % 2].link = hostile.to_string();
         extras.import_problems[index % 2].message = hostile.to_string();
     }
+    report.participants = ParticipantTable::from_rows(report.participants.columns.clone(), rows);
     // Each hostile text in each place, one workbook per text where a place holds one value.
     for hostile in HOSTILE {
         report.dictionary[0]
@@ -1006,4 +1006,161 @@ fn libreoffice_opens_both_variants_and_prints_them() {
         assert!(book.names().len() >= 14);
         assert!(book.sheets.iter().all(|(_, range)| !range.is_empty()));
     }
+}
+
+/// The text of `part` in the package at `path`.
+fn package_part(path: &Path, part: &str) -> String {
+    let file = std::fs::File::open(path).unwrap();
+    let mut archive = zip::ZipArchive::new(file).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(part).unwrap(), &mut text).unwrap();
+    text
+}
+
+/// The value of attribute `name` in the start tag `tag` (cut after its element name).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let tag = format!(" {tag}");
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(tag[start..start + tag[start..].find('"')?].to_string())
+}
+
+/// Number format code of each cell style (`cellXfs`) in the package's styles, in index order.
+fn style_codes(path: &Path) -> Vec<String> {
+    let styles = package_part(path, "xl/styles.xml");
+    let mut custom = BTreeMap::new();
+    for tag in styles.split("<numFmt ").skip(1) {
+        let id = attribute(tag, "numFmtId").unwrap();
+        let code = attribute(tag, "formatCode")
+            .unwrap()
+            .replace("&quot;", "\"");
+        custom.insert(id, code);
+    }
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    xfs.split("<xf ")
+        .skip(1)
+        .map(|tag| {
+            let id = attribute(tag, "numFmtId").unwrap_or("0".to_string());
+            match id.as_str() {
+                "0" => "General".to_string(),
+                // Built-in formats rust_xlsxwriter refers to by number.
+                "3" => "#,##0".to_string(),
+                other => custom
+                    .get(other)
+                    .cloned()
+                    .unwrap_or(format!("builtin {other}")),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn participant_cells_keep_their_values_and_show_in_their_columns_formats() {
+    let mut report = report();
+    report.participants = participants(45);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = [
+        dir.path().join("manager.xlsx"),
+        dir.path().join("donor.xlsx"),
+    ];
+    let targets = [
+        pantau::workbook::Target {
+            variant: WorkbookVariant::Manager,
+            language: "en",
+            path: &paths[0],
+        },
+        pantau::workbook::Target {
+            variant: WorkbookVariant::Donor,
+            language: "en",
+            path: &paths[1],
+        },
+    ];
+    let extras = report.manager.take();
+    for result in
+        pantau::workbook::write_each(&report, extras.as_ref(), &targets, Layout::default())
+    {
+        result.unwrap();
+    }
+
+    // Every value reads back as it is in the report.
+    let expected = report.participants.to_rows();
+    for path in &paths {
+        let book = ReadBack::open(path);
+        let sheet = book.sheet("Participants");
+        assert_eq!(sheet.height(), 46, "{}", path.display());
+        for (row, values) in expected.iter().enumerate() {
+            for (column, value) in values.iter().enumerate() {
+                let got = book.cell("Participants", row as u32 + 1, column as u32);
+                let want = match value {
+                    Datum::Empty => Data::Empty,
+                    Datum::Text(text) => Data::String(text.clone()),
+                    Datum::Number(number) => Data::Float(*number),
+                    Datum::Date(day) => {
+                        let serial = (*day - date(1899, 12, 30)).num_days() as f64;
+                        match got {
+                            Data::DateTime(value) if value.as_f64() == serial => got.clone(),
+                            _ => panic!("row {row} column {column}: a date, got {got:?}"),
+                        }
+                    }
+                };
+                assert_eq!(got, want, "row {row} column {column}");
+            }
+        }
+    }
+
+    // Each column's cells carry the style of its format: the sheet's XML points at a cell style
+    // whose number format is Rupiah, percent, …; text cells have no style.
+    let wanted = [
+        None,
+        None,
+        None,
+        Some("yyyy-mm-dd"),
+        Some("#,##0"),
+        Some("\"Rp\" #,##0"),
+        Some("0.0%"),
+        Some("#,##0.##"),
+    ];
+    let part = participant_part(&paths[0]);
+    for path in &paths {
+        let codes = style_codes(path);
+        let xml = package_part(path, &part);
+        let mut checked = 0;
+        for cell in xml.split("<c ").skip(1) {
+            let tag = &cell[..cell.find('>').unwrap()];
+            let reference = attribute(tag, "r").unwrap();
+            let row: u32 = reference
+                .trim_start_matches(|c: char| c.is_ascii_uppercase())
+                .parse()
+                .unwrap();
+            if row == 1 {
+                continue;
+            }
+            let column = (reference.as_bytes()[0] - b'A') as usize;
+            let code = attribute(tag, "s").map(|s| codes[s.parse::<usize>().unwrap()].as_str());
+            assert_eq!(code, wanted[column], "{} {reference}", path.display());
+            checked += 1;
+        }
+        assert!(checked > 45 * 7, "only {checked} cells checked");
+    }
+
+    // The manager and donor workbooks in one language show the same sheet, written once.
+    assert_eq!(participant_part(&paths[1]), part);
+    assert_eq!(
+        package_part(&paths[0], &part),
+        package_part(&paths[1], &part)
+    );
+}
+
+/// The part of the package at `path` that holds the (English) participant sheet.
+fn participant_part(path: &Path) -> String {
+    let file = std::fs::File::open(path).unwrap();
+    let archive = zip::ZipArchive::new(file).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect();
+    names
+        .into_iter()
+        .filter(|name| name.starts_with("xl/worksheets/sheet"))
+        .find(|name| package_part(path, name).contains("<t>Pseudonym</t>"))
+        .expect("a participant sheet")
 }
