@@ -236,7 +236,10 @@ fn varied_records() -> Vec<Record> {
             "training_date",
             Value::Date(NaiveDate::from_ymd_opt(2026, 1 + i % 12, 1).unwrap()),
         );
-        r.set_text("work_status", ["wage", "self", "none", ""][(i % 4) as usize]);
+        r.set_text(
+            "work_status",
+            ["wage", "self", "none", ""][(i % 4) as usize],
+        );
         rs.push(r);
     }
     rs
@@ -249,7 +252,10 @@ fn evaluating_once_per_distinct_values_gives_each_records_own_part() {
         indicator(
             IndicatorKind::Share,
             &[
-                ("numerator", "1 div ${income_total} > 0 or ${work_status} = 'self'"),
+                (
+                    "numerator",
+                    "1 div ${income_total} > 0 or ${work_status} = 'self'",
+                ),
                 ("denominator", "string-length(${income_total}) > 0"),
             ],
         ),
