@@ -550,6 +550,14 @@ fn field_labels(form: &Form, label: &crate::form::Text) -> BTreeMap<String, Stri
     labels
 }
 
+/// One wave as the participant table reads it: its records by participant, the participants
+/// whose response was assisted, and the fields shown.
+type WaveLookup<'a> = (
+    &'a HashMap<i64, &'a Record, Fast>,
+    &'a HashSet<i64, Fast>,
+    &'a [String],
+);
+
 /// The pseudonymised participant table: derived roster fields, then per wave whether the
 /// participant responded and their non-free-text answers.
 fn participant_table(
@@ -653,17 +661,16 @@ fn participant_table(
     }
     let no_one = HashSet::default();
     let no_records = HashMap::default();
-    let wave_lookups: Vec<(&HashMap<i64, &Record, Fast>, &HashSet<i64, Fast>, &[String])> =
-        wave_fields
-            .iter()
-            .map(|(wave, names)| {
-                (
-                    by_wave.get(wave).unwrap_or(&no_records),
-                    assisted.get(*wave).unwrap_or(&no_one),
-                    names.as_slice(),
-                )
-            })
-            .collect();
+    let wave_lookups: Vec<WaveLookup> = wave_fields
+        .iter()
+        .map(|(wave, names)| {
+            (
+                by_wave.get(wave).unwrap_or(&no_records),
+                assisted.get(*wave).unwrap_or(&no_one),
+                names.as_slice(),
+            )
+        })
+        .collect();
     let entries: Vec<(&i64, &Arc<Record>)> = roster.iter().collect();
     // Rows are independent: built on every core, kept in participant order.
     let table_rows: Vec<Vec<Datum>> = entries
