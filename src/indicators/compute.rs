@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
 use super::{Record, RecordEnv, suppress};
@@ -149,42 +149,95 @@ impl Groups {
 }
 
 /// Some values of a set of records, looked up by name once per record and name, for every
-/// indicator over that set: row-major, one row per record, one column per name.
+/// indicator over that set, and dictionary-encoded: each column keeps its distinct values once
+/// and each record an id into them. An indicator then evaluates its expressions once per
+/// distinct combination of the values it reads (a few dozen in a programme: answers are
+/// choices, roster values categories) instead of once per record.
 pub struct Columns<'r> {
     names: Vec<String>,
     rows: usize,
-    values: Vec<Option<&'r Value>>,
+    /// Column-major: the id of record `row`'s value in column `c` is `ids[c * rows + row]`.
+    ids: Vec<u32>,
+    /// Per column, its distinct values by id (None: the record has no such name).
+    distinct: Vec<Vec<Option<&'r Value>>>,
 }
 
-impl<'r> Columns<'r> {
-    /// The values of `names` in each of `records`.
-    pub fn new(records: &[&'r Record], names: Vec<String>) -> Columns<'r> {
-        let mut values = Vec::with_capacity(records.len() * names.len());
-        for record in records {
-            values.extend(names.iter().map(|name| record.lookup(name)));
-        }
-        Columns {
-            names,
-            rows: records.len(),
-            values,
+/// A value as a key of the dictionary: equal keys are values that every expression evaluates
+/// alike (the same text, the same number bit for bit, the same day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ValueKey<'r> {
+    Absent,
+    Text(&'r str),
+    Number(u64),
+    Flag(bool),
+    Day(i32),
+}
+
+impl<'r> ValueKey<'r> {
+    fn of(value: Option<&'r Value>) -> ValueKey<'r> {
+        match value {
+            None => ValueKey::Absent,
+            Some(Value::Str(text)) => ValueKey::Text(text),
+            Some(Value::Num(number)) => ValueKey::Number(number.to_bits()),
+            Some(Value::Bool(flag)) => ValueKey::Flag(*flag),
+            Some(Value::Date(day)) => ValueKey::Day(day.num_days_from_ce()),
         }
     }
 }
 
-/// One row of [`Columns`] as an expression environment: each name the indicator uses maps to
-/// its column (None: not among the columns, which reads as absent).
+impl<'r> Columns<'r> {
+    /// The values of `names` in each of `records`. Columns are independent: encoded on every
+    /// core.
+    pub fn new(records: &[&'r Record], names: Vec<String>) -> Columns<'r> {
+        let encoded: Vec<(Vec<u32>, Vec<Option<&'r Value>>)> = names
+            .par_iter()
+            .map(|name| {
+                let mut index: HashMap<ValueKey<'r>, u32, foldhash::fast::FixedState> =
+                    HashMap::default();
+                let mut distinct = Vec::new();
+                let ids = records
+                    .iter()
+                    .map(|record| {
+                        let value = record.lookup(name);
+                        *index.entry(ValueKey::of(value)).or_insert_with(|| {
+                            distinct.push(value);
+                            (distinct.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                (ids, distinct)
+            })
+            .collect();
+        let mut ids = Vec::with_capacity(records.len() * names.len());
+        let mut distinct = Vec::with_capacity(names.len());
+        for (column, values) in encoded {
+            ids.extend(column);
+            distinct.push(values);
+        }
+        Columns {
+            names,
+            rows: records.len(),
+            ids,
+            distinct,
+        }
+    }
+}
+
+/// One combination of values as an expression environment: each name the indicator uses maps
+/// to its value (None: not among the columns, or absent from the record, which reads as
+/// absent).
 struct ColumnEnv<'a, 'r> {
-    slots: &'a [(String, Option<usize>)],
+    names: &'a [String],
     values: &'a [Option<&'r Value>],
     today: NaiveDate,
 }
 
 impl expr::Env for ColumnEnv<'_, '_> {
     fn value(&self, name: &str) -> Value {
-        self.slots
+        self.names
             .iter()
-            .find(|(known, _)| known == name)
-            .and_then(|(_, column)| self.values[(*column)?])
+            .position(|known| known == name)
+            .and_then(|slot| self.values[slot])
             .cloned()
             .unwrap_or_else(Value::empty)
     }
@@ -255,25 +308,42 @@ impl CompiledIndicator {
     }
 
     /// [`CompiledIndicator::parts`] over the records of `columns`, whose names must include
-    /// [`CompiledIndicator::names`]. The indicator's names are resolved to columns once, so a
-    /// record costs no lookup by name.
+    /// [`CompiledIndicator::names`]. The indicator's names are resolved to columns once, and its
+    /// expressions are evaluated once per distinct combination of the values it reads (the
+    /// expression language is pure: the same values and the same `today` give the same part),
+    /// so a record costs a few id reads and one hash lookup.
     pub fn parts_in(&self, columns: &Columns, today: NaiveDate) -> Vec<Option<Part>> {
-        let slots: Vec<(String, Option<usize>)> = self
-            .names()
-            .into_iter()
-            .map(|name| {
-                let column = columns.names.iter().position(|known| *known == name);
-                (name, column)
-            })
+        let names = self.names();
+        let slots: Vec<Option<usize>> = names
+            .iter()
+            .map(|name| columns.names.iter().position(|known| known == name))
             .collect();
+        let mut memo: HashMap<Vec<u32>, Option<Part>, foldhash::fast::FixedState> =
+            HashMap::default();
+        let mut key: Vec<u32> = Vec::with_capacity(slots.len());
+        let mut values: Vec<Option<&Value>> = Vec::with_capacity(slots.len());
         (0..columns.rows)
             .map(|row| {
+                key.clear();
+                key.extend(slots.iter().map(|slot| match slot {
+                    Some(column) => columns.ids[column * columns.rows + row],
+                    None => 0,
+                }));
+                if let Some(part) = memo.get(key.as_slice()) {
+                    return *part;
+                }
+                values.clear();
+                values.extend(slots.iter().zip(&key).map(|(slot, id)| {
+                    slot.and_then(|column| columns.distinct[column][*id as usize])
+                }));
                 let env = ColumnEnv {
-                    slots: &slots,
-                    values: &columns.values[row * columns.names.len()..],
+                    names: &names,
+                    values: &values,
                     today,
                 };
-                self.part_in(&env)
+                let part = self.part_in(&env);
+                memo.insert(key.clone(), part);
+                part
             })
             .collect()
     }
@@ -295,19 +365,19 @@ impl CompiledIndicator {
             .dimensions
             .iter()
             .map(|grouping| {
-                let mut members: Vec<Vec<Part>> = vec![Vec::new(); grouping.categories.len()];
+                // One pass over the parts per dimension, adding each into its cell's tally
+                // (a median keeps its cell's values; the other kinds only counts and sums).
+                let mut tallies: Vec<Tally> = vec![Tally::default(); grouping.categories.len()];
                 for (part, &cell) in parts.iter().zip(&grouping.cell_of) {
                     if let Some(part) = part {
-                        members[cell as usize].push(*part);
+                        tallies[cell as usize].add(*part, self.definition.kind);
                     }
                 }
                 let mut cells: Vec<(Option<String>, Figure)> = grouping
                     .categories
                     .iter()
-                    .zip(members)
-                    .map(|(category, members)| {
-                        (category.clone(), self.aggregate(members.into_iter()))
-                    })
+                    .zip(tallies)
+                    .map(|(category, tally)| (category.clone(), self.figure_of(tally)))
                     .collect();
                 // Suppression counts people in the group, whatever the kind: a share's
                 // denominator, a mean's contributors.
@@ -367,6 +437,40 @@ impl CompiledIndicator {
         }
     }
 
+    /// The figure of a group from its [`Tally`]: the same as [`CompiledIndicator::aggregate`]
+    /// over the parts added to it, in the same order.
+    fn figure_of(&self, tally: Tally) -> Figure {
+        match self.definition.kind {
+            IndicatorKind::Count => Figure {
+                value: Some(tally.count as f64),
+                numerator: tally.count,
+                n: tally.count,
+                suppressed: false,
+            },
+            IndicatorKind::Share => Figure {
+                value: (tally.count > 0).then(|| tally.hits as f64 / tally.count as f64),
+                numerator: tally.hits,
+                n: tally.count,
+                suppressed: false,
+            },
+            kind => {
+                let value = match kind {
+                    IndicatorKind::Mean => {
+                        (tally.count > 0).then(|| tally.sum / tally.count as f64)
+                    }
+                    IndicatorKind::Sum => Some(tally.sum),
+                    _ => median(tally.values),
+                };
+                Figure {
+                    value,
+                    numerator: tally.count,
+                    n: tally.count,
+                    suppressed: false,
+                }
+            }
+        }
+    }
+
     /// The figure of a group from its members' parts.
     fn aggregate(&self, parts: impl Iterator<Item = Part>) -> Figure {
         match self.definition.kind {
@@ -414,6 +518,51 @@ impl CompiledIndicator {
                     suppressed: false,
                 }
             }
+        }
+    }
+}
+
+/// What a cell of a breakdown accumulates from its members' parts: how many count (a share's
+/// base, a number's contributors), a share's hits, and a number's sum (added in record order,
+/// from the same start as `Iterator::sum`, so that it equals the sum of the collected values)
+/// or, for a median only, the values themselves.
+#[derive(Debug, Clone)]
+struct Tally {
+    count: usize,
+    hits: usize,
+    sum: f64,
+    values: Vec<f64>,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            count: 0,
+            hits: 0,
+            sum: std::iter::empty::<f64>().sum(),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl Tally {
+    fn add(&mut self, part: Part, kind: IndicatorKind) {
+        match (kind, part) {
+            (IndicatorKind::Count, _) => self.count += 1,
+            (IndicatorKind::Share, Part::Base { hit }) => {
+                self.count += 1;
+                self.hits += usize::from(hit);
+            }
+            (IndicatorKind::Share, _) => {}
+            (IndicatorKind::Median | IndicatorKind::Change, Part::Number(value)) => {
+                self.count += 1;
+                self.values.push(value);
+            }
+            (_, Part::Number(value)) => {
+                self.count += 1;
+                self.sum += value;
+            }
+            _ => {}
         }
     }
 }

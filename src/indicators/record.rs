@@ -20,7 +20,9 @@ type Names = foldhash::fast::FixedState;
 /// of copying it, so that three waves of a large programme share one copy of the roster.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
-    values: HashMap<String, Value, Names>,
+    /// Names are shared (`Arc<str>`): the records of a run hold the same few dozen names, and
+    /// one allocation per name and record was most of a merged record's memory.
+    values: HashMap<Arc<str>, Value, Names>,
     /// Values this record does not set itself are read from here.
     base: Option<Arc<Record>>,
 }
@@ -39,19 +41,26 @@ impl Record {
         }
     }
 
+    /// Makes room for `additional` more values, so that setting a known number of values
+    /// grows the record's table once.
+    pub fn reserve(&mut self, additional: usize) -> &mut Record {
+        self.values.reserve(additional);
+        self
+    }
+
     /// Sets one value; an empty text is the same as no value.
-    pub fn set(&mut self, name: impl Into<String>, value: Value) -> &mut Record {
+    pub fn set(&mut self, name: impl Into<Arc<str>>, value: Value) -> &mut Record {
         self.values.insert(name.into(), value);
         self
     }
 
     /// Sets a text value.
-    pub fn set_text(&mut self, name: impl Into<String>, text: impl Into<String>) -> &mut Record {
+    pub fn set_text(&mut self, name: impl Into<Arc<str>>, text: impl Into<String>) -> &mut Record {
         self.set(name, Value::Str(text.into()))
     }
 
     /// Sets a number.
-    pub fn set_num(&mut self, name: impl Into<String>, number: f64) -> &mut Record {
+    pub fn set_num(&mut self, name: impl Into<Arc<str>>, number: f64) -> &mut Record {
         self.set(name, Value::Num(number))
     }
 
@@ -71,9 +80,7 @@ impl Record {
     /// The values this record sets itself (not those it reads from its base), in no particular
     /// order: what the job cache stores.
     pub fn own_values(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.values
-            .iter()
-            .map(|(name, value)| (name.as_str(), value))
+        self.values.iter().map(|(name, value)| (&**name, value))
     }
 
     /// The category of this record in a disaggregation: its value as text, or None when empty.

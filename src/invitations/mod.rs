@@ -103,13 +103,16 @@ fn participants_without_invitation(
     conn: &Connection,
     wave: &Wave,
 ) -> anyhow::Result<Vec<(i64, NaiveDate)>> {
+    // The invitation is looked for before the roster row's JSON is read: most participants of
+    // a running wave already have theirs, and reading the anchor date parses the whole row.
     let sql = match wave.anchor {
         Anchor::TrainingEnd => {
             "SELECT p.id, r.attrs ->> '$.training_date' AS anchor FROM participants p
              JOIN participant_rows r ON r.participant_id = p.id
-             WHERE p.erased_at IS NULL AND anchor IS NOT NULL
+             WHERE p.erased_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM invitations i
-                               WHERE i.participant_id = p.id AND i.wave = ?1)"
+                               WHERE i.participant_id = p.id AND i.wave = ?1)
+               AND anchor IS NOT NULL"
         }
         Anchor::Enrolment => {
             "SELECT p.id,

@@ -86,11 +86,16 @@ fn truncate(hash: Sha256) -> [u8; FINGERPRINT_BYTES] {
     kept
 }
 
+/// One stored entry: its fingerprint and encoded values.
+type Entry = ([u8; FINGERPRINT_BYTES], Vec<u8>);
+
 /// The entries of `job_cache` read at the start of a run, and the ones the run built anew,
 /// written back by [`Cache::save`].
 #[derive(Debug, Default)]
 pub struct Cache {
-    entries: HashMap<(i64, String), ([u8; FINGERPRINT_BYTES], Vec<u8>)>,
+    /// By wave (`""`: roster records), then participant: looked up by a borrowed wave name and
+    /// an id with a fast fixed hash (ids are the database's own, not an attacker's choice).
+    entries: HashMap<String, HashMap<i64, Entry, foldhash::fast::FixedState>>,
     built: Vec<(i64, String, [u8; FINGERPRINT_BYTES], Vec<u8>)>,
 }
 
@@ -101,14 +106,19 @@ impl Cache {
         let mut statement =
             conn.prepare("SELECT participant_id, wave, fingerprint, record FROM job_cache")?;
         let mut rows = statement.query([])?;
-        let mut entries = HashMap::new();
+        let mut entries: HashMap<String, HashMap<i64, Entry, _>> = HashMap::new();
         while let Some(row) = rows.next()? {
             let fingerprint: &[u8] = row.get_ref(2)?.as_blob()?;
             let Ok(fingerprint) = <[u8; FINGERPRINT_BYTES]>::try_from(fingerprint) else {
                 continue;
             };
-            entries.insert(
-                (row.get(0)?, row.get(1)?),
+            let wave = row.get_ref(1)?.as_str()?;
+            let by_participant = match entries.get_mut(wave) {
+                Some(by_participant) => by_participant,
+                None => entries.entry(wave.to_owned()).or_default(),
+            };
+            by_participant.insert(
+                row.get(0)?,
                 (fingerprint, row.get_ref(3)?.as_blob()?.to_vec()),
             );
         }
@@ -126,7 +136,7 @@ impl Cache {
         wave: &str,
         fingerprint: &[u8; FINGERPRINT_BYTES],
     ) -> Option<Vec<(String, Value)>> {
-        let (stored, bytes) = self.entries.get(&(participant, wave.to_owned()))?;
+        let (stored, bytes) = self.entries.get(wave)?.get(&participant)?;
         (stored == fingerprint).then(|| decode(bytes)).flatten()
     }
 

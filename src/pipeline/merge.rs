@@ -168,13 +168,13 @@ pub fn merge_cached(
     let built: Vec<(i64, Record, Option<Fresh>)> = inputs
         .participants
         .par_iter()
-        .map(|participant| {
+        .map_init(Names::default, |names, participant| {
             let id = participant.id;
             let baseline_text = baseline.get(&id).copied();
             let fingerprint =
                 cache::fingerprint(scope, "", &[participant.attrs.as_deref(), baseline_text]);
             let (mut record, fresh) = match shared.get(id, "", &fingerprint) {
-                Some(values) => (record_of(Record::new(), values), None),
+                Some(values) => (record_of(Record::new(), values, names), None),
                 None => {
                     let roster = participant
                         .attrs
@@ -196,7 +196,7 @@ pub fn merge_cached(
                 }
             };
             add_dated(&mut record, context);
-            Ok((id, record, fresh))
+            Ok::<_, anyhow::Error>((id, record, fresh))
         })
         .collect::<anyhow::Result<_>>()?;
     let mut roster = BTreeMap::new();
@@ -221,10 +221,27 @@ pub fn merge_cached(
 /// A record built in this run, to be kept in the cache: its fingerprint and encoding.
 type Fresh = ([u8; cache::FINGERPRINT_BYTES], Vec<u8>);
 
+/// Names already made shared (`Arc<str>`) on one thread, so that the records it builds from
+/// the cache share one copy of each name.
+#[derive(Default)]
+struct Names(HashMap<String, Arc<str>, foldhash::fast::FixedState>);
+
+impl Names {
+    fn get(&mut self, name: String) -> Arc<str> {
+        if let Some(shared) = self.0.get(name.as_str()) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name.as_str());
+        self.0.insert(name, Arc::clone(&shared));
+        shared
+    }
+}
+
 /// `record` with `values` set, in order.
-fn record_of(mut record: Record, values: Vec<(String, Value)>) -> Record {
+fn record_of(mut record: Record, values: Vec<(String, Value)>, names: &mut Names) -> Record {
+    record.reserve(values.len());
     for (name, value) in values {
-        record.set(name, value);
+        record.set(names.get(name), value);
     }
     record
 }
@@ -245,20 +262,22 @@ fn wave_records_cached(
         .query_map([wave], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let shared: &Cache = cache;
+    let (invited_name, responded_name): (Arc<str>, Arc<str>) =
+        ("invited".into(), "responded".into());
     let built: Vec<Option<(i64, Record, Option<Fresh>)>> = invited
         .par_iter()
-        .map(|&id| {
+        .map_init(Names::default, |names, &id| {
             // As in wave_records_from: a participant row deleted outright has no record.
             let Some(base) = roster.get(&id) else {
                 return Ok(None);
             };
             let mut record = Record::over(Arc::clone(base));
-            record.set_num("invited", 1.0);
+            record.set_num(Arc::clone(&invited_name), 1.0);
             let Some(text) = answers.get(&id) else {
-                record.set_num("responded", 0.0);
+                record.set_num(Arc::clone(&responded_name), 0.0);
                 return Ok(Some((id, record, None)));
             };
-            record.set_num("responded", 1.0);
+            record.set_num(Arc::clone(&responded_name), 1.0);
             let fingerprint = cache::fingerprint(scope, wave, &[Some(text)]);
             let (values, fresh) = match shared.get(id, wave, &fingerprint) {
                 Some(values) => (values, None),
@@ -275,7 +294,7 @@ fn wave_records_cached(
                     (values, Some((fingerprint, bytes)))
                 }
             };
-            Ok(Some((id, record_of(record, values), fresh)))
+            Ok::<_, anyhow::Error>(Some((id, record_of(record, values, names), fresh)))
         })
         .collect::<anyhow::Result<_>>()?;
     let mut records = Vec::with_capacity(built.len());
@@ -382,6 +401,16 @@ pub(crate) fn undated_record(
 /// `ump`, the provincial minimum wage of that year. Each replaces a roster value of the same
 /// name, as every derived value does.
 pub(crate) fn add_dated(record: &mut Record, context: &MergeContext) {
+    // The four names, made once per process and shared by every record.
+    static DATED: std::sync::LazyLock<[Arc<str>; 4]> = std::sync::LazyLock::new(|| {
+        [
+            "age".into(),
+            "age_group".into(),
+            "age40plus".into(),
+            "ump".into(),
+        ]
+    });
+    let [age_name, group_name, forty_name, ump_name] = &*DATED;
     let text = |record: &Record, name: &str| match record.lookup(name) {
         Some(Value::Str(text)) => Some(text.clone()),
         _ => None,
@@ -392,13 +421,13 @@ pub(crate) fn add_dated(record: &mut Record, context: &MergeContext) {
         .and_then(|birth| indicators::age_on(birth, context.on))
         .or_else(|| text(record, "age").and_then(|age| age.parse().ok()));
     if let Some(age) = age {
-        record.set_num("age", f64::from(age));
-        record.set_text("age_group", indicators::age_group(age));
-        record.set_num("age40plus", if age >= 40 { 1.0 } else { 0.0 });
+        record.set_num(Arc::clone(age_name), f64::from(age));
+        record.set_text(Arc::clone(group_name), indicators::age_group(age));
+        record.set_num(Arc::clone(forty_name), if age >= 40 { 1.0 } else { 0.0 });
     } else if let Some(group) = text(record, "age_group") {
         // An erased participant keeps only the age group computed when they were erased.
         record.set_num(
-            "age40plus",
+            Arc::clone(forty_name),
             if matches!(group.as_str(), "40-49" | "50+") {
                 1.0
             } else {
@@ -414,7 +443,7 @@ pub(crate) fn add_dated(record: &mut Record, context: &MergeContext) {
         nik.as_deref(),
         context.on,
     ) {
-        record.set_num("ump", ump as f64);
+        record.set_num(Arc::clone(ump_name), ump as f64);
     }
 }
 

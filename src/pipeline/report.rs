@@ -18,6 +18,10 @@ use rusqlite::Connection;
 
 use sha2::{Digest, Sha256};
 
+/// Hash state for the participant ids and wave names the report looks up by: its own keys,
+/// not an attacker's choice, so a fast fixed hash will do.
+type Fast = foldhash::fast::FixedState;
+
 use super::cache::{Cache, Scope};
 use super::inputs::Inputs;
 use super::merge::{self, MergeContext};
@@ -197,7 +201,9 @@ pub fn assemble_with(
     let threshold = config.reporting.suppression_threshold as usize;
     let indicators = indicators_of(config, &roster, &waves, today)?;
     timings.lap("indicators");
-    let participants = participant_table(conn, config, inputs.forms, &roster, &waves)?;
+    let sessions = Sessions::of(&roster);
+    let participants =
+        participant_table(conn, config, inputs.forms, &roster, sessions.count, &waves)?;
     timings.lap("participant table");
     let mut languages = vec![config.programme.default_language.clone()];
     languages.extend(
@@ -211,7 +217,7 @@ pub fn assemble_with(
     let sources = sources(conn, &tz)?;
     let first = first_day(conn, &tz)?.unwrap_or(today).min(today);
     let funnel = funnel(conn, config)?;
-    let attendance = attendance(&roster, threshold);
+    let attendance = attendance(&roster, &sessions, threshold);
     let quality = quality_counts(conn)?;
     timings.lap("funnel, attendance, quality counts");
     let manager = match inputs.variant {
@@ -361,20 +367,22 @@ fn local_time(text: &str, tz: &chrono_tz::Tz) -> Option<NaiveDateTime> {
 /// How far participants got, per configured wave.
 fn funnel(conn: &Connection, config: &Config) -> anyhow::Result<Vec<WaveFunnel>> {
     let mut statement = conn.prepare(
+        // One probe of responses per invitation (a join on its unique invitation id) instead
+        // of two correlated EXISTS, and the latest consent looked up only for invitations
+        // without a response: a response implies consent.
         "SELECT count(*),
                 count(*) FILTER (WHERE i.opened_at IS NOT NULL
                                   OR i.status IN ('opened', 'submitted', 'declined')),
-                count(*) FILTER (WHERE (SELECT c.decision FROM consents c
-                                        WHERE c.invitation_id = i.id
-                                        ORDER BY c.decided_at DESC, c.id DESC LIMIT 1)
-                                       = 'accepted'
-                                  OR EXISTS (SELECT 1 FROM responses r
-                                             WHERE r.invitation_id = i.id)),
+                count(*) FILTER (WHERE r.id IS NOT NULL
+                                  OR (SELECT c.decision FROM consents c
+                                      WHERE c.invitation_id = i.id
+                                      ORDER BY c.decided_at DESC, c.id DESC LIMIT 1)
+                                     = 'accepted'),
                 count(*) FILTER (WHERE i.status = 'declined'),
-                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM responses r
-                                               WHERE r.invitation_id = i.id)),
+                count(*) FILTER (WHERE r.id IS NOT NULL),
                 count(*) FILTER (WHERE i.status = 'expired')
          FROM invitations i JOIN participants p ON p.id = i.participant_id
+         LEFT JOIN responses r ON r.invitation_id = i.id
          WHERE i.wave = ?1",
     )?;
     let mut rows = Vec::new();
@@ -404,37 +412,80 @@ fn funnel(conn: &Connection, config: &Config) -> anyhow::Result<Vec<WaveFunnel>>
     Ok(rows)
 }
 
+/// Which training sessions each roster record attended (`attended_n` = 1), one bit per
+/// session, and how many sessions the roster has, looked up once per record and shared by the
+/// attendance table and the participant table.
+struct Sessions {
+    /// Per record, in roster order: bit n-1 set when `attended_n` is 1.
+    attended: Vec<u32>,
+    /// The most sessions a record has: the highest session number with a value anywhere.
+    count: usize,
+}
+
+impl Sessions {
+    fn of(roster: &BTreeMap<i64, Arc<Record>>) -> Sessions {
+        let names = attended_names();
+        let records: Vec<&Record> = roster.values().map(|record| &**record).collect();
+        let (present, attended): (Vec<u32>, Vec<u32>) = records
+            .par_iter()
+            .map(|record| {
+                let (mut present, mut attended) = (0u32, 0u32);
+                for (bit, name) in names.iter().enumerate() {
+                    if let Some(value) = record.lookup(name) {
+                        if !value.is_empty() {
+                            present |= 1 << bit;
+                        }
+                        if value.to_num() == 1.0 {
+                            attended |= 1 << bit;
+                        }
+                    }
+                }
+                (present, attended)
+            })
+            .unzip();
+        let count = present
+            .iter()
+            .map(|marks| (u32::BITS - marks.leading_zeros()) as usize)
+            .max()
+            .unwrap_or(0);
+        Sessions { attended, count }
+    }
+}
+
 /// Sessions attended by age group, with a row over everyone first. Age groups under the
 /// threshold are suppressed with a complement, as in indicator tables.
-fn attendance(roster: &BTreeMap<i64, Arc<Record>>, threshold: usize) -> Vec<AttendanceRow> {
-    let sessions = sessions_in(roster);
-    let names = attended_names();
-    let attended = |record: &Record, n: usize| {
-        record
-            .lookup(&names[n - 1])
-            .is_some_and(|value| value.to_num() == 1.0)
+fn attendance(
+    roster: &BTreeMap<i64, Arc<Record>>,
+    marks: &Sessions,
+    threshold: usize,
+) -> Vec<AttendanceRow> {
+    let sessions = marks.count;
+    // All of sessions 1..=sessions attended.
+    let all = if sessions == 0 {
+        0
+    } else {
+        u32::MAX >> (u32::BITS as usize - sessions)
     };
-    let row = |age_group: Option<String>, members: &[&Record]| AttendanceRow {
+    let row = |age_group: Option<String>, members: &[u32]| AttendanceRow {
         age_group,
         enrolled: members.len(),
-        sessions: (1..=sessions)
-            .map(|n| members.iter().filter(|r| attended(r, n)).count())
+        sessions: (0..sessions)
+            .map(|bit| members.iter().filter(|m| *m & (1 << bit) != 0).count())
             .collect(),
         completed: members
             .iter()
-            .filter(|r| sessions > 0 && (1..=sessions).all(|n| attended(r, n)))
+            .filter(|m| sessions > 0 && *m & all == all)
             .count(),
         suppressed: false,
     };
-    let everyone: Vec<&Record> = roster.values().map(|record| &**record).collect();
-    let mut groups: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
-    for record in &everyone {
+    let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (record, attended) in roster.values().zip(&marks.attended) {
         let group = record
             .category("age_group")
             .unwrap_or_else(|| "unknown".to_owned());
-        groups.entry(group).or_default().push(record);
+        groups.entry(group).or_default().push(*attended);
     }
-    let mut rows = vec![row(None, &everyone)];
+    let mut rows = vec![row(None, &marks.attended)];
     let mut grouped: Vec<AttendanceRow> = groups
         .into_iter()
         .map(|(group, members)| row(Some(group), &members))
@@ -443,26 +494,11 @@ fn attendance(roster: &BTreeMap<i64, Arc<Record>>, threshold: usize) -> Vec<Atte
     for (row, hide) in grouped.iter_mut().zip(suppress(&counts, threshold)) {
         row.suppressed = hide;
     }
-    if everyone.len() < threshold && !everyone.is_empty() {
+    if roster.len() < threshold && !roster.is_empty() {
         rows[0].suppressed = true;
     }
     rows.extend(grouped);
     rows
-}
-
-/// The most training sessions a roster has (`attended_1` … `attended_32`): the highest session
-/// number any participant has a value for.
-fn sessions_in(roster: &BTreeMap<i64, Arc<Record>>) -> usize {
-    let names = attended_names();
-    roster
-        .values()
-        .filter_map(|record| {
-            (1..=names.len())
-                .rev()
-                .find(|n| record.lookup(&names[n - 1]).is_some_and(|v| !v.is_empty()))
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// `attended_1` to `attended_32`, named once rather than per record.
@@ -514,6 +550,14 @@ fn field_labels(form: &Form, label: &crate::form::Text) -> BTreeMap<String, Stri
     labels
 }
 
+/// One wave as the participant table reads it: its records by participant, the participants
+/// whose response was assisted, and the fields shown.
+type WaveLookup<'a> = (
+    &'a HashMap<i64, &'a Record, Fast>,
+    &'a HashSet<i64, Fast>,
+    &'a [String],
+);
+
 /// The pseudonymised participant table: derived roster fields, then per wave whether the
 /// participant responded and their non-free-text answers.
 fn participant_table(
@@ -521,6 +565,7 @@ fn participant_table(
     config: &Config,
     forms: &Forms,
     roster: &BTreeMap<i64, Arc<Record>>,
+    sessions: usize,
     waves: &BTreeMap<&str, Vec<(i64, Record)>>,
 ) -> anyhow::Result<ParticipantTable> {
     let both = |id: &str, en: &str| {
@@ -541,7 +586,6 @@ fn participant_table(
             format: *format,
         });
     }
-    let sessions = sessions_in(roster);
     for n in 1..=sessions {
         columns.push(Column {
             name: format!("attended_{n}"),
@@ -593,11 +637,11 @@ fn participant_table(
         }
         wave_fields.push((&wave.name, names));
     }
-    let by_wave: HashMap<&str, HashMap<i64, &Record>> = waves
+    let by_wave: HashMap<&str, HashMap<i64, &Record, Fast>> = waves
         .iter()
         .map(|(wave, records)| (*wave, records.iter().map(|(id, r)| (*id, r)).collect()))
         .collect();
-    let mut pseudonyms: HashMap<i64, String> = HashMap::new();
+    let mut pseudonyms: HashMap<i64, String, Fast> = HashMap::default();
     let mut statement =
         conn.prepare("SELECT id, pseudonym FROM participants WHERE erased_at IS NULL")?;
     let mut rows = statement.query([])?;
@@ -605,56 +649,75 @@ fn participant_table(
         pseudonyms.insert(row.get(0)?, row.get(1)?);
     }
     let attended = attended_names();
-    let mut assisted: HashSet<(i64, String)> = HashSet::new();
+    // Per wave, the participants whose response a staff member filled in.
+    let mut assisted: HashMap<String, HashSet<i64, Fast>> = HashMap::new();
     let mut statement = conn.prepare(
         "SELECT i.participant_id, i.wave FROM responses r
          JOIN invitations i ON i.id = r.invitation_id WHERE r.assisted_by IS NOT NULL",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        assisted.insert((row.get(0)?, row.get(1)?));
+        assisted.entry(row.get(1)?).or_default().insert(row.get(0)?);
     }
-    // Rows are built one at a time and handed to the table, which holds them compactly.
+    let no_one = HashSet::default();
+    let no_records = HashMap::default();
+    let wave_lookups: Vec<WaveLookup> = wave_fields
+        .iter()
+        .map(|(wave, names)| {
+            (
+                by_wave.get(wave).unwrap_or(&no_records),
+                assisted.get(*wave).unwrap_or(&no_one),
+                names.as_slice(),
+            )
+        })
+        .collect();
+    let entries: Vec<(&i64, &Arc<Record>)> = roster.iter().collect();
     let formats: Vec<ColumnFormat> = columns.iter().map(|column| column.format).collect();
     let mut table = ParticipantTable::new(columns);
-    let mut row = Vec::with_capacity(formats.len());
-    for (id, record) in roster {
-        // Erased participants count in every figure but have no row of their own: a
-        // pseudonymised row would still be about them.
-        let Some(pseudonym) = pseudonyms.get(id) else {
-            continue;
-        };
-        row.clear();
-        row.push(Datum::Text(pseudonym.clone()));
-        for (name, _, _, format) in PARTICIPANT_FIELDS {
-            row.push(datum(record.lookup(name), *format));
-        }
-        for name in &attended[..sessions] {
-            row.push(datum(record.lookup(name), ColumnFormat::Integer));
-        }
-        for (wave, names) in &wave_fields {
-            let wave_record = by_wave.get(wave).and_then(|records| records.get(id));
-            match wave_record {
-                Some(wave_record) => {
-                    let responded = wave_record.lookup("responded");
-                    let answered = responded.is_some_and(|value| value.to_num() == 1.0);
-                    row.push(datum(responded, ColumnFormat::Integer));
-                    let helped = assisted.contains(&(*id, (*wave).to_owned()));
-                    row.push(if answered {
-                        Datum::Number(if helped { 1.0 } else { 0.0 })
-                    } else {
-                        Datum::Empty
-                    });
-                    for (name, format) in names.iter().zip(formats[row.len()..].iter()) {
-                        row.push(datum(wave_record.lookup(name), *format));
+    // Rows are independent: built on every core a chunk at a time, then handed in participant
+    // order to the table, which holds them compactly. The chunk bounds the rows alive at once.
+    for chunk in entries.chunks(8192) {
+        let rows: Vec<Vec<Datum>> = chunk
+            .par_iter()
+            .filter_map(|(id, record)| {
+                // Erased participants count in every figure but have no row of their own: a
+                // pseudonymised row would still be about them.
+                let pseudonym = pseudonyms.get(*id)?;
+                let mut row = Vec::with_capacity(formats.len());
+                row.push(Datum::Text(pseudonym.clone()));
+                for (name, _, _, format) in PARTICIPANT_FIELDS {
+                    row.push(datum(record.lookup(name), *format));
+                }
+                for name in &attended[..sessions] {
+                    row.push(datum(record.lookup(name), ColumnFormat::Integer));
+                }
+                for (records, helped_ids, names) in &wave_lookups {
+                    match records.get(*id) {
+                        Some(wave_record) => {
+                            let responded = wave_record.lookup("responded");
+                            let answered = responded.is_some_and(|value| value.to_num() == 1.0);
+                            row.push(datum(responded, ColumnFormat::Integer));
+                            let helped = helped_ids.contains(*id);
+                            row.push(if answered {
+                                Datum::Number(if helped { 1.0 } else { 0.0 })
+                            } else {
+                                Datum::Empty
+                            });
+                            for (name, format) in names.iter().zip(formats[row.len()..].iter()) {
+                                row.push(datum(wave_record.lookup(name), *format));
+                            }
+                        }
+                        None => {
+                            row.extend(std::iter::repeat_n(Datum::Empty, names.len() + 2));
+                        }
                     }
                 }
-                None => {
-                    row.extend(std::iter::repeat_n(Datum::Empty, names.len() + 2));
-                }
-            }
+                Some(row)
+            })
+            .collect();
+        for row in rows {
+            table.push_row(row.into_iter());
         }
-        table.push_row(row.drain(..));
     }
     Ok(table)
 }

@@ -206,3 +206,124 @@ fn groups_sort_categories_with_the_unknown_first_and_numbers_as_text() {
         "shared groups give what grouping per indicator gave"
     );
 }
+
+/// Records whose values repeat and differ in the ways the column dictionary must tell apart:
+/// text and the same number as text, 0 and -0, absent and empty, dates, today().
+fn varied_records() -> Vec<Record> {
+    let mut rs = Vec::new();
+    for i in 0..60u32 {
+        let mut r = Record::new();
+        r.set_text("sex", if i % 3 == 0 { "P" } else { "L" });
+        match i % 5 {
+            0 => {
+                r.set_text("income_total", "1500");
+            }
+            1 => {
+                r.set_num("income_total", 1500.0);
+            }
+            2 => {
+                r.set_num("income_total", if i % 2 == 0 { 0.0 } else { -0.0 });
+            }
+            3 => {
+                r.set_text("income_total", "");
+            }
+            _ => {}
+        }
+        if i % 4 != 0 {
+            r.set_num("baseline.income_total", f64::from(i * 100));
+        }
+        r.set(
+            "training_date",
+            Value::Date(NaiveDate::from_ymd_opt(2026, 1 + i % 12, 1).unwrap()),
+        );
+        r.set_text(
+            "work_status",
+            ["wage", "self", "none", ""][(i % 4) as usize],
+        );
+        rs.push(r);
+    }
+    rs
+}
+
+#[test]
+fn evaluating_once_per_distinct_values_gives_each_records_own_part() {
+    let rs = varied_records();
+    let shipped = [
+        indicator(
+            IndicatorKind::Share,
+            &[
+                (
+                    "numerator",
+                    "1 div ${income_total} > 0 or ${work_status} = 'self'",
+                ),
+                ("denominator", "string-length(${income_total}) > 0"),
+            ],
+        ),
+        indicator(
+            IndicatorKind::Change,
+            &[
+                ("value", "${income_total}"),
+                ("compare", "${baseline.income_total}"),
+                ("filter", "${training_date} < today()"),
+            ],
+        ),
+        indicator(IndicatorKind::Mean, &[("value", "1 div ${income_total}")]),
+        indicator(IndicatorKind::Count, &[("filter", "${missing} = ''")]),
+    ];
+    let records = refs(&rs);
+    for compiled in &shipped {
+        let mut names = compiled.names();
+        // Columns hold more names than one indicator uses, in another order.
+        names.insert(0, "sex".to_owned());
+        names.reverse();
+        let columns = Columns::new(&records, names);
+        assert_eq!(
+            compiled.parts_in(&columns, today()),
+            compiled.parts(&records, today()),
+            "{:?}",
+            compiled.definition
+        );
+    }
+}
+
+#[test]
+fn tallied_cells_equal_each_cells_own_figure() {
+    let rs = varied_records();
+    let records = refs(&rs);
+    let dimensions = ["sex".to_owned(), "work_status".to_owned()];
+    let value = [("value", "${income_total}")];
+    for kind in [
+        IndicatorKind::Count,
+        IndicatorKind::Share,
+        IndicatorKind::Mean,
+        IndicatorKind::Median,
+        IndicatorKind::Sum,
+    ] {
+        let compiled = match kind {
+            IndicatorKind::Share => indicator(
+                kind,
+                &[
+                    ("numerator", "${income_total} > 0"),
+                    ("denominator", "${work_status} != ''"),
+                ],
+            ),
+            IndicatorKind::Count => indicator(kind, &[("filter", "${sex} = 'P'")]),
+            _ => indicator(kind, &value),
+        };
+        let result = compiled.compute(&records, &dimensions, 1, today());
+        for (dimension, breakdown) in dimensions.iter().zip(&result.breakdowns) {
+            for (category, figure) in &breakdown.cells {
+                let members: Vec<&Record> = records
+                    .iter()
+                    .copied()
+                    .filter(|r| r.category(dimension) == *category)
+                    .collect();
+                assert_eq!(
+                    *figure,
+                    compiled.figure(&members, today()),
+                    "{kind:?} {dimension} {category:?}"
+                );
+            }
+        }
+    }
+}
