@@ -368,14 +368,15 @@ fn sync_batches(
             }
         }
         pulse.answered(count);
-        pulse.syncer.set(Stage::Idle);
         if let Some(checkpoints) = &checkpoints {
             checkpoints.wal_grew();
         }
         // Everyone waiting is answered first; the log lines can wait.
+        pulse.syncer.set(Stage::Logging);
         for invitation in stored {
             tracing::info!(invitation, "response stored");
         }
+        pulse.syncer.set(Stage::Idle);
     }
 }
 

@@ -7,9 +7,9 @@
 //! copy and fsync, all sharing one disk) or from outside the pipeline (the network, the load
 //! generator). Looking at the threads only afterwards cannot tell which: so each thread writes
 //! what it is doing into an [`Activity`] (two atomics, no lock, a few nanoseconds), and a
-//! watchdog thread samples them every [`TICK`]. When submissions are in flight and no answer has
-//! come for longer than [`GAP`], it records each thread's states through the gap and logs them in
-//! one `warn` line when the gap ends, e.g.
+//! watchdog thread samples them every [`TICK`]. From the first sample that finds submissions
+//! waiting until the next answer, it records each thread's states; when that gap lasted longer
+//! than [`GAP`], it logs them in one `warn` line, e.g.
 //!
 //! ```text
 //! WARN no submission answered for 412 ms in_flight=1870 writer="committing since +3 ms"
@@ -50,6 +50,8 @@ pub enum Stage {
     Syncing = 3,
     /// The syncer: sending the answers of a synced group.
     Answering = 4,
+    /// The syncer: writing the log lines of a synced group ("response stored").
+    Logging = 7,
     /// The checkpointer: waiting out the least interval between two checkpoints.
     Pausing = 5,
     /// The checkpointer: a passive checkpoint (copying WAL frames, fsyncs).
@@ -65,6 +67,7 @@ impl Stage {
             4 => Stage::Answering,
             5 => Stage::Pausing,
             6 => Stage::Checkpointing,
+            7 => Stage::Logging,
             _ => Stage::Idle,
         }
     }
@@ -78,6 +81,7 @@ impl Stage {
             Stage::Answering => "answering",
             Stage::Pausing => "pausing",
             Stage::Checkpointing => "checkpointing",
+            Stage::Logging => "logging",
         }
     }
 }
@@ -155,14 +159,20 @@ impl Pulse {
                 let mut gap: Option<Gap> = None;
                 while Arc::strong_count(&pulse) > 1 {
                     std::thread::sleep(TICK);
-                    gap = pulse.tick(gap, now_micros());
+                    let (next, stall) = pulse.tick(gap);
+                    if let Some(stall) = stall {
+                        stall.log();
+                    }
+                    gap = next;
                 }
             })
             .map(|_| ())
     }
 
-    /// One sample: starts, extends or ends (and logs) a gap.
-    fn tick(&self, gap: Option<Gap>, now: u64) -> Option<Gap> {
+    /// One sample. A gap is watched from the first tick that finds submissions waiting, so that
+    /// the states of its first 100 ms are seen too; when an answer ends it, it is a [`Stall`]
+    /// if it lasted longer than [`GAP`].
+    fn tick(&self, gap: Option<Gap>) -> (Option<Gap>, Option<Stall>) {
         let last = self.last_answer.load(Ordering::Relaxed);
         let in_flight = self
             .queued
@@ -170,39 +180,43 @@ impl Pulse {
             .saturating_sub(self.answered.load(Ordering::Relaxed));
         match gap {
             Some(gap) if gap.last_answer != last => {
-                // An answer came: the gap is over.
-                gap.log(last);
-                None
+                let length = last.saturating_sub(gap.last_answer);
+                let stall = (length > GAP.as_micros() as u64).then(|| Stall {
+                    length_ms: length / 1000,
+                    gap,
+                });
+                (None, stall)
             }
             Some(mut gap) => {
-                gap.observe(self);
-                gap.in_flight = gap.in_flight.max(in_flight);
-                Some(gap)
+                gap.observe(self, in_flight);
+                (Some(gap), None)
             }
-            None if in_flight > 0 && now.saturating_sub(last) > GAP.as_micros() as u64 => {
+            None if in_flight > 0 => {
                 let mut gap = Gap {
                     last_answer: last,
-                    in_flight,
+                    in_flight: 0,
                     states: Default::default(),
                 };
-                gap.observe(self);
-                Some(gap)
+                gap.observe(self, in_flight);
+                (Some(gap), None)
             }
-            None => None,
+            None => (None, None),
         }
     }
 }
 
-/// A gap being recorded: since the answer at `last_answer`, nothing answered.
+/// A gap being watched: since the answer at `last_answer`, nothing answered.
 struct Gap {
     last_answer: u64,
+    /// The most submissions seen waiting.
     in_flight: u64,
     /// Per thread (writer, syncer, checkpointer): the distinct (stage, since) seen.
     states: [Vec<(Stage, u64)>; 3],
 }
 
 impl Gap {
-    fn observe(&mut self, pulse: &Pulse) {
+    fn observe(&mut self, pulse: &Pulse, in_flight: u64) {
+        self.in_flight = self.in_flight.max(in_flight);
         let activities = [&pulse.writer, &pulse.syncer, &pulse.checkpointer];
         for (seen, activity) in self.states.iter_mut().zip(activities) {
             let state = activity.read();
@@ -211,13 +225,22 @@ impl Gap {
             }
         }
     }
+}
 
-    /// Logs the gap, which ended with the answer at `answer`.
-    fn log(&self, answer: u64) {
-        let [writer, syncer, checkpointer] = self.states.each_ref().map(|seen| {
+/// A gap longer than [`GAP`], ended by an answer.
+struct Stall {
+    length_ms: u64,
+    gap: Gap,
+}
+
+impl Stall {
+    /// Each thread's states through the gap, as "committing since +3 ms, then idle since
+    /// +95 ms", the times relative to the answer before the gap.
+    fn states(&self) -> [String; 3] {
+        self.gap.states.each_ref().map(|seen| {
             let mut text = String::new();
             for (n, (stage, since)) in seen.iter().enumerate() {
-                let offset = *since as f64 / 1000.0 - self.last_answer as f64 / 1000.0;
+                let offset = (*since as f64 - self.gap.last_answer as f64) / 1000.0;
                 let _ = write!(
                     text,
                     "{}{} since {offset:+.0} ms",
@@ -226,10 +249,14 @@ impl Gap {
                 );
             }
             text
-        });
+        })
+    }
+
+    fn log(&self) {
+        let [writer, syncer, checkpointer] = self.states();
         tracing::warn!(
-            gap_ms = answer.saturating_sub(self.last_answer) / 1000,
-            in_flight = self.in_flight,
+            gap_ms = self.length_ms,
+            in_flight = self.gap.in_flight,
             writer = %writer,
             syncer = %syncer,
             checkpointer = %checkpointer,
@@ -243,29 +270,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_gap_is_recorded_only_while_submissions_wait_and_ends_with_an_answer() {
+    fn a_stall_is_a_gap_of_over_100_ms_while_submissions_wait_ended_by_an_answer() {
         let pulse = Pulse::default();
-        let start = 1_000_000;
-        pulse.last_answer.store(start, Ordering::Relaxed);
-        // Nothing in flight: a long silence is no gap.
-        assert!(pulse.tick(None, start + 500_000).is_none());
+        pulse.last_answer.store(1_000_000, Ordering::Relaxed);
+        // Nothing in flight: silence is no gap.
+        assert!(pulse.tick(None).0.is_none());
 
         pulse.queued();
         pulse.writer.set(Stage::CatchingUp);
-        assert!(pulse.tick(None, start + 50_000).is_none(), "within 100 ms");
-        let gap = pulse
-            .tick(None, start + 150_000)
-            .expect("a gap past 100 ms");
-        assert_eq!(gap.in_flight, 1);
-        assert_eq!(gap.states[0][0].0, Stage::CatchingUp);
-
+        let (gap, stall) = pulse.tick(None);
+        assert!(stall.is_none());
         pulse.syncer.set(Stage::Syncing);
-        let gap = pulse
-            .tick(Some(gap), start + 160_000)
-            .expect("still no answer");
-        assert_eq!(gap.states[1].last().unwrap().0, Stage::Syncing);
+        let (gap, _) = pulse.tick(gap);
+        let gap = gap.expect("watched until an answer");
+        assert_eq!(gap.in_flight, 1);
 
+        // An answer 150 ms after the last one ends it: a stall, with what each thread did.
         pulse.answered(1);
-        assert!(pulse.tick(Some(gap), start + 170_000).is_none(), "answered");
+        pulse.last_answer.store(1_150_000, Ordering::Relaxed);
+        let (gap, stall) = pulse.tick(Some(gap));
+        assert!(gap.is_none());
+        let stall = stall.expect("150 ms is a stall");
+        assert_eq!(stall.length_ms, 150);
+        let [writer, syncer, checkpointer] = stall.states();
+        assert!(writer.starts_with("catching up since"), "{writer}");
+        assert!(syncer.contains("then syncing since"), "{syncer}");
+        assert!(checkpointer.starts_with("idle"), "{checkpointer}");
+
+        // A gap of 50 ms is watched but not a stall.
+        pulse.queued();
+        let (gap, _) = pulse.tick(None);
+        pulse.answered(1);
+        pulse.last_answer.store(1_200_000, Ordering::Relaxed);
+        let (gap, stall) = pulse.tick(gap);
+        assert!(gap.is_none() && stall.is_none());
     }
 }
