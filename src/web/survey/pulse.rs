@@ -181,7 +181,7 @@ impl Pulse {
         match gap {
             Some(gap) if gap.last_answer != last => {
                 let length = last.saturating_sub(gap.last_answer);
-                let stall = (length > GAP.as_micros() as u64).then(|| Stall {
+                let stall = (length > GAP.as_micros() as u64).then_some(Stall {
                     length_ms: length / 1000,
                     gap,
                 });
