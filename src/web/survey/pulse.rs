@@ -159,7 +159,7 @@ impl Pulse {
                 let mut gap: Option<Gap> = None;
                 while Arc::strong_count(&pulse) > 1 {
                     std::thread::sleep(TICK);
-                    let (next, stall) = pulse.tick(gap);
+                    let (next, stall) = pulse.tick(gap, now_micros());
                     if let Some(stall) = stall {
                         stall.log();
                     }
@@ -172,7 +172,7 @@ impl Pulse {
     /// One sample. A gap is watched from the first tick that finds submissions waiting, so that
     /// the states of its first 100 ms are seen too; when an answer ends it, it is a [`Stall`]
     /// if it lasted longer than [`GAP`].
-    fn tick(&self, gap: Option<Gap>) -> (Option<Gap>, Option<Stall>) {
+    fn tick(&self, gap: Option<Gap>, now: u64) -> (Option<Gap>, Option<Stall>) {
         let last = self.last_answer.load(Ordering::Relaxed);
         let in_flight = self
             .queued
@@ -180,7 +180,7 @@ impl Pulse {
             .saturating_sub(self.answered.load(Ordering::Relaxed));
         match gap {
             Some(gap) if gap.last_answer != last => {
-                let length = last.saturating_sub(gap.last_answer);
+                let length = last.saturating_sub(gap.begin);
                 let stall = (length > GAP.as_micros() as u64).then_some(Stall {
                     length_ms: length / 1000,
                     gap,
@@ -192,8 +192,12 @@ impl Pulse {
                 (Some(gap), None)
             }
             None if in_flight > 0 => {
+                // Nothing was waiting at the last tick (or an answer ended a gap then), so the
+                // wait began after the later of that tick and the last answer: after a quiet
+                // spell the gap is not counted from an answer long ago.
                 let mut gap = Gap {
                     last_answer: last,
+                    begin: last.max(now.saturating_sub(TICK.as_micros() as u64)),
                     in_flight: 0,
                     states: Default::default(),
                 };
@@ -208,6 +212,9 @@ impl Pulse {
 /// A gap being watched: since the answer at `last_answer`, nothing answered.
 struct Gap {
     last_answer: u64,
+    /// When submissions began to wait without an answer: `last_answer`, or later when nothing
+    /// was waiting for a while before.
+    begin: u64,
     /// The most submissions seen waiting.
     in_flight: u64,
     /// Per thread (writer, syncer, checkpointer): the distinct (stage, since) seen.
@@ -235,12 +242,12 @@ struct Stall {
 
 impl Stall {
     /// Each thread's states through the gap, as "committing since +3 ms, then idle since
-    /// +95 ms", the times relative to the answer before the gap.
+    /// +95 ms", the times relative to the gap's beginning.
     fn states(&self) -> [String; 3] {
         self.gap.states.each_ref().map(|seen| {
             let mut text = String::new();
             for (n, (stage, since)) in seen.iter().enumerate() {
-                let offset = (*since as f64 - self.gap.last_answer as f64) / 1000.0;
+                let offset = (*since as f64 - self.gap.begin as f64) / 1000.0;
                 let _ = write!(
                     text,
                     "{}{} since {offset:+.0} ms",
@@ -272,23 +279,24 @@ mod tests {
     #[test]
     fn a_stall_is_a_gap_of_over_100_ms_while_submissions_wait_ended_by_an_answer() {
         let pulse = Pulse::default();
-        pulse.last_answer.store(1_000_000, Ordering::Relaxed);
+        let at = |ms: u64| ms * 1000;
+        pulse.last_answer.store(at(1_000), Ordering::Relaxed);
         // Nothing in flight: silence is no gap.
-        assert!(pulse.tick(None).0.is_none());
+        assert!(pulse.tick(None, at(1_500)).0.is_none());
 
         pulse.queued();
         pulse.writer.set(Stage::CatchingUp);
-        let (gap, stall) = pulse.tick(None);
+        let (gap, stall) = pulse.tick(None, at(1_010));
         assert!(stall.is_none());
         pulse.syncer.set(Stage::Syncing);
-        let (gap, _) = pulse.tick(gap);
+        let (gap, _) = pulse.tick(gap, at(1_020));
         let gap = gap.expect("watched until an answer");
         assert_eq!(gap.in_flight, 1);
 
         // An answer 150 ms after the last one ends it: a stall, with what each thread did.
         pulse.answered(1);
-        pulse.last_answer.store(1_150_000, Ordering::Relaxed);
-        let (gap, stall) = pulse.tick(Some(gap));
+        pulse.last_answer.store(at(1_150), Ordering::Relaxed);
+        let (gap, stall) = pulse.tick(Some(gap), at(1_160));
         assert!(gap.is_none());
         let stall = stall.expect("150 ms is a stall");
         assert_eq!(stall.length_ms, 150);
@@ -299,10 +307,24 @@ mod tests {
 
         // A gap of 50 ms is watched but not a stall.
         pulse.queued();
-        let (gap, _) = pulse.tick(None);
+        let (gap, _) = pulse.tick(None, at(1_170));
         pulse.answered(1);
-        pulse.last_answer.store(1_200_000, Ordering::Relaxed);
-        let (gap, stall) = pulse.tick(gap);
+        pulse.last_answer.store(at(1_200), Ordering::Relaxed);
+        let (gap, stall) = pulse.tick(gap, at(1_210));
         assert!(gap.is_none() && stall.is_none());
+    }
+
+    #[test]
+    fn after_a_quiet_spell_the_wait_counts_from_when_it_began() {
+        let pulse = Pulse::default();
+        let at = |ms: u64| ms * 1000;
+        pulse.last_answer.store(at(1_000), Ordering::Relaxed);
+        // Ten quiet seconds, then a submission answered 60 ms after it came: no stall.
+        pulse.queued();
+        let (gap, _) = pulse.tick(None, at(11_000));
+        pulse.answered(1);
+        pulse.last_answer.store(at(11_050), Ordering::Relaxed);
+        let (_, stall) = pulse.tick(gap, at(11_060));
+        assert!(stall.is_none());
     }
 }
