@@ -177,7 +177,7 @@ fn main() -> anyhow::Result<()> {
     if phase("paced") {
         // Every connection sends one request per `connections / rate` seconds.
         let interval = Duration::from_secs_f64(connections as f64 / rate as f64);
-        for (n, mine) in paced_tokens.chunks(per_paced_run).enumerate() {
+        for (n, mine) in paced_tokens.chunks(per_paced_run.max(1)).enumerate() {
             let before = System::read(&dir, server.log_len())?;
             let paced = runtime.block_on(load(
                 port,
