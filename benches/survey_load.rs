@@ -27,6 +27,23 @@
 //! 5. checks every reply (a screen, a thank-you), counts the stored responses (each submission
 //!    exactly once) and reads the server's peak resident memory (`VmHWM`).
 //!
+//! Phases and repeats: `PANTAU_BENCH_PHASES` (default `screens,closed,paced`) picks the phases;
+//! `PANTAU_BENCH_PACED_RUNS` (default 1) repeats the paced phase, each run
+//! `PANTAU_BENCH_PACED_SECONDS` long (default `PANTAU_BENCH_SECONDS`) on invitations of its own,
+//! each with fresh connections, as a new burst of phones would. So
+//! `PANTAU_BENCH_PHASES=closed,paced PANTAU_BENCH_PACED_RUNS=10` runs the paced phase ten times
+//! after the closed loop has grown the WAL, as in a full run. The closed loop gets what the paced
+//! runs leave of the invitations (half of them with one paced run, as before).
+//! `PANTAU_BENCH_SERVER` runs another `pantau` binary (an older build, for a comparison).
+//!
+//! Each paced run prints one line: load average, served rate, p50 / p99 / max latency, and what
+//! tells a stall's place apart: the slowest connect (a dropped handshake waits one second for
+//! TCP's retransmission), the client's own event-loop lag (a 10 ms interval timer: how late it
+//! fired at most, so a client that was not scheduled shows), the server's logged gaps of over
+//! 100 ms in its answers (`pulse.rs`), the kernel's listen-queue overflows and SYN
+//! retransmissions (`/proc/net/netstat`), pages dirtied and written back (`/proc/vmstat`) and
+//! the WAL's size at the start. A summary table of every paced run closes the output.
+//!
 //! Besides requests per second it prints the CPU time the server and the client each spent per
 //! request (from `/proc/PID/stat`, user + system): on a machine shared with other work the
 //! throughput says how much CPU the server was given, the CPU per request what it did with it.
@@ -63,13 +80,25 @@ fn main() -> anyhow::Result<()> {
     let connections = env_number("PANTAU_BENCH_CONNECTIONS", 200);
     let seconds = env_number("PANTAU_BENCH_SECONDS", 10) as u64;
     let rate = env_number("PANTAU_BENCH_RATE", 5_000).max(1);
+    let paced_runs = env_number("PANTAU_BENCH_PACED_RUNS", 1);
+    let paced_seconds = env_number("PANTAU_BENCH_PACED_SECONDS", seconds as usize) as u64;
+    let phases =
+        std::env::var("PANTAU_BENCH_PHASES").unwrap_or_else(|_| "screens,closed,paced".into());
+    let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
+    for name in phases.split(',') {
+        if !["screens", "closed", "paced"].contains(&name.trim()) {
+            bail!("PANTAU_BENCH_PHASES: unknown phase {name:?} (screens, closed, paced)");
+        }
+    }
+    let binary = std::env::var("PANTAU_BENCH_SERVER")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_pantau").to_string());
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/survey-load");
     if dir.exists() {
         std::fs::remove_dir_all(&dir).context("cannot clear the benchmark folder")?;
     }
     let config = prepare(&dir)?;
-    let mut server = Server::start(&dir)?;
+    let mut server = Server::start(&dir, &binary)?;
     let port = server.port;
 
     let started = Instant::now();
@@ -88,55 +117,96 @@ fn main() -> anyhow::Result<()> {
     // Warm-up, so that the server's thread-local connections and page cache are ready.
     runtime.block_on(load(port, &tokens, connections, 1, Kind::Screen, None))?;
     let server_pid = server.pid();
-    let before = Cpu::read(server_pid)?;
-    let screens = runtime.block_on(load(
-        port,
-        &tokens,
-        connections,
-        seconds,
-        Kind::Screen,
-        None,
-    ))?;
-    let after_screens = Cpu::read(server_pid)?;
-    screens.print("question screens (GET /s/{token})", connections);
-    after_screens
-        .since(&before)
-        .print(screens.ok + screens.failed);
+    let mut cpu = Cpu::read(server_pid)?;
+    let mut failed = 0;
+    if phase("screens") {
+        let screens = runtime.block_on(load(
+            port,
+            &tokens,
+            connections,
+            seconds,
+            Kind::Screen,
+            None,
+        ))?;
+        let after = Cpu::read(server_pid)?;
+        screens.print("question screens (GET /s/{token})", connections);
+        after.since(&cpu).print(screens.ok + screens.failed);
+        cpu = after;
+        failed += screens.failed;
+    }
 
-    // Each submission phase has its own half of the invitations: one is submitted once.
-    let (closed_tokens, paced_tokens) = tokens.split_at(tokens.len() / 2);
-    let submissions = runtime.block_on(load(
-        port,
-        closed_tokens,
-        connections,
-        seconds,
-        Kind::Submit,
-        None,
-    ))?;
-    let after_submissions = Cpu::read(server_pid)?;
-    submissions.print("final submissions (POST /s/{token}/submit)", connections);
-    after_submissions
-        .since(&after_screens)
-        .print(submissions.ok + submissions.failed);
+    // Each submission phase has invitations of its own: one is submitted once. With one paced
+    // run, half for each kind as before; with more, each paced run gets what it can use and the
+    // closed loop the rest.
+    let per_paced_run = if paced_runs <= 1 {
+        tokens.len() / 2
+    } else {
+        (rate as u64 * paced_seconds) as usize * 101 / 100
+    };
+    let paced_need = if phase("paced") {
+        per_paced_run * paced_runs
+    } else {
+        0
+    };
+    if paced_need > tokens.len() {
+        bail!(
+            "{paced_runs} paced runs of {paced_seconds} s at {rate}/s need {paced_need} \
+             invitations; set PANTAU_BENCH_PARTICIPANTS to at least that"
+        );
+    }
+    let (closed_tokens, paced_tokens) = tokens.split_at(tokens.len() - paced_need);
+    let mut thanked = 0;
+    if phase("closed") {
+        let submissions = runtime.block_on(load(
+            port,
+            closed_tokens,
+            connections,
+            seconds,
+            Kind::Submit,
+            None,
+        ))?;
+        let after = Cpu::read(server_pid)?;
+        submissions.print("final submissions (POST /s/{token}/submit)", connections);
+        after.since(&cpu).print(submissions.ok + submissions.failed);
+        cpu = after;
+        thanked += submissions.ok;
+        failed += submissions.failed;
+    }
 
-    // Every connection sends one request per `connections / rate` seconds.
-    let interval = Duration::from_secs_f64(connections as f64 / rate as f64);
-    let paced = runtime.block_on(load(
-        port,
-        paced_tokens,
-        connections,
-        seconds,
-        Kind::Submit,
-        Some(interval),
-    ))?;
-    let after_paced = Cpu::read(server_pid)?;
-    paced.print(
-        &format!("final submissions offered at {rate}/s (latency from when each was due)"),
-        connections,
-    );
-    after_paced
-        .since(&after_submissions)
-        .print(paced.ok + paced.failed);
+    let mut runs = Vec::new();
+    if phase("paced") {
+        // Every connection sends one request per `connections / rate` seconds.
+        let interval = Duration::from_secs_f64(connections as f64 / rate as f64);
+        for (n, mine) in paced_tokens.chunks(per_paced_run.max(1)).enumerate() {
+            let before = System::read(&dir, server.log_len())?;
+            let paced = runtime.block_on(load(
+                port,
+                mine,
+                connections,
+                paced_seconds,
+                Kind::Submit,
+                Some(interval),
+            ))?;
+            let after_cpu = Cpu::read(server_pid)?;
+            let after = System::read(&dir, server.log_len())?;
+            let gaps = server.gaps_since(before.log_len)?;
+            paced.print(
+                &format!("final submissions offered at {rate}/s (latency from when each was due)"),
+                connections,
+            );
+            after_cpu.since(&cpu).print(paced.ok + paced.failed);
+            cpu = after_cpu;
+            let run = PacedRun::new(n + 1, &paced, &before, &after, gaps);
+            println!("{}", run.line(paced_runs));
+            for gap in &run.gap_lines {
+                println!("    server: {gap}");
+            }
+            runs.push(run);
+            thanked += paced.ok;
+            failed += paced.failed;
+        }
+        PacedRun::table(&runs);
+    }
 
     let peak = server.peak_rss_kib()?;
     println!("server peak RSS (VmHWM): {:.1} MiB", peak as f64 / 1024.0);
@@ -150,17 +220,183 @@ fn main() -> anyhow::Result<()> {
         |row| row.get(0),
     )?;
     // The walked participant stays at the review without submitting.
-    let thanked = submissions.ok + paced.ok;
     println!(
         "stored responses: {stored}, invitations submitted: {submitted}, thank-you pages: {thanked}"
     );
     if stored as usize != thanked || submitted as usize != thanked {
         bail!("every acknowledged submission must be stored exactly once");
     }
-    if screens.failed > 0 || submissions.failed > 0 || paced.failed > 0 {
+    if failed > 0 {
         bail!("some requests failed; see the counts above");
     }
     Ok(())
+}
+
+/// What the machine and the server looked like at one moment, for the difference across a
+/// paced run.
+struct System {
+    /// `/proc/loadavg`'s first figure: runnable processes, averaged over a minute.
+    load: f64,
+    /// `/proc/net/netstat` `TcpExt`: ListenOverflows, TCPSynRetrans.
+    overflows: u64,
+    syn_retransmits: u64,
+    /// `/proc/vmstat`: pages dirtied and written back since boot.
+    dirtied: u64,
+    written: u64,
+    /// The WAL file's size.
+    wal_bytes: u64,
+    /// The server log's length: the gaps it logs after this are the run's.
+    log_len: u64,
+}
+
+impl System {
+    fn read(dir: &Path, log_len: u64) -> anyhow::Result<System> {
+        let loadavg = std::fs::read_to_string("/proc/loadavg")?;
+        let load = loadavg
+            .split(' ')
+            .next()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(f64::NAN);
+        let netstat = std::fs::read_to_string("/proc/net/netstat")?;
+        let tcp_ext = proc_pairs(&netstat, "TcpExt:");
+        let vmstat = std::fs::read_to_string("/proc/vmstat")?;
+        let vm = |name: &str| {
+            vmstat
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or(0)
+        };
+        let wal_bytes = std::fs::metadata(dir.join("pantau.db-wal")).map_or(0, |m| m.len());
+        Ok(System {
+            load,
+            overflows: tcp_ext.get("ListenOverflows").copied().unwrap_or(0),
+            syn_retransmits: tcp_ext.get("TCPSynRetrans").copied().unwrap_or(0),
+            dirtied: vm("nr_dirtied"),
+            written: vm("nr_written"),
+            wal_bytes,
+            log_len,
+        })
+    }
+}
+
+/// The named counters of one protocol in `/proc/net/netstat` (a line of names, then a line of
+/// values, each starting with `prefix`).
+fn proc_pairs(text: &str, prefix: &str) -> BTreeMap<String, u64> {
+    let mut lines = text.lines().filter(|line| line.starts_with(prefix));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return BTreeMap::new();
+    };
+    names
+        .split_whitespace()
+        .skip(1)
+        .zip(values.split_whitespace().skip(1))
+        .filter_map(|(name, value)| Some((name.to_string(), value.parse().ok()?)))
+        .collect()
+}
+
+/// One paced run's figures, for its line and the closing table.
+struct PacedRun {
+    n: usize,
+    load_before: f64,
+    load_after: f64,
+    served: f64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    connect_max: f64,
+    lag_max: f64,
+    overflows: u64,
+    syn_retransmits: u64,
+    dirtied_mib: f64,
+    written_mib: f64,
+    wal_mib: f64,
+    gap_lines: Vec<String>,
+}
+
+impl PacedRun {
+    fn new(
+        n: usize,
+        outcome: &Outcome,
+        before: &System,
+        after: &System,
+        gap_lines: Vec<String>,
+    ) -> PacedRun {
+        let mib = |pages: u64| pages as f64 * 4096.0 / (1024.0 * 1024.0);
+        PacedRun {
+            n,
+            load_before: before.load,
+            load_after: after.load,
+            served: outcome.ok as f64 / outcome.elapsed.as_secs_f64(),
+            p50: outcome.percentile(0.50),
+            p99: outcome.percentile(0.99),
+            max: outcome.percentile(1.0),
+            connect_max: outcome.connect_max.as_secs_f64() * 1000.0,
+            lag_max: outcome.lag_max.as_secs_f64() * 1000.0,
+            overflows: after.overflows.saturating_sub(before.overflows),
+            syn_retransmits: after.syn_retransmits.saturating_sub(before.syn_retransmits),
+            dirtied_mib: mib(after.dirtied.saturating_sub(before.dirtied)),
+            written_mib: mib(after.written.saturating_sub(before.written)),
+            wal_mib: before.wal_bytes as f64 / (1024.0 * 1024.0),
+            gap_lines,
+        }
+    }
+
+    fn line(&self, of: usize) -> String {
+        format!(
+            "paced run {}/{of}: load {:.2}→{:.2}; served {:.0}/s; p50 {:.1} ms, p99 {:.1} ms, \
+             max {:.1} ms; slowest connect {:.1} ms; client lag max {:.1} ms; server gaps > 100 ms: \
+             {}; listen overflows {}, SYN retransmits {}; dirtied {:.0} MiB, written back {:.0} \
+             MiB; WAL at start {:.0} MiB",
+            self.n,
+            self.load_before,
+            self.load_after,
+            self.served,
+            self.p50,
+            self.p99,
+            self.max,
+            self.connect_max,
+            self.lag_max,
+            self.gap_lines.len(),
+            self.overflows,
+            self.syn_retransmits,
+            self.dirtied_mib,
+            self.written_mib,
+            self.wal_mib,
+        )
+    }
+
+    /// A Markdown table of every paced run, ready for BENCHMARKS.md.
+    fn table(runs: &[PacedRun]) {
+        println!(
+            "\n| run | load before / after | served/s | p50 / p99 / max ms | slowest connect ms \
+             | client lag max ms | server gaps | listen overflows / SYN retransmits | WAL at start MiB |"
+        );
+        println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for r in runs {
+            println!(
+                "| {} | {:.2} / {:.2} | {:.0} | {:.1} / **{:.1}** / {:.1} | {:.1} | {:.1} | {} | {} / {} | {:.0} |",
+                r.n,
+                r.load_before,
+                r.load_after,
+                r.served,
+                r.p50,
+                r.p99,
+                r.max,
+                r.connect_max,
+                r.lag_max,
+                r.gap_lines.len(),
+                r.overflows,
+                r.syn_retransmits,
+                r.wal_mib
+            );
+        }
+        let worst = runs.iter().map(|r| r.p99).fold(0.0, f64::max);
+        let under = runs.iter().filter(|r| r.p99 < 50.0).count();
+        println!(
+            "paced runs with p99 under 50 ms: {under} of {}; worst p99 {worst:.1} ms",
+            runs.len()
+        );
+    }
 }
 
 /// Writes the configuration (one wave of the shipped follow-up form, limits out of the way of a
@@ -183,13 +419,14 @@ fn prepare(dir: &Path) -> anyhow::Result<Config> {
 struct Server {
     child: Option<Child>,
     port: u16,
+    log: std::path::PathBuf,
 }
 
 impl Server {
-    fn start(dir: &Path) -> anyhow::Result<Server> {
+    fn start(dir: &Path, binary: &str) -> anyhow::Result<Server> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log = std::fs::File::create(dir.join("server.log"))?;
-        let child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        let child = Command::new(binary)
             .arg("--config")
             .arg(dir.join("pantau.toml"))
             .arg("serve")
@@ -210,7 +447,28 @@ impl Server {
         Ok(Server {
             child: Some(child),
             port,
+            log: dir.join("server.log"),
         })
+    }
+
+    /// How long the server's log is now.
+    fn log_len(&self) -> u64 {
+        std::fs::metadata(&self.log).map_or(0, |m| m.len())
+    }
+
+    /// The lines the server logged after byte `from` about a gap in its answers (`pulse.rs`),
+    /// from the level on.
+    fn gaps_since(&self, from: u64) -> anyhow::Result<Vec<String>> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = std::fs::File::open(&self.log)?;
+        file.seek(SeekFrom::Start(from))?;
+        let mut text = Vec::new();
+        file.read_to_end(&mut text)?;
+        Ok(String::from_utf8_lossy(&text)
+            .lines()
+            .filter(|line| line.contains("no submission answered"))
+            .map(|line| line.find("WARN").map_or(line, |at| &line[at..]).to_string())
+            .collect())
     }
 
     fn pid(&self) -> u32 {
@@ -481,6 +739,10 @@ struct Outcome {
     elapsed: Duration,
     /// Microseconds, sorted.
     latencies: Vec<u32>,
+    /// The slowest of the phase's connects.
+    connect_max: Duration,
+    /// How late the client's 10 ms timer fired at most: the client's own stalls.
+    lag_max: Duration,
 }
 
 impl Outcome {
@@ -496,7 +758,8 @@ impl Outcome {
     fn print(&self, what: &str, connections: usize) {
         println!(
             "{what}: {} ok, {} failed in {:.2} s with {connections} connections = {:.0}/s; \
-             latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+             latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; slowest connect {:.1} ms, \
+             client lag max {:.1} ms",
             self.ok,
             self.failed,
             self.elapsed.as_secs_f64(),
@@ -504,6 +767,8 @@ impl Outcome {
             self.percentile(0.50),
             self.percentile(0.99),
             self.percentile(1.0),
+            self.connect_max.as_secs_f64() * 1000.0,
+            self.lag_max.as_secs_f64() * 1000.0,
         );
     }
 }
@@ -540,23 +805,40 @@ async fn load(
         });
         tasks.push(local.spawn_local(drive(port, mine, deadline, kind, pace)));
     }
+    // The client's own pulse: a timer due every 10 ms on the same thread as the connections;
+    // how late it fires is how long the client was not running (descheduled, or busy).
+    let lag = std::rc::Rc::new(std::cell::Cell::new(Duration::ZERO));
+    let lag_seen = lag.clone();
+    let ticker = local.spawn_local(async move {
+        let mut timer = tokio::time::interval(Duration::from_millis(10));
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let due = timer.tick().await;
+            lag_seen.set(lag_seen.get().max(due.elapsed()));
+        }
+    });
     let mut outcome = Outcome {
         ok: 0,
         failed: 0,
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
+        connect_max: Duration::ZERO,
+        lag_max: Duration::ZERO,
     };
     local
         .run_until(async {
             for task in tasks {
-                let (ok, failed, latencies) = task.await??;
-                outcome.ok += ok;
-                outcome.failed += failed;
-                outcome.latencies.extend(latencies);
+                let driven = task.await??;
+                outcome.ok += driven.ok;
+                outcome.failed += driven.failed;
+                outcome.latencies.extend(driven.latencies);
+                outcome.connect_max = outcome.connect_max.max(driven.connect);
             }
             anyhow::Ok(())
         })
         .await?;
+    ticker.abort();
+    outcome.lag_max = lag.get();
     outcome.elapsed = started.elapsed();
     outcome.latencies.sort_unstable();
     Ok(outcome)
@@ -569,15 +851,27 @@ struct Pace {
     every: Duration,
 }
 
-/// One connection's requests until the deadline: (ok, failed, latencies in µs).
+/// What one connection did.
+struct Driven {
+    ok: usize,
+    failed: usize,
+    /// Microseconds.
+    latencies: Vec<u32>,
+    /// How long its connect took.
+    connect: Duration,
+}
+
+/// One connection's requests until the deadline.
 async fn drive(
     port: u16,
     tokens: Vec<String>,
     deadline: tokio::time::Instant,
     kind: Kind,
     pace: Option<Pace>,
-) -> anyhow::Result<(usize, usize, Vec<u32>)> {
+) -> anyhow::Result<Driven> {
+    let connecting = Instant::now();
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let connect = connecting.elapsed();
     stream.set_nodelay(true)?;
     let mut stream = BufReader::new(stream);
     let (mut ok, mut failed, mut latencies) = (0, 0, Vec::new());
@@ -634,7 +928,12 @@ async fn drive(
             failed += 1;
         }
     }
-    Ok((ok, failed, latencies))
+    Ok(Driven {
+        ok,
+        failed,
+        latencies,
+        connect,
+    })
 }
 
 /// Reads one HTTP/1.1 reply with a `Content-Length` or chunked body.

@@ -14,7 +14,8 @@
 //!   `security.rs`) writes the route with the token replaced, never the path as sent.
 //!
 //! [`server`] builds the server on a listener the caller bound, so that tests run it on port 0
-//! with a temporary database.
+//! with a temporary database; it raises the listener's queue of connections waiting to be
+//! accepted to [`BACKLOG`] first (see there why).
 
 pub mod admin;
 pub mod i18n;
@@ -29,6 +30,7 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 
 use crate::config::Config;
 use state::AppState;
@@ -40,6 +42,7 @@ pub fn server(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
     let max_body = usize::try_from(config.server.max_body_kb)
         .unwrap_or(usize::MAX / 1024)
         .saturating_mul(1024);
+    widen_backlog(&listener)?;
     let state = web::Data::new(AppState::new(config)?);
     let server = HttpServer::new(move || {
         App::new()
@@ -58,7 +61,52 @@ pub fn server(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
     Ok(server)
 }
 
+/// How many connections the kernel keeps waiting for the server to accept them (Linux caps it
+/// at `net.core.somaxconn`, 4096 by default since Linux 5.4).
+///
+/// The standard library listens with a queue of 128. When more connections than that complete
+/// their handshake before the server's accept thread drains the queue (a WhatsApp broadcast
+/// makes hundreds of phones open the link at once; the load benchmark opens 200 connections at
+/// the start of each phase), Linux drops the excess handshakes (`ListenOverflows` in
+/// `/proc/net/netstat`) and each of those clients sends its SYN again only after TCP's initial
+/// retransmission timeout of one second (then three, then seven). That second was the stall of
+/// about 1,008 ms that one run of the paced benchmark met (BENCHMARKS.md, "Survey server
+/// load"). A queue far longer than any burst of connections keeps every handshake.
+pub const BACKLOG: i32 = 4096;
+
+/// Listens on `listener` again with [`BACKLOG`]: on Linux a second `listen(2)` on a listening
+/// socket only changes the length of its queue.
+fn widen_backlog(listener: &TcpListener) -> anyhow::Result<()> {
+    socket2::SockRef::from(listener)
+        .listen(BACKLOG)
+        .context("cannot set the queue length of the server's listening socket")
+}
+
 /// Any path no route matched.
 async fn not_found(state: web::Data<AppState>) -> actix_web::HttpResponse {
     survey::not_found_response(&state)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
+
+    /// More connections than the standard library's queue of 128 arrive before the server
+    /// accepts any: with the widened queue the kernel completes every handshake. With 128, the
+    /// 130th connection's SYN would be dropped and its connect would wait for an accept that
+    /// never comes, failing at the timeout.
+    #[test]
+    fn a_burst_of_connections_longer_than_128_all_complete_their_handshake() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        super::widen_backlog(&listener).unwrap();
+        let address = listener.local_addr().unwrap();
+        let connected: Vec<TcpStream> = (0..300)
+            .map(|n| {
+                TcpStream::connect_timeout(&address, Duration::from_secs(5))
+                    .unwrap_or_else(|err| panic!("connection {n} was not accepted: {err}"))
+            })
+            .collect();
+        assert_eq!(connected.len(), 300);
+    }
 }

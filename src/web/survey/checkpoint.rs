@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rusqlite::Connection;
 
+use super::pulse::{Pulse, Stage};
+
 /// Least time between two checkpoints: each costs two fsyncs on the disk the syncer waits for,
 /// and copying a page once for many commits that changed it is cheaper than once per commit.
 const INTERVAL: Duration = Duration::from_millis(200);
@@ -50,7 +52,7 @@ pub struct Checkpointer {
 
 impl Checkpointer {
     /// Opens the checkpointer's connection to `database` and starts its thread.
-    pub fn start(database: &Path) -> anyhow::Result<Checkpointer> {
+    pub fn start(database: &Path, pulse: Arc<Pulse>) -> anyhow::Result<Checkpointer> {
         let conn = crate::db::open(database)?;
         crate::db::configure_for_server(&conn)?;
         // One pending wake-up is enough: the next checkpoint covers every commit before it.
@@ -59,7 +61,7 @@ impl Checkpointer {
         let asked = catch_up.clone();
         std::thread::Builder::new()
             .name("pantau-checkpoint".into())
-            .spawn(move || checkpoint_when_woken(&conn, &woken, &asked))
+            .spawn(move || checkpoint_when_woken(&conn, &woken, &asked, &pulse))
             .context("cannot start the checkpoint thread")?;
         Ok(Checkpointer { wake, catch_up })
     }
@@ -79,18 +81,26 @@ impl Checkpointer {
 
 /// The checkpointer thread: after each wake-up, waits out [`INTERVAL`] since the last
 /// checkpoint, then checkpoints.
-fn checkpoint_when_woken(conn: &Connection, woken: &mpsc::Receiver<()>, catch_up: &AtomicBool) {
+fn checkpoint_when_woken(
+    conn: &Connection,
+    woken: &mpsc::Receiver<()>,
+    catch_up: &AtomicBool,
+    pulse: &Pulse,
+) {
     let mut last: Option<Instant> = None;
     while woken.recv().is_ok() {
         if let Some(wait) = last.and_then(|last| INTERVAL.checked_sub(last.elapsed())) {
+            pulse.checkpointer.set(Stage::Pausing);
             std::thread::sleep(wait);
         }
+        pulse.checkpointer.set(Stage::Checkpointing);
         last = Some(Instant::now());
         match pass(conn, CATCH_UP_FRAMES) {
             Ok(ask) => catch_up.store(ask, Ordering::Relaxed),
             // The next wake-up tries again; commits never depend on a checkpoint.
             Err(err) => tracing::error!(error = %format!("{err:#}"), "cannot checkpoint the WAL"),
         }
+        pulse.checkpointer.set(Stage::Idle);
     }
 }
 

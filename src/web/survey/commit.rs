@@ -66,6 +66,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::checkpoint::{self, Checkpointer};
+use super::pulse::{Pulse, Stage};
 use super::store::{Pending, Stored, store_submission};
 
 /// Most submissions committed in one transaction, so that one batch's commit and its replies
@@ -108,6 +109,8 @@ enum Durability {
 #[derive(Debug)]
 pub struct Committer {
     jobs: mpsc::Sender<Job>,
+    /// Counts what is queued, for the watchdog of stalls (see `pulse.rs`).
+    pulse: Arc<Pulse>,
 }
 
 impl Committer {
@@ -116,11 +119,12 @@ impl Committer {
         let conn = crate::db::open(database)?;
         crate::db::configure_for_server(&conn)?;
         let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+        let pulse = Pulse::new();
         let (durability, checkpoints) = if mode.eq_ignore_ascii_case("wal") {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // Checkpoints happen on the checkpointer's thread, never inside a commit.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-            let checkpoints = Some(Checkpointer::start(database)?);
+            let checkpoints = Some(Checkpointer::start(database, pulse.clone())?);
             let mut wal = database.as_os_str().to_owned();
             wal.push("-wal");
             (Durability::SyncWal(PathBuf::from(wal)), checkpoints)
@@ -130,15 +134,20 @@ impl Committer {
         let (jobs, queue) = mpsc::channel();
         let (committed, to_sync) = mpsc::channel();
         let catch_up = checkpoints.as_ref().map(Checkpointer::catch_up_flag);
+        let writer_pulse = pulse.clone();
         std::thread::Builder::new()
             .name("pantau-submissions".into())
-            .spawn(move || write_batches(conn, queue, committed, catch_up))
+            .spawn(move || write_batches(conn, queue, committed, catch_up, &writer_pulse))
             .context("cannot start the submission writer thread")?;
+        let syncer_pulse = pulse.clone();
         std::thread::Builder::new()
             .name("pantau-sync".into())
-            .spawn(move || sync_batches(&durability, to_sync, checkpoints))
+            .spawn(move || sync_batches(&durability, to_sync, checkpoints, &syncer_pulse))
             .context("cannot start the submission syncer thread")?;
-        Ok(Committer { jobs })
+        pulse
+            .watch()
+            .context("cannot start the submission watchdog thread")?;
+        Ok(Committer { jobs, pulse })
     }
 
     /// Stores `pending` through the writer; resolves once it is committed and on disk (or
@@ -153,6 +162,7 @@ impl Committer {
     /// says a response read from the database was received.
     pub async fn durable(&self) -> anyhow::Result<()> {
         let (reply, outcome) = oneshot::channel();
+        self.pulse.queued();
         self.jobs
             .send(Job::Barrier(reply))
             .map_err(|_| anyhow::anyhow!("the submission writer has stopped"))?;
@@ -175,6 +185,7 @@ impl Committer {
         pending: Pending,
     ) -> anyhow::Result<oneshot::Receiver<anyhow::Result<Stored>>> {
         let (reply, outcome) = oneshot::channel();
+        self.pulse.queued();
         self.jobs
             .send(Job::Submit {
                 pending,
@@ -205,8 +216,10 @@ fn write_batches(
     queue: mpsc::Receiver<Job>,
     committed: mpsc::Sender<Committed>,
     catch_up: Option<Arc<AtomicBool>>,
+    pulse: &Pulse,
 ) {
     while let Ok(first) = queue.recv() {
+        pulse.writer.set(Stage::Committing);
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -242,6 +255,7 @@ fn write_batches(
             }
         }
         if pending.is_empty() {
+            pulse.writer.set(Stage::Idle);
             continue;
         }
         let started = Instant::now();
@@ -269,10 +283,13 @@ fn write_batches(
         if catch_up
             .as_ref()
             .is_some_and(|flag| flag.swap(false, Ordering::Relaxed))
-            && let Err(err) = checkpoint::checkpoint(&conn)
         {
-            tracing::error!(error = %format!("{err:#}"), "cannot checkpoint the WAL");
+            pulse.writer.set(Stage::CatchingUp);
+            if let Err(err) = checkpoint::checkpoint(&conn) {
+                tracing::error!(error = %format!("{err:#}"), "cannot checkpoint the WAL");
+            }
         }
+        pulse.writer.set(Stage::Idle);
     }
 }
 
@@ -287,8 +304,10 @@ fn sync_batches(
     durability: &Durability,
     committed: mpsc::Receiver<Committed>,
     checkpoints: Option<Checkpointer>,
+    pulse: &Pulse,
 ) {
     while let Ok(first) = committed.recv() {
+        pulse.syncer.set(Stage::Syncing);
         let mut oldest = first.oldest;
         let mut answers = first.answers;
         let mut batches = 1;
@@ -315,6 +334,8 @@ fn sync_batches(
         if let Err(err) = &synced {
             tracing::error!(error = %format!("{err:#}"), "cannot sync the submissions");
         }
+        pulse.syncer.set(Stage::Answering);
+        let count = answers.len();
         let mut stored = Vec::new();
         for answer in answers {
             // A request may have given up waiting (its client went away); its response is
@@ -346,13 +367,16 @@ fn sync_batches(
                 }
             }
         }
+        pulse.answered(count);
         if let Some(checkpoints) = &checkpoints {
             checkpoints.wal_grew();
         }
         // Everyone waiting is answered first; the log lines can wait.
+        pulse.syncer.set(Stage::Logging);
         for invitation in stored {
             tracing::info!(invitation, "response stored");
         }
+        pulse.syncer.set(Stage::Idle);
     }
 }
 

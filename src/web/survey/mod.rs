@@ -33,13 +33,16 @@
 //! Files: this one (routes and the flow between pages), `surveyed.rs` (the form evaluated for
 //! one participant, and the screen, review and stale pages), `metadata.rs` (`start`, `end`
 //! and the other XLSForm metadata filled on the server), `pages.rs` (markup), `store.rs`
-//! (database), `commit.rs` (the writer thread that commits final submissions in groups).
+//! (database), `commit.rs` (the writer thread that commits final submissions in groups),
+//! `checkpoint.rs` (the WAL's checkpoints), `pulse.rs` (what those threads do, and a watchdog
+//! that logs every stall in the answers).
 
 mod checkpoint;
 pub(crate) mod commit;
 mod metadata;
 mod opt_out;
 mod pages;
+mod pulse;
 mod store;
 mod surveyed;
 
