@@ -28,8 +28,8 @@ pub fn encode<'v>(values: impl IntoIterator<Item = (&'v str, &'v str)>, out: &mu
     out.push('}');
 }
 
-/// Appends `text` as a JSON string literal.
-fn push_json_string(text: &str, out: &mut String) {
+/// Appends `text` as a JSON string literal, escaped as [`encode`] escapes it.
+pub fn push_json_string(text: &str, out: &mut String) {
     out.push('"');
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
