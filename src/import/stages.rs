@@ -15,8 +15,8 @@ use crate::roster::{
     self, ParsedRoster, RosterRules, Sheet, SheetMarks, SheetPart, StreamError, XlsxStream,
 };
 
-use super::store::{self, Prepared};
 use super::ImportOptions;
+use super::store::{self, Prepared};
 
 /// Where a file's rows come from.
 pub(super) enum Source<'b> {

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::ImportOptions;
 use super::identity::{Directory, Ident};
@@ -95,6 +95,9 @@ pub(super) struct Store<'a, 'c> {
     seen: HashMap<i64, (String, usize)>,
     /// A first import's bulk load, which new participants go through.
     bulk: Option<BulkLoad<'a>>,
+    /// The statements adding a participant, prepared once.
+    add_participant: Statement<'a>,
+    new_values: attributes::NewValues<'a>,
     out: Stored,
 }
 
@@ -118,6 +121,11 @@ impl<'a, 'c> Store<'a, 'c> {
             same_file: HashMap::new(),
             seen: HashMap::with_capacity(rows),
             bulk,
+            add_participant: tx.prepare(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, ?3)",
+            )?,
+            new_values: attributes::NewValues::prepare(tx)?,
             out: Stored::default(),
         })
     }
@@ -140,6 +148,10 @@ impl<'a, 'c> Store<'a, 'c> {
                     .map(|(_, place)| place.clone());
             }
         }
+        // Freeing a million-entry directory and the map of rows seen takes a good part of a
+        // second; a thread of its own does it while this one builds the indexes.
+        let maps = (self.directory, self.seen);
+        std::thread::spawn(move || drop(maps));
         (self.out, self.bulk)
     }
 
@@ -300,22 +312,18 @@ impl<'a, 'c> Store<'a, 'c> {
         let record = &prepared.record;
         let key = record.key.to_string();
         let pseudonym = self.directory.new_pseudonym(self.tx)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO participants (participant_key, pseudonym, created_at)
-                 VALUES (?1, ?2, ?3)",
-            )?
+        self.add_participant
             .execute(params![key, pseudonym, self.now])
             .context("cannot add a participant")?;
         let participant = self.tx.last_insert_rowid();
-        attributes::insert_new(
-            self.tx,
-            participant,
-            &prepared.attrs,
-            Some(self.import_id),
-            &self.now,
-        )
-        .context("cannot store a participant's values")?;
+        self.new_values
+            .insert(
+                participant,
+                &prepared.attrs,
+                Some(self.import_id),
+                &self.now,
+            )
+            .context("cannot store a participant's values")?;
         if let Some(bulk) = &mut self.bulk {
             bulk.add(participant, &record.values, prepared.pieces.as_deref())
                 .context("cannot store a participant's search values")?;

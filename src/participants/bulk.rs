@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Statement, params};
 
 use super::attributes::push_json_string;
 
@@ -50,9 +50,11 @@ type FunnelKey = (String, String);
 /// read every `attrs` with SQLite's JSON functions and fail the import on malformed JSON; the
 /// history of a first import holds the same texts. Dropping the value turns the checks back
 /// on, whether or not `finish` ran.
-#[derive(Debug)]
 pub struct BulkLoad<'c> {
     conn: &'c Connection,
+    /// Prepared once: `prepare_cached` hashes and compares the SQL text at every call.
+    search: Statement<'c>,
+    pieces: Statement<'c>,
     /// `CREATE INDEX` statements, as the schema holds them.
     indexes: Vec<String>,
     /// `CREATE TRIGGER` statements, as the schema holds them.
@@ -77,6 +79,13 @@ impl<'c> BulkLoad<'c> {
         }
         let mut load = BulkLoad {
             conn,
+            search: conn.prepare(
+                "INSERT INTO participant_search
+                     (participant_id, name, phone, nik, cohort, union_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            pieces: conn
+                .prepare("INSERT INTO participant_search_grams (rowid, grams) VALUES (?1, ?2)")?,
             indexes: Vec::new(),
             triggers: Vec::new(),
             funnel: HashMap::new(),
@@ -125,25 +134,17 @@ impl<'c> BulkLoad<'c> {
     ) -> rusqlite::Result<()> {
         let get = |name: &str| values.get(name).map(String::as_str);
         // The same values as the trigger `participant_rows_search_insert` (0004).
-        self.conn
-            .prepare_cached(
-                "INSERT INTO participant_search
-                     (participant_id, name, phone, nik, cohort, union_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                participant,
-                get("name"),
-                get("phone"),
-                get("nik"),
-                get("cohort"),
-                get("union")
-            ])?;
+        self.search.execute(params![
+            participant,
+            get("name"),
+            get("phone"),
+            get("nik"),
+            get("cohort"),
+            get("union")
+        ])?;
         // The trigger `participant_search_grams_insert` (0010) skips a name without pieces.
         if let Some(pieces) = pieces {
-            self.conn
-                .prepare_cached("INSERT INTO participant_search_grams (rowid, grams) VALUES (?1, ?2)")?
-                .execute(params![participant, pieces])?;
+            self.pieces.execute(params![participant, pieces])?;
         }
         // The trigger `funnel_row_insert` (0007): `attrs -> '$.birth_date'` is the value as
         // the stored JSON spells it, `attrs ->> '$.attended_1' = '1'` a plain comparison.
