@@ -50,6 +50,7 @@ type FunnelKey = (String, String);
 /// read every `attrs` with SQLite's JSON functions and fail the import on malformed JSON; the
 /// history of a first import holds the same texts. Dropping the value turns the checks back
 /// on, whether or not `finish` ran.
+#[derive(Debug)]
 pub struct BulkLoad<'c> {
     conn: &'c Connection,
     /// Prepared once: `prepare_cached` hashes and compares the SQL text at every call.
