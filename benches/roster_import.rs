@@ -18,6 +18,11 @@ use common::{cpu_seconds, peak_kib};
 use pantau::import::ImportStatus;
 use pantau::synthetic::{Spec, Style, roster, write_xlsx};
 
+/// The allocator `pantau` itself runs with (`src/main.rs`), so that the import is timed as
+/// `pantau import` runs it; calamine alone gets it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--phase") {
@@ -90,7 +95,9 @@ fn main() {
             "{:<44} {secs:>10.2} {:>12}  python benches/pandas_read.py",
             "(e) pandas.read_excel(engine=\"calamine\")", "-"
         ),
-        None => println!("(e) pandas: skipped (python3 with pandas and python-calamine not found)"),
+        None => println!(
+            "(e) pandas: skipped (benches/peers.sh failed and python3 has no pandas with python-calamine)"
+        ),
     }
     println!(
         "full import / calamine alone: {:.2}x wall (target 1.3x), {:.2}x CPU",
@@ -186,14 +193,20 @@ fn run_phase(phase: &str, file: &Path, db: &Path) -> String {
     }
 }
 
-/// Seconds pandas needs to read the file, from `benches/pandas_read.py`.
+/// Seconds pandas needs to read the file, from `benches/pandas_read.py`, run by the pinned
+/// Python of `benches/peers.sh` (installed when missing), else by `python3`.
 fn pandas(file: &Path) -> Option<f64> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pandas_read.py");
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(file)
-        .output()
-        .ok()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("benches/pandas_read.py");
+    let peer = Command::new("bash")
+        .arg(root.join("benches/peers.sh"))
+        .status()
+        .is_ok_and(|status| status.success());
+    let python = match peer {
+        true => root.join("target/bench-venv/bin/python"),
+        false => PathBuf::from("python3"),
+    };
+    let output = Command::new(python).arg(script).arg(file).output().ok()?;
     if !output.status.success() {
         return None;
     }

@@ -8,7 +8,13 @@
 //! searches; for a small file into a large database, each row is looked up with prepared
 //! queries instead, so that a ten-row file does not load a million identifiers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+/// The directory's maps. foldhash rather than std's SipHash: hashing three identifiers, a
+/// key and a pseudonym per row was a few per cent of a first import's storing thread, and
+/// foldhash's per-process random seed still keeps a crafted roster from choosing collisions.
+type Map<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
+type Set = HashSet<String, foldhash::fast::RandomState>;
 
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction};
@@ -58,9 +64,9 @@ impl Ident {
 
 /// Identifiers loaded in memory.
 struct Loaded {
-    idents: [HashMap<String, i64>; 3],
-    keys: HashMap<String, i64>,
-    pseudonyms: HashSet<String>,
+    idents: [Map<i64>; 3],
+    keys: Map<i64>,
+    pseudonyms: Set,
 }
 
 /// Looks participants up by identifier, either in loaded maps or with queries.
@@ -77,7 +83,8 @@ impl Directory {
             .query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
             .context("cannot count participants")?;
         let loaded = if (rows as i64).saturating_mul(4) >= participants {
-            Some(load(tx, participants as usize)?)
+            // Room for the file's rows too: growing a map rehashes all it holds.
+            Some(load(tx, participants as usize + rows)?)
         } else {
             None
         };
@@ -163,11 +170,12 @@ impl Directory {
     }
 }
 
-fn load(tx: &Transaction, participants: usize) -> anyhow::Result<Loaded> {
+/// Every participant's key, pseudonym and identifiers, with room for `capacity` keys.
+fn load(tx: &Transaction, capacity: usize) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded {
         idents: Default::default(),
-        keys: HashMap::with_capacity(participants),
-        pseudonyms: HashSet::with_capacity(participants),
+        keys: Map::with_capacity_and_hasher(capacity, Default::default()),
+        pseudonyms: Set::with_capacity_and_hasher(capacity, Default::default()),
     };
     let mut statement = tx.prepare("SELECT id, participant_key, pseudonym FROM participants")?;
     let mut rows = statement.query([])?;

@@ -304,10 +304,10 @@ fn run(
     // the end, inside this transaction.
     let bulk = BulkLoad::begin(&tx).context("cannot prepare the first import")?;
     options.progress.stage("storing", rows_estimate as u64);
-    let mut store = store::Store::new(&tx, import_id, &file_name, options, rows_estimate)?;
+    let mut store = store::Store::new(&tx, import_id, &file_name, options, rows_estimate, bulk)?;
     tracing::info!(import_id, rows_estimate, "storing roster rows");
     let staged = stages::run(&source, &rules, &mut store, options)?;
-    let stored = store.finish(&staged.parsed.sheets);
+    let (stored, bulk) = store.finish(&staged.parsed.sheets);
     if let Some(failure) = staged.unreadable {
         // Read only in part: what was stored goes with the transaction.
         drop(bulk);

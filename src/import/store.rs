@@ -13,11 +13,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::ImportOptions;
 use super::identity::{Directory, Ident};
 use crate::participants::attributes;
+use crate::participants::bulk::BulkLoad;
+use crate::participants::name_pieces::name_pieces;
 use crate::roster::{RosterRecord, RowProblem, Severity, SheetSummary};
 
 /// Attributes whose values are personal data; a conflict message names them without their
@@ -43,6 +45,37 @@ pub(super) struct Stored {
     pub problems: Vec<RowProblem>,
 }
 
+/// A checked record made ready for storing by the checking thread, so that the storing thread
+/// (which sets an import's pace) only writes.
+pub(super) struct Prepared {
+    pub record: RosterRecord,
+    /// The record's values as the stored `attrs` object ([`attributes::encode`]).
+    pub attrs: String,
+    /// The tokens of the record's name for the index of short name pieces, computed only for
+    /// a first import ([`BulkLoad::add`]).
+    pub pieces: Option<String>,
+}
+
+impl Prepared {
+    /// Encodes `record`'s values, and its name's pieces when `bulk`.
+    pub(super) fn new(record: RosterRecord, bulk: bool) -> Prepared {
+        let mut attrs = String::with_capacity(512);
+        attributes::encode(
+            record.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut attrs,
+        );
+        let pieces = match bulk {
+            true => record.get("name").and_then(name_pieces),
+            false => None,
+        };
+        Prepared {
+            record,
+            attrs,
+            pieces,
+        }
+    }
+}
+
 /// How a record was matched.
 enum Resolution {
     New,
@@ -60,19 +93,24 @@ pub(super) struct Store<'a, 'c> {
     same_file: HashMap<i64, bool>,
     /// Participants this file already wrote, with the row that did.
     seen: HashMap<i64, (String, usize)>,
-    /// Scratch space for a record's values as a stored JSON object, reused from row to row.
-    attrs: String,
+    /// A first import's bulk load, which new participants go through.
+    bulk: Option<BulkLoad<'a>>,
+    /// The statements adding a participant, prepared once.
+    add_participant: Statement<'a>,
+    new_values: attributes::NewValues<'a>,
     out: Stored,
 }
 
 impl<'a, 'c> Store<'a, 'c> {
-    /// Prepares to store `rows` records for import `import_id` of `file_name`.
+    /// Prepares to store `rows` records for import `import_id` of `file_name`, through `bulk`
+    /// when this is a first import.
     pub(super) fn new(
         tx: &'a Transaction<'c>,
         import_id: i64,
         file_name: &str,
         options: &ImportOptions,
         rows: usize,
+        bulk: Option<BulkLoad<'a>>,
     ) -> anyhow::Result<Store<'a, 'c>> {
         Ok(Store {
             tx,
@@ -82,14 +120,25 @@ impl<'a, 'c> Store<'a, 'c> {
             directory: Directory::new(tx, rows)?,
             same_file: HashMap::new(),
             seen: HashMap::with_capacity(rows),
-            attrs: String::with_capacity(1024),
+            bulk,
+            add_participant: tx.prepare(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, ?3)",
+            )?,
+            new_values: attributes::NewValues::prepare(tx)?,
             out: Stored::default(),
         })
     }
 
+    /// Whether records should be [`Prepared`] for a first import's bulk load.
+    pub(super) fn is_bulk(&self) -> bool {
+        self.bulk.is_some()
+    }
+
     /// The counts and problems, each problem's column named by its place in `sheets` (known
-    /// in full only once every row was read, which is after the records were stored).
-    pub(super) fn finish(mut self, sheets: &[SheetSummary]) -> Stored {
+    /// in full only once every row was read, which is after the records were stored), and
+    /// the bulk load to finish.
+    pub(super) fn finish(mut self, sheets: &[SheetSummary]) -> (Stored, Option<BulkLoad<'a>>) {
         for problem in &mut self.out.problems {
             if let Some(name) = &problem.column {
                 problem.column = sheets
@@ -99,12 +148,17 @@ impl<'a, 'c> Store<'a, 'c> {
                     .map(|(_, place)| place.clone());
             }
         }
-        self.out
+        // Freeing a million-entry directory and the map of rows seen takes a good part of a
+        // second; a thread of its own does it while this one builds the indexes.
+        let maps = (self.directory, self.seen);
+        std::thread::spawn(move || drop(maps));
+        (self.out, self.bulk)
     }
 
     /// Stores one record, or adds the problems that keep it out. A problem's column holds the
     /// attribute name until [`Store::finish`] replaces it by the column's place.
-    pub(super) fn record(&mut self, record: &RosterRecord) -> anyhow::Result<()> {
+    pub(super) fn record(&mut self, prepared: &Prepared) -> anyhow::Result<()> {
+        let record = &prepared.record;
         let place = |name: &str| -> Option<String> { Some(name.to_owned()) };
         let problem = |severity, column: Option<String>, message: String| RowProblem {
             sheet: record.sheet.clone(),
@@ -123,7 +177,7 @@ impl<'a, 'c> Store<'a, 'c> {
         };
         match resolution {
             Resolution::New => {
-                self.create(record)?;
+                self.create(prepared)?;
                 self.out.new += 1;
             }
             Resolution::Existing(participant) => {
@@ -142,7 +196,7 @@ impl<'a, 'c> Store<'a, 'c> {
                 }
                 self.seen
                     .insert(participant, (record.sheet.clone(), record.row));
-                let changed = self.update(participant, record, &mut |name, message| {
+                let changed = self.update(participant, prepared, &mut |name, message| {
                     problems.push(problem(Severity::Warning, place(name), message))
                 })?;
                 if changed {
@@ -254,26 +308,26 @@ impl<'a, 'c> Store<'a, 'c> {
         ))
     }
 
-    fn create(&mut self, record: &RosterRecord) -> anyhow::Result<()> {
+    fn create(&mut self, prepared: &Prepared) -> anyhow::Result<()> {
+        let record = &prepared.record;
         let key = record.key.to_string();
         let pseudonym = self.directory.new_pseudonym(self.tx)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO participants (participant_key, pseudonym, created_at)
-                 VALUES (?1, ?2, ?3)",
-            )?
+        self.add_participant
             .execute(params![key, pseudonym, self.now])
             .context("cannot add a participant")?;
         let participant = self.tx.last_insert_rowid();
-        self.encode(record);
-        attributes::insert_new(
-            self.tx,
-            participant,
-            &self.attrs,
-            Some(self.import_id),
-            &self.now,
-        )
-        .context("cannot store a participant's values")?;
+        self.new_values
+            .insert(
+                participant,
+                &prepared.attrs,
+                Some(self.import_id),
+                &self.now,
+            )
+            .context("cannot store a participant's values")?;
+        if let Some(bulk) = &mut self.bulk {
+            bulk.add(participant, &record.values, prepared.pieces.as_deref())
+                .context("cannot store a participant's search values")?;
+        }
         for (name, value) in &record.values {
             if let Some(ident) = Ident::of_attribute(name) {
                 self.directory.remember(ident, value, participant);
@@ -285,24 +339,15 @@ impl<'a, 'c> Store<'a, 'c> {
         Ok(())
     }
 
-    /// The record's values as a stored `attrs` object, in `self.attrs` (reused from row to
-    /// row).
-    fn encode(&mut self, record: &RosterRecord) {
-        self.attrs.clear();
-        attributes::encode(
-            record.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            &mut self.attrs,
-        );
-    }
-
     /// Applies a record to an existing participant under the conflict rule; true when
     /// anything changed.
     fn update(
         &mut self,
         participant: i64,
-        record: &RosterRecord,
+        prepared: &Prepared,
         warn: &mut dyn FnMut(&str, String),
     ) -> anyhow::Result<bool> {
+        let record = &prepared.record;
         let stored: Option<(String, Option<i64>, String)> = self
             .tx
             .prepare_cached(
@@ -319,13 +364,12 @@ impl<'a, 'c> Store<'a, 'c> {
                 self.directory.remember(ident, value, participant);
             }
         }
-        self.encode(record);
         let Some((attrs, row_source, sources)) = stored else {
             // Every value was removed by hand: the record's values are all new.
             attributes::insert_new(
                 self.tx,
                 participant,
-                &self.attrs,
+                &prepared.attrs,
                 Some(self.import_id),
                 &self.now,
             )
@@ -333,7 +377,7 @@ impl<'a, 'c> Store<'a, 'c> {
             return Ok(!record.values.is_empty());
         };
         // The common case of a re-import: the same values, compared as text without parsing.
-        if attrs == self.attrs {
+        if attrs == prepared.attrs {
             return Ok(false);
         }
         let current = attributes::decode(&attrs);

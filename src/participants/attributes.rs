@@ -9,8 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 use serde_json::{Map, Value};
+
+/// A participant's first roster row.
+const INSERT_ROW: &str = "INSERT INTO participant_rows
+    (participant_id, attrs, set_by_import, updated_at) VALUES (?1, ?2, ?3, ?4)";
+
+/// One history row: what an import or a hand edit changed for a participant.
+const INSERT_HISTORY: &str = "INSERT INTO participant_row_history
+    (participant_id, import_id, set_at, changes) VALUES (?1, ?2, ?3, ?4)";
 
 /// Appends `values` to `out` as the JSON object stored in `participant_rows.attrs`: keys in
 /// the order given (a `BTreeMap`'s, so the same values always give the same text, which lets
@@ -28,8 +36,8 @@ pub fn encode<'v>(values: impl IntoIterator<Item = (&'v str, &'v str)>, out: &mu
     out.push('}');
 }
 
-/// Appends `text` as a JSON string literal.
-fn push_json_string(text: &str, out: &mut String) {
+/// Appends `text` as a JSON string literal, escaped as [`encode`] escapes it.
+pub fn push_json_string(text: &str, out: &mut String) {
     out.push('"');
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
@@ -66,12 +74,40 @@ pub fn insert_new(
     import: Option<i64>,
     at: &str,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO participant_rows (participant_id, attrs, set_by_import, updated_at)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![participant, attrs, import, at])?;
+    conn.prepare_cached(INSERT_ROW)?
+        .execute(params![participant, attrs, import, at])?;
     record_changes_json(conn, participant, attrs, import, at)
+}
+
+/// [`insert_new`] with its two statements prepared once, for an import that adds many
+/// participants: `prepare_cached` hashes and compares the SQL text at every call.
+pub struct NewValues<'c> {
+    row: Statement<'c>,
+    history: Statement<'c>,
+}
+
+impl<'c> NewValues<'c> {
+    /// Prepares the statements on `conn`.
+    pub fn prepare(conn: &'c Connection) -> rusqlite::Result<NewValues<'c>> {
+        Ok(NewValues {
+            row: conn.prepare(INSERT_ROW)?,
+            history: conn.prepare(INSERT_HISTORY)?,
+        })
+    }
+
+    /// Does what [`insert_new`] does.
+    pub fn insert(
+        &mut self,
+        participant: i64,
+        attrs: &str,
+        import: Option<i64>,
+        at: &str,
+    ) -> rusqlite::Result<()> {
+        self.row.execute(params![participant, attrs, import, at])?;
+        self.history
+            .execute(params![participant, import, at, attrs])?;
+        Ok(())
+    }
 }
 
 /// Sets values of a participant (adding the row when there is none), as set by `import`
@@ -152,11 +188,8 @@ fn record_changes_json(
     import: Option<i64>,
     at: &str,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO participant_row_history (participant_id, import_id, set_at, changes)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![participant, import, at, changes])?;
+    conn.prepare_cached(INSERT_HISTORY)?
+        .execute(params![participant, import, at, changes])?;
     Ok(())
 }
 

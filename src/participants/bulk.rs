@@ -1,12 +1,18 @@
 //! A first import into an empty programme: the participants' rows are written bare, and the
-//! indexes, the search table, its trigram index and the funnel counts are built once at the
-//! end instead of row by row.
+//! indexes, the trigram index and the funnel counts are built once at the end instead of row
+//! by row.
 //!
 //! Row by row, each new participant costs some fifteen B-tree insertions in random places (the
 //! lookup indexes on NIK, phone, email and participant id, the search table and its indexes)
 //! plus the trigram index, which FTS5 flushes to its B-trees at every statement that writes
 //! through a trigger: three quarters of a million-row import went there. Built at the end,
 //! the indexes are sorted once and the trigram index is written in one pass.
+//!
+//! What the triggers would have derived from each row's JSON (the search table's columns, the
+//! tokens of the index of name pieces, the funnel counts) comes instead from the values the
+//! import already holds in Rust, through [`BulkLoad::add`]: SQLite parsing every row's JSON
+//! again for each of them, and computing the name pieces character by character in SQL, was
+//! half of a first import's CPU, on one core after the last row was read.
 //!
 //! Everything happens inside the import's transaction: the indexes and triggers are dropped
 //! there and created again before it commits, so a rolled-back or killed import leaves the
@@ -15,7 +21,11 @@
 //! per cohort have nothing to count) and nothing written here is ever updated by the same
 //! import (a second row about the same person is rejected).
 
-use rusqlite::Connection;
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{Connection, Statement, params};
+
+use super::attributes::push_json_string;
 
 /// The tables whose indexes and triggers wait until the end.
 const TABLES: &[&str] = &[
@@ -25,23 +35,33 @@ const TABLES: &[&str] = &[
     "participant_search",
 ];
 
+/// A funnel row's key as `funnel_counts` holds it: the birth date and the age group as JSON
+/// text (`'"1980-06-01"'`), `'null'` when absent (see `0007_funnel.sql`).
+type FunnelKey = (String, String);
+
 /// Indexes and triggers set aside during a first import, to be created again by
-/// [`BulkLoad::finish`].
+/// [`BulkLoad::finish`], and what the triggers would have counted meanwhile.
 ///
 /// While it lasts, the connection also skips CHECK constraints
 /// (`PRAGMA ignore_check_constraints`): the only ones on the tables written are the
 /// `json_valid` checks of `participant_rows.attrs` and `participant_row_history.changes`,
-/// which would parse every row's JSON twice more, and [`BulkLoad::finish`] reads every
-/// `attrs` (the history of a first import holds the same texts) with SQLite's JSON functions,
-/// which fail the import on malformed JSON. Dropping the value turns the checks back on,
-/// whether or not `finish` ran.
+/// which would parse every row's JSON twice more. [`BulkLoad::finish`] creates the indexes
+/// on the generated columns of `participant_rows` (participant id, NIK, phone, email), which
+/// read every `attrs` with SQLite's JSON functions and fail the import on malformed JSON; the
+/// history of a first import holds the same texts. Dropping the value turns the checks back
+/// on, whether or not `finish` ran.
 #[derive(Debug)]
 pub struct BulkLoad<'c> {
     conn: &'c Connection,
+    /// Prepared once: `prepare_cached` hashes and compares the SQL text at every call.
+    search: Statement<'c>,
+    pieces: Statement<'c>,
     /// `CREATE INDEX` statements, as the schema holds them.
     indexes: Vec<String>,
     /// `CREATE TRIGGER` statements, as the schema holds them.
     triggers: Vec<String>,
+    /// People and attendance per funnel key, for the participants added so far.
+    funnel: HashMap<FunnelKey, [i64; 4]>,
 }
 
 impl<'c> BulkLoad<'c> {
@@ -60,8 +80,16 @@ impl<'c> BulkLoad<'c> {
         }
         let mut load = BulkLoad {
             conn,
+            search: conn.prepare(
+                "INSERT INTO participant_search
+                     (participant_id, name, phone, nik, cohort, union_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            pieces: conn
+                .prepare("INSERT INTO participant_search_grams (rowid, grams) VALUES (?1, ?2)")?,
             indexes: Vec::new(),
             triggers: Vec::new(),
+            funnel: HashMap::new(),
         };
         let mut drops = Vec::new();
         {
@@ -94,33 +122,81 @@ impl<'c> BulkLoad<'c> {
         Ok(Some(load))
     }
 
-    /// Builds what the triggers would have kept (the search table, its trigram index, the
-    /// index of short name pieces, the funnel counts) from the rows written, then creates the indexes and triggers again.
-    pub fn finish(self) -> rusqlite::Result<()> {
+    /// Writes what the triggers would have written for a participant whose roster row was
+    /// just inserted with `values`: its `participant_search` row, its name pieces (`pieces`,
+    /// from [`super::name_pieces::name_pieces`] of its name), and its funnel counts (kept
+    /// until [`BulkLoad::finish`]). Participants must come in id order, as an import creates
+    /// them, so that both tables are written by appending.
+    pub fn add(
+        &mut self,
+        participant: i64,
+        values: &BTreeMap<String, String>,
+        pieces: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let get = |name: &str| values.get(name).map(String::as_str);
+        // The same values as the trigger `participant_rows_search_insert` (0004).
+        self.search.execute(params![
+            participant,
+            get("name"),
+            get("phone"),
+            get("nik"),
+            get("cohort"),
+            get("union")
+        ])?;
+        // The trigger `participant_search_grams_insert` (0010) skips a name without pieces.
+        if let Some(pieces) = pieces {
+            self.pieces.execute(params![participant, pieces])?;
+        }
+        // The trigger `funnel_row_insert` (0007): `attrs -> '$.birth_date'` is the value as
+        // the stored JSON spells it, `attrs ->> '$.attended_1' = '1'` a plain comparison.
+        let as_json = |name: &str| match get(name) {
+            Some(value) => {
+                let mut json = String::with_capacity(value.len() + 2);
+                push_json_string(value, &mut json);
+                json
+            }
+            None => "null".to_owned(),
+        };
+        let counts = self
+            .funnel
+            .entry((as_json("birth_date"), as_json("age_group")))
+            .or_default();
+        counts[0] += 1;
+        for (session, count) in ["attended_1", "attended_2", "attended_3"]
+            .into_iter()
+            .zip(&mut counts[1..])
+        {
+            *count += i64::from(get(session) == Some("1"));
+        }
+        Ok(())
+    }
+
+    /// Builds what the triggers would have kept and [`BulkLoad::add`] did not write (the
+    /// trigram index, the funnel counts), then creates the indexes and triggers again.
+    pub fn finish(mut self) -> rusqlite::Result<()> {
         let conn = self.conn;
         conn.pragma_update(None, "ignore_check_constraints", false)?;
-        // The same values as the trigger `participant_rows_search_insert` (0004), in
-        // participant order, so the search table is written by appending.
-        conn.execute(
-            "INSERT INTO participant_search (participant_id, name, phone, nik, cohort, union_name)
-             SELECT participant_id, attrs ->> '$.name', attrs ->> '$.phone', attrs ->> '$.nik',
-                    attrs ->> '$.cohort', attrs ->> '$.union'
-             FROM participant_rows ORDER BY participant_id",
-            [],
-        )?;
+        // FTS5 reads the search table (plain columns, no JSON) in one pass.
         conn.execute(
             "INSERT INTO participant_search_text (participant_search_text) VALUES ('rebuild')",
             [],
         )?;
-        // The short-fragment index of 0010, the same rows its migration fills (a contentless
-        // FTS5 table cannot 'rebuild').
-        conn.execute(
-            "INSERT INTO participant_search_grams (rowid, grams)
-             SELECT participant_id, grams FROM participant_search_gram_text
-             WHERE grams IS NOT NULL",
-            [],
-        )?;
-        crate::dashboard::recount_funnel(conn)?;
+        // What `dashboard::recount_funnel` would count: the programme had no participants, so
+        // every participant is one added here.
+        conn.execute("DELETE FROM funnel_counts", [])?;
+        {
+            let mut insert = conn.prepare(
+                "INSERT INTO funnel_counts
+                     (birth_date, age_group, people, attended_1, attended_2, attended_3)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut funnel: Vec<_> = std::mem::take(&mut self.funnel).into_iter().collect();
+            // In key order: the table is WITHOUT ROWID, so this appends.
+            funnel.sort_unstable();
+            for ((birth_date, age_group), [people, a1, a2, a3]) in funnel {
+                insert.execute(params![birth_date, age_group, people, a1, a2, a3])?;
+            }
+        }
         for sql in self.indexes.iter().chain(&self.triggers) {
             conn.execute(sql, [])?;
         }
@@ -141,6 +217,7 @@ impl Drop for BulkLoad<'_> {
 mod tests {
     use super::*;
     use crate::participants::attributes;
+    use crate::participants::name_pieces::name_pieces;
 
     const AT: &str = "2025-03-01T02:00:00Z";
 
@@ -215,7 +292,7 @@ mod tests {
         (search, funnel, found, pieces)
     }
 
-    const PEOPLE: [(&str, &str); 3] = [
+    const PEOPLE: [(&str, &str); 5] = [
         (
             "nik:1",
             r#"{"attended_1":"1","birth_date":"1990-01-02","cohort":"A","name":"Dewi Lestari","phone":"6281234567"}"#,
@@ -225,6 +302,12 @@ mod tests {
             r#"{"birth_date":"1990-01-02","name":"Budi","nik":"3201010101900001","union":"SP B"}"#,
         ),
         ("phone:3", r#"{"phone":"6289999","name":"Sari Dewi"}"#),
+        // An age group, a name that needs JSON escapes and non-ASCII letters.
+        (
+            "nik:4",
+            r#"{"age_group":"40-49","attended_2":"1","attended_3":"0","name":"\u00d1ino \"X\" \\ \t"}"#,
+        ),
+        ("id:5", "{}"),
     ];
 
     #[test]
@@ -236,10 +319,13 @@ mod tests {
         let mut bulk = crate::db::open_in_memory().unwrap();
         let before = schema(&bulk);
         let tx = bulk.transaction().unwrap();
-        let load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
+        let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
         assert!(schema(&tx).len() < before.len());
         for (key, attrs) in PEOPLE {
-            add(&tx, key, attrs);
+            let id = add(&tx, key, attrs);
+            let values = attributes::decode(attrs);
+            let pieces = values.get("name").and_then(|name| name_pieces(name));
+            load.add(id, &values, pieces.as_deref()).unwrap();
         }
         load.finish().unwrap();
         tx.commit().unwrap();
@@ -249,7 +335,7 @@ mod tests {
         assert_eq!(expected.3, vec![1, 3]);
         assert_eq!(derived(&bulk), expected);
         // The triggers are back: a later write keeps the search table as before.
-        let id = add(&bulk, "nik:4", r#"{"name":"Dewi Baru"}"#);
+        let id = add(&bulk, "nik:6", r#"{"name":"Dewi Baru"}"#);
         assert_eq!(derived(&bulk).2, vec![1, 3, id]);
         assert_eq!(derived(&bulk).3, vec![1, 3, id]);
     }

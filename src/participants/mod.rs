@@ -9,6 +9,7 @@ pub mod attributes;
 pub mod bulk;
 pub mod erase;
 pub mod export;
+pub mod name_pieces;
 
 use rusqlite::{Connection, OptionalExtension};
 
