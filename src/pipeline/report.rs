@@ -716,7 +716,7 @@ fn participant_table(
             })
             .collect();
         for row in rows {
-            table.push_row(row.into_iter());
+            table.push_row(row);
         }
     }
     Ok(table)
