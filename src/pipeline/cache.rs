@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_value_comes_back_as_it_was_encoded() {
-        let values = vec![
+        let values = [
             ("sex".to_owned(), Value::Str("P".into())),
             ("empty".to_owned(), Value::Str(String::new())),
             ("age".to_owned(), Value::Num(41.5)),
