@@ -86,8 +86,8 @@ fn truncate(hash: Sha256) -> [u8; FINGERPRINT_BYTES] {
     kept
 }
 
-/// One stored entry: its fingerprint and encoded values.
-type Entry = ([u8; FINGERPRINT_BYTES], Vec<u8>);
+/// One stored entry: its fingerprint and where its encoded values lie in [`Cache::bytes`].
+type Entry = ([u8; FINGERPRINT_BYTES], std::ops::Range<usize>);
 
 /// The entries of `job_cache` read at the start of a run, and the ones the run built anew,
 /// written back by [`Cache::save`].
@@ -96,6 +96,9 @@ pub struct Cache {
     /// By wave (`""`: roster records), then participant: looked up by a borrowed wave name and
     /// an id with a fast fixed hash (ids are the database's own, not an attacker's choice).
     entries: HashMap<String, HashMap<i64, Entry, foldhash::fast::FixedState>>,
+    /// Every loaded entry's encoding, one after another: one buffer rather than an allocation
+    /// per entry (a programme has hundreds of thousands).
+    bytes: Vec<u8>,
     built: Vec<(i64, String, [u8; FINGERPRINT_BYTES], Vec<u8>)>,
 }
 
@@ -107,6 +110,7 @@ impl Cache {
             conn.prepare("SELECT participant_id, wave, fingerprint, record FROM job_cache")?;
         let mut rows = statement.query([])?;
         let mut entries: HashMap<String, HashMap<i64, Entry, _>> = HashMap::new();
+        let mut bytes = Vec::new();
         while let Some(row) = rows.next()? {
             let fingerprint: &[u8] = row.get_ref(2)?.as_blob()?;
             let Ok(fingerprint) = <[u8; FINGERPRINT_BYTES]>::try_from(fingerprint) else {
@@ -117,13 +121,14 @@ impl Cache {
                 Some(by_participant) => by_participant,
                 None => entries.entry(wave.to_owned()).or_default(),
             };
-            by_participant.insert(
-                row.get(0)?,
-                (fingerprint, row.get_ref(3)?.as_blob()?.to_vec()),
-            );
+            let record = row.get_ref(3)?.as_blob()?;
+            let start = bytes.len();
+            bytes.extend_from_slice(record);
+            by_participant.insert(row.get(0)?, (fingerprint, start..bytes.len()));
         }
         Ok(Cache {
             entries,
+            bytes,
             built: Vec::new(),
         })
     }
@@ -135,9 +140,11 @@ impl Cache {
         participant: i64,
         wave: &str,
         fingerprint: &[u8; FINGERPRINT_BYTES],
-    ) -> Option<Vec<(String, Value)>> {
-        let (stored, bytes) = self.entries.get(wave)?.get(&participant)?;
-        (stored == fingerprint).then(|| decode(bytes)).flatten()
+    ) -> Option<Vec<(&str, Value)>> {
+        let (stored, range) = self.entries.get(wave)?.get(&participant)?;
+        (stored == fingerprint)
+            .then(|| decode(self.bytes.get(range.clone())?))
+            .flatten()
     }
 
     /// Keeps `values`, built for `participant` and `wave` from inputs with `fingerprint`, to be
@@ -244,18 +251,21 @@ pub fn encode<'a>(values: impl Iterator<Item = (&'a str, &'a Value)>) -> Vec<u8>
 }
 
 /// The values of an encoded record; None when the bytes are not a whole, valid encoding.
-pub fn decode(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
+/// Names are borrowed from `bytes`: a record's names are the same few dozen in every record,
+/// and the caller shares one copy of each, so copying them here was an allocation per value
+/// and most of a cached run's merge.
+pub fn decode(bytes: &[u8]) -> Option<Vec<(&str, Value)>> {
     let mut reader = Reader { bytes };
     let count = u32::from_le_bytes(reader.take()?);
     let mut values = Vec::with_capacity(count.min(1024) as usize);
     for _ in 0..count {
         let length = u16::from_le_bytes(reader.take()?);
-        let name = reader.text(usize::from(length))?;
+        let name = reader.str(usize::from(length))?;
         let [tag] = reader.take()?;
         let value = match tag {
             TEXT => {
                 let length = u32::from_le_bytes(reader.take()?);
-                Value::Str(reader.text(length as usize)?)
+                Value::Str(reader.str(length as usize)?.to_owned())
             }
             NUMBER => Value::Num(f64::from_le_bytes(reader.take()?)),
             BOOLEAN => Value::Bool(reader.take::<1>()? != [0]),
@@ -273,17 +283,17 @@ struct Reader<'a> {
     bytes: &'a [u8],
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
         let (head, rest) = self.bytes.split_first_chunk::<N>()?;
         self.bytes = rest;
         Some(*head)
     }
 
-    fn text(&mut self, length: usize) -> Option<String> {
+    fn str(&mut self, length: usize) -> Option<&'a str> {
         let (head, rest) = self.bytes.split_at_checked(length)?;
         self.bytes = rest;
-        String::from_utf8(head.to_vec()).ok()
+        std::str::from_utf8(head).ok()
     }
 }
 
@@ -293,7 +303,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_value_comes_back_as_it_was_encoded() {
-        let values = vec![
+        let values = [
             ("sex".to_owned(), Value::Str("P".into())),
             ("empty".to_owned(), Value::Str(String::new())),
             ("age".to_owned(), Value::Num(41.5)),
@@ -305,7 +315,11 @@ mod tests {
             ("nama".to_owned(), Value::Str("Siti Nurhaliza — ✓".into())),
         ];
         let bytes = encode(values.iter().map(|(n, v)| (n.as_str(), v)));
-        assert_eq!(decode(&bytes), Some(values));
+        let borrowed: Vec<(&str, Value)> = values
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        assert_eq!(decode(&bytes), Some(borrowed));
     }
 
     #[test]

@@ -227,21 +227,25 @@ type Fresh = ([u8; cache::FINGERPRINT_BYTES], Vec<u8>);
 struct Names(HashMap<String, Arc<str>, foldhash::fast::FixedState>);
 
 impl Names {
-    fn get(&mut self, name: String) -> Arc<str> {
-        if let Some(shared) = self.0.get(name.as_str()) {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
             return Arc::clone(shared);
         }
-        let shared: Arc<str> = Arc::from(name.as_str());
-        self.0.insert(name, Arc::clone(&shared));
+        let shared: Arc<str> = Arc::from(name);
+        self.0.insert(name.to_owned(), Arc::clone(&shared));
         shared
     }
 }
 
 /// `record` with `values` set, in order.
-fn record_of(mut record: Record, values: Vec<(String, Value)>, names: &mut Names) -> Record {
+fn record_of<N: AsRef<str>>(
+    mut record: Record,
+    values: Vec<(N, Value)>,
+    names: &mut Names,
+) -> Record {
     record.reserve(values.len());
     for (name, value) in values {
-        record.set(names.get(name), value);
+        record.set(names.get(name.as_ref()), value);
     }
     record
 }
@@ -279,8 +283,8 @@ fn wave_records_cached(
             };
             record.set_num(Arc::clone(&responded_name), 1.0);
             let fingerprint = cache::fingerprint(scope, wave, &[Some(text)]);
-            let (values, fresh) = match shared.get(id, wave, &fingerprint) {
-                Some(values) => (values, None),
+            let (record, fresh) = match shared.get(id, wave, &fingerprint) {
+                Some(values) => (record_of(record, values, names), None),
                 None => {
                     let values: Vec<(String, Value)> = answers_as_text(text)
                         .with_context(|| {
@@ -291,10 +295,10 @@ fn wave_records_cached(
                         .collect();
                     let bytes =
                         cache::encode(values.iter().map(|(name, value)| (name.as_str(), value)));
-                    (values, Some((fingerprint, bytes)))
+                    (record_of(record, values, names), Some((fingerprint, bytes)))
                 }
             };
-            Ok::<_, anyhow::Error>(Some((id, record_of(record, values, names), fresh)))
+            Ok::<_, anyhow::Error>(Some((id, record, fresh)))
         })
         .collect::<anyhow::Result<_>>()?;
     let mut records = Vec::with_capacity(built.len());
