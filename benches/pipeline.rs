@@ -21,6 +21,11 @@ use pantau::pipeline::job::{JobContext, Mode, Origin, run_once};
 use pantau::reference::Reference;
 use rusqlite::{Connection, params};
 
+/// The allocator `pantau` itself runs with (`src/main.rs`), so that the job is timed as
+/// `pantau run` runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     // `cargo test --benches` and `cargo bench -- --list` must not run minutes of work.
