@@ -37,6 +37,7 @@
 mod cells;
 mod charts;
 mod cover;
+mod deflate_parts;
 mod dictionary;
 mod disaggregation;
 mod funnel;
