@@ -7,9 +7,11 @@
 //! the probe row (which only tells the style index of each number format), and everything after
 //! the data (autofilter, page setup). Two workbooks whose cut parts and style indices are the
 //! same (the manager and donor workbooks in one language) show the same sheet byte for byte, so
-//! the sheet is compressed once for both, on a thread of its own, into an anonymous temporary
-//! file, and each workbook's package is rewritten with that entry in place of the placeholder
-//! (the other entries are copied without decompressing them).
+//! the sheet is compressed once for both into an anonymous temporary file, and each workbook's
+//! package is rewritten with that entry in place of the placeholder (the other entries are
+//! copied without decompressing them). Sheets that differ only in their head (the Indonesian
+//! and English header rows) also share their compressed data rows, compressed in parts on
+//! every core ([`super::deflate_parts`]).
 
 use std::collections::HashMap;
 use std::fs::File;
