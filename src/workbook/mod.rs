@@ -37,6 +37,7 @@
 mod cells;
 mod charts;
 mod cover;
+mod deflate_parts;
 mod dictionary;
 mod disaggregation;
 mod funnel;
@@ -174,7 +175,7 @@ pub struct Target<'a> {
 ///
 /// The workbooks are built on threads of their own, and a participant sheet shown the same in
 /// two of them (the manager and donor workbooks in one language) is written and compressed
-/// once ([`splice`]). One result per target, in order; one failing does not stop the others.
+/// once, and its data rows once for every language ([`splice`]). One result per target, in order; one failing does not stop the others.
 pub fn write_each(
     report: &Report,
     extras: Option<&ManagerExtras>,

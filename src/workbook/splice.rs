@@ -7,9 +7,11 @@
 //! the probe row (which only tells the style index of each number format), and everything after
 //! the data (autofilter, page setup). Two workbooks whose cut parts and style indices are the
 //! same (the manager and donor workbooks in one language) show the same sheet byte for byte, so
-//! the sheet is compressed once for both, on a thread of its own, into an anonymous temporary
-//! file, and each workbook's package is rewritten with that entry in place of the placeholder
-//! (the other entries are copied without decompressing them).
+//! the sheet is compressed once for both into an anonymous temporary file, and each workbook's
+//! package is rewritten with that entry in place of the placeholder (the other entries are
+//! copied without decompressing them). Sheets that differ only in their head (the Indonesian
+//! and English header rows) also share their compressed data rows, compressed in parts on
+//! every core ([`super::deflate_parts`]).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -18,10 +20,9 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use rust_xlsxwriter::XlsxError;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+use zip::{ZipArchive, ZipWriter};
 
-use super::ZIP_LEVEL;
+use super::deflate_parts::{self, Part, PartWriter};
 use super::participants::Placeholder;
 use super::sheet_rows::{RowWriter, Styles, column_letters};
 use crate::report::{ColumnFormat, ParticipantTable};
@@ -70,25 +71,7 @@ pub(crate) fn finish(
                 .collect()
         }));
     }
-    // Each distinct sheet compressed on a thread of its own.
-    let formats: Vec<ColumnFormat> = table.columns.iter().map(|column| column.format).collect();
-    let sheets: Vec<Result<File, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = keys
-            .iter()
-            .map(|key| {
-                let formats = &formats;
-                scope.spawn(move || compress_sheet(table, formats, key).map_err(|e| e.to_string()))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err("a sheet writer stopped".to_owned()))
-            })
-            .collect()
-    });
+    let sheets = compress_sheets(table, &keys);
     pending
         .into_iter()
         .zip(cut)
@@ -198,48 +181,127 @@ fn probed_styles(probe: &str) -> Result<Styles, &'static str> {
     }
 }
 
-/// One sheet's XML, compressed as the only entry of a package in an anonymous temporary file
-/// (whose entry is then copied as is): at a million participants a compressed sheet is
-/// hundreds of megabytes, which need not stay in memory.
-fn compress_sheet(
+/// What sheets with the same data rows share: everything after their header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BodyKey<'a> {
+    tail: &'a str,
+    styles: Styles,
+    rows: Range<usize>,
+}
+
+/// Every distinct sheet of `keys`, in order, each compressed as the only entry of a package in
+/// an anonymous temporary file (whose entry is then copied as is): at a million participants
+/// a compressed sheet is hundreds of megabytes, which need not stay in memory.
+///
+/// Sheets that differ only in their head (the languages' header rows) share one compressed
+/// body ([`super::deflate_parts`]), compressed in as many parts as there are cores, each on a
+/// thread of its own.
+fn compress_sheets(table: &ParticipantTable, keys: &[SheetKey]) -> Vec<Result<File, String>> {
+    let formats: Vec<ColumnFormat> = table.columns.iter().map(|column| column.format).collect();
+    let mut bodies: Vec<BodyKey> = Vec::new();
+    let body_of: Vec<usize> = keys
+        .iter()
+        .map(|key| {
+            let body = BodyKey {
+                tail: &key.tail,
+                styles: key.styles,
+                rows: key.rows.clone(),
+            };
+            bodies.iter().position(|b| *b == body).unwrap_or_else(|| {
+                bodies.push(body);
+                bodies.len() - 1
+            })
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8));
+    // Each body cut into row ranges; the last range carries the tail.
+    let pieces: Vec<(usize, Range<usize>, bool)> = bodies
+        .iter()
+        .enumerate()
+        .flat_map(|(body, key)| {
+            let per_part = key.rows.len().div_ceil(threads).max(1);
+            let mut ranges = Vec::new();
+            let mut start = key.rows.start;
+            while start < key.rows.end || ranges.is_empty() {
+                let end = (start + per_part).min(key.rows.end);
+                ranges.push(start..end);
+                start = end;
+            }
+            let count = ranges.len();
+            ranges
+                .into_iter()
+                .enumerate()
+                .map(move |(index, range)| (body, range, index + 1 == count))
+        })
+        .collect();
+    let compressed: Vec<Result<Part, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .map(|(body, range, last)| {
+                let formats = &formats;
+                let key = &bodies[*body];
+                scope.spawn(move || {
+                    compress_rows(table, formats, key, range.clone(), *last)
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("a sheet writer stopped".to_owned()))
+            })
+            .collect()
+    });
+    let mut parts_of: Vec<Result<Vec<Part>, String>> =
+        bodies.iter().map(|_| Ok(Vec::new())).collect();
+    for ((body, _, _), part) in pieces.iter().zip(compressed) {
+        match (&mut parts_of[*body], part) {
+            (Ok(parts), Ok(part)) => parts.push(part),
+            (slot @ Ok(_), Err(err)) => *slot = Err(err),
+            (Err(_), _) => {}
+        }
+    }
+    keys.iter()
+        .zip(body_of)
+        .map(|(key, body)| {
+            let parts = parts_of[body].as_ref().map_err(Clone::clone)?;
+            let head =
+                deflate_parts::part_of(key.head.as_bytes(), false).map_err(|e| e.to_string())?;
+            let mut joined: Vec<&Part> = Vec::with_capacity(parts.len() + 1);
+            joined.push(&head);
+            joined.extend(parts);
+            deflate_parts::package("sheet.xml", &joined, false).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// The data rows `range` of a sheet (numbered from the sheet's first row `key.rows.start`),
+/// followed by the sheet's tail when `last`, compressed as one part of its entry.
+fn compress_rows(
     table: &ParticipantTable,
     formats: &[ColumnFormat],
-    key: &SheetKey,
-) -> Result<File, XlsxError> {
-    let file = tempfile::tempfile()?;
-    let mut zip = ZipWriter::new(BufWriter::new(file)).set_auto_large_file();
-    zip.start_file("sheet.xml", entry_options())?;
-    zip.write_all(key.head.as_bytes())?;
+    key: &BodyKey,
+    range: Range<usize>,
+    last: bool,
+) -> std::io::Result<Part> {
+    let mut part = PartWriter::new(BufWriter::new(tempfile::tempfile()?));
     let writer = RowWriter::new(formats, key.styles);
     let mut batch = Vec::with_capacity(BATCH + 4096);
-    for (offset, row) in table
-        .rows()
-        .skip(key.rows.start)
-        .take(key.rows.len())
-        .enumerate()
-    {
-        writer.write(&mut batch, offset as u32 + 1, row);
+    for (index, row) in table.rows().enumerate().skip(range.start).take(range.len()) {
+        writer.write(&mut batch, (index - key.rows.start) as u32 + 1, row);
         if batch.len() >= BATCH {
-            zip.write_all(&batch)?;
+            part.write(&batch)?;
             batch.clear();
         }
     }
-    zip.write_all(&batch)?;
-    zip.write_all(key.tail.as_bytes())?;
-    let file = zip
-        .finish()?
-        .into_inner()
-        .map_err(|err| XlsxError::IoError(err.into_error()))?;
-    Ok(file)
-}
-
-/// The options rust_xlsxwriter writes its entries with.
-fn entry_options() -> SimpleFileOptions {
-    SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(i64::from(ZIP_LEVEL)))
-        .unix_permissions(0o600)
-        .last_modified_time(DateTime::default())
+    if last {
+        batch.extend_from_slice(key.tail.as_bytes());
+    }
+    part.write(&batch)?;
+    part.into_part(last)
 }
 
 /// Writes `package` to `path` with the entries named in `replacements` taken from those
