@@ -19,6 +19,7 @@ mod form_fuzz;
 mod form_validation;
 mod http;
 mod job_cache;
+mod office;
 mod page_weight;
 mod pipeline;
 mod proxies_and_logs;

@@ -1388,38 +1388,14 @@ fn kill_while_storing(site: &Site, file: PathBuf) {
 
 /// `xlsx` saved as `.xls` (BIFF8) by LibreOffice, as a programme's older Excel would hand it over.
 fn as_xls(name: &str, xlsx: &[u8]) -> Vec<u8> {
-    let office = ["libreoffice", "soffice"]
-        .into_iter()
-        .find(|program| {
-            Command::new(program)
-                .arg("--version")
-                .output()
-                .is_ok_and(|output| output.status.success())
-        })
-        .expect("LibreOffice is not installed: run `bash tests/run.sh` to install the test peers");
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join(format!("{name}.xlsx"));
     std::fs::write(&source, xlsx).unwrap();
-    let output = Command::new(office)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            dir.path().join("profile").display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "xls",
-            "--outdir",
-        ])
-        .arg(dir.path())
-        .arg(&source)
-        .output()
-        .unwrap();
+    let output = super::office::convert("xls", &source, dir.path(), &dir.path().join("profile"));
     let converted = dir.path().join(format!("{name}.xls"));
     std::fs::read(&converted).unwrap_or_else(|e| {
         panic!(
-            "{office} made no {} ({e}): {}",
+            "LibreOffice made no {} ({e}): {}",
             converted.display(),
             String::from_utf8_lossy(&output.stderr)
         )

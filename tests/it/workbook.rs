@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calamine::{Data, Range, Reader, Xlsx, open_workbook};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -947,34 +946,11 @@ fn sheet_names_from_dimensions_are_cleaned_and_unique() {
 #[test]
 fn libreoffice_opens_both_variants_and_prints_them() {
     let written = write_both(&report());
-    let office = ["libreoffice", "soffice"]
-        .into_iter()
-        .find(|program| {
-            Command::new(program)
-                .arg("--version")
-                .output()
-                .is_ok_and(|output| output.status.success())
-        })
-        .expect("LibreOffice is not installed: run `bash tests/run.sh` to install the test peers");
+    let office = super::office::program();
     let profile = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     for path in [&written.donor, &written.manager] {
-        let output = Command::new(office)
-            .arg(format!(
-                "-env:UserInstallation=file://{}",
-                profile.path().display()
-            ))
-            .args([
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-            ])
-            .arg(out.path())
-            .arg(path)
-            .output()
-            .unwrap();
+        let output = super::office::convert("pdf", path, out.path(), profile.path());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             output.status.success(),
