@@ -140,17 +140,10 @@ fn text_cell(out: &mut Vec<u8>, reference: (&[u8], &[u8]), text: &str) -> bool {
     true
 }
 
-/// Excel's letters of a 0-based column number: `A`, …, `Z`, `AA`, ….
+/// Excel's column letters of 0-based `column` (`A`, …, `XFD`), from rust_xlsxwriter, which
+/// writes the rest of the package.
 pub(crate) fn column_letters(column: usize) -> String {
-    let mut letters = Vec::new();
-    let mut n = column + 1;
-    while n > 0 {
-        let rest = (n - 1) % 26;
-        letters.push(b'A' + rest as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
+    rust_xlsxwriter::column_number_to_name(column as u16)
 }
 
 #[cfg(test)]
