@@ -181,18 +181,7 @@ fn posts_without_the_sessions_csrf_token_are_refused() {
 #[test]
 fn each_role_meets_its_boundaries() {
     let site = Site::start("");
-    let siti = site.participant(
-        "Siti Aminah",
-        "6281234500001",
-        "3201014506800002",
-        "SP Garmen",
-    );
-    let budi = site.participant(
-        "Budi Hartono",
-        "6281234500002",
-        "3201010101900001",
-        "SP Logam",
-    );
+    let (siti, budi) = site.siti_and_budi();
     site.user("admin", Role::Admin, None);
     site.user("manager", Role::Manager, None);
     site.user("viewer", Role::Viewer, None);

@@ -292,18 +292,7 @@ fn an_officer_fills_a_survey_on_the_participants_behalf_and_they_resume_each_oth
 #[test]
 fn assisted_mode_needs_a_live_session_in_scope_and_a_csrf_token() {
     let site = Site::start("");
-    let siti = site.participant(
-        "Siti Aminah",
-        "6281234500001",
-        "3201014506800002",
-        "SP Garmen",
-    );
-    let budi = site.participant(
-        "Budi Hartono",
-        "6281234500002",
-        "3201010101900001",
-        "SP Logam",
-    );
+    let (siti, budi) = site.siti_and_budi();
     let siti_token = invite(&site, siti);
     invite(&site, budi);
     let budi_invitation = count(
@@ -505,18 +494,7 @@ fn run_now_runs_the_job_once_for_managers_and_waits_for_a_running_one() {
 #[test]
 fn the_call_list_shows_each_role_the_participants_it_may_call() {
     let site = Site::start("");
-    let siti = site.participant(
-        "Siti Aminah",
-        "6281234500001",
-        "3201014506800002",
-        "SP Garmen",
-    );
-    let budi = site.participant(
-        "Budi Hartono",
-        "6281234500002",
-        "3201010101900001",
-        "SP Logam",
-    );
+    let (siti, budi) = site.siti_and_budi();
     invite(&site, siti);
     invite(&site, budi);
     // Budi missed two training sessions: more at risk, first on the list.

@@ -69,6 +69,25 @@ impl Site {
         add(&self.conn(), &new, None, Utc::now()).unwrap();
     }
 
+    /// Adds the two participants most admin tests need, in different unions (so a scoped
+    /// officer sees one and not the other): Siti Aminah of SP Garmen, then Budi Hartono of SP
+    /// Logam; returns their ids in that order.
+    pub(crate) fn siti_and_budi(&self) -> (i64, i64) {
+        let siti = self.participant(
+            "Siti Aminah",
+            "6281234500001",
+            "3201014506800002",
+            "SP Garmen",
+        );
+        let budi = self.participant(
+            "Budi Hartono",
+            "6281234500002",
+            "3201010101900001",
+            "SP Logam",
+        );
+        (siti, budi)
+    }
+
     /// Adds a participant with a name, phone, NIK and union; returns its id.
     pub(crate) fn participant(&self, name: &str, phone: &str, nik: &str, union: &str) -> i64 {
         let conn = self.conn();

@@ -46,19 +46,7 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
                     rows_rejected, error_workbook
              FROM roster_imports ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([SHOWN], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
-        })?;
+        let rows = stmt.query_map([SHOWN], |r| ImportRow::try_from(r))?;
         Ok(rows.collect::<rusqlite::Result<Vec<ImportRow>>>()?)
     })
     .await;
@@ -211,22 +199,7 @@ pub async fn detail(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>
                         rows_rejected, error_workbook, summary
                  FROM roster_imports WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok((
-                        (
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                        ),
-                        r.get(9)?,
-                    ))
-                },
+                |r| Ok((ImportRow::try_from(r)?, r.get(9)?)),
             )
             .optional()?;
         let Some((row, summary)) = row else {
@@ -237,9 +210,7 @@ pub async fn detail(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>
              WHERE import_id = ?1 ORDER BY id LIMIT 200",
         )?;
         let problems = stmt
-            .query_map([id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
+            .query_map([id], |r| <_>::try_from(r))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some((row, summary, problems)))
     })

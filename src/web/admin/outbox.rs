@@ -24,17 +24,7 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
             "SELECT id, recipient, subject, status, attempts, last_error, created_at
              FROM email_outbox ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([SHOWN], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-            ))
-        })?;
+        let rows = stmt.query_map([SHOWN], |row| Email::try_from(row))?;
         Ok(rows.collect::<rusqlite::Result<Vec<Email>>>()?)
     })
     .await;

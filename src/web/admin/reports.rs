@@ -41,15 +41,7 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
             "SELECT id, origin, status, started_at, outputs FROM report_runs
              ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([SHOWN], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?;
+        let rows = stmt.query_map([SHOWN], |row| Run::try_from(row))?;
         Ok(rows.collect::<rusqlite::Result<Vec<Run>>>()?)
     })
     .await;
