@@ -10,7 +10,7 @@ use crate::expr::{Env, Value};
 
 /// Hash state for record names: the names are the configuration's own (not an attacker's
 /// choice), so a fast, fixed hash is safe, and lookups by name are most of an indicator's work.
-type Names = foldhash::fast::FixedState;
+type NameHash = foldhash::fast::FixedState;
 
 /// One participant in one wave (or in the roster, for roster indicators). Names follow the
 /// configuration's conventions: roster and derived attributes by name (`sex`, `age_group`),
@@ -22,7 +22,7 @@ type Names = foldhash::fast::FixedState;
 pub struct Record {
     /// Names are shared (`Arc<str>`): the records of a run hold the same few dozen names, and
     /// one allocation per name and record was most of a merged record's memory.
-    values: HashMap<Arc<str>, Value, Names>,
+    values: HashMap<Arc<str>, Value, NameHash>,
     /// Values this record does not set itself are read from here.
     base: Option<Arc<Record>>,
 }
@@ -39,6 +39,26 @@ impl Record {
             values: HashMap::default(),
             base: Some(base),
         }
+    }
+
+    /// This record reading every name it does not set from `base` instead (a wave's answers
+    /// read back from the job cache before the roster record they layer over exists).
+    pub fn layered_over(mut self, base: Arc<Record>) -> Record {
+        self.base = Some(base);
+        self
+    }
+
+    /// Sets `name` unless this record sets it already (its base does not count).
+    pub fn set_if_absent(&mut self, name: &Arc<str>, value: Value) -> &mut Record {
+        if !self.values.contains_key(&**name) {
+            self.values.insert(Arc::clone(name), value);
+        }
+        self
+    }
+
+    /// The value of `name` as this record sets it, ignoring its base.
+    pub fn own(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
     }
 
     /// Makes room for `additional` more values, so that setting a known number of values
@@ -88,6 +108,23 @@ impl Record {
         self.lookup(dimension)
             .filter(|value| !value.is_empty())
             .map(Value::to_text)
+    }
+}
+
+/// Names already made shared (`Arc<str>`), so that the records built on one thread share one
+/// copy of each name instead of allocating it per record.
+#[derive(Debug, Default)]
+pub struct Names(HashMap<Box<str>, Arc<str>, NameHash>);
+
+impl Names {
+    /// The shared copy of `name`.
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.0.insert(name.into(), Arc::clone(&shared));
+        shared
     }
 }
 

@@ -277,9 +277,17 @@ fn evaluating_once_per_distinct_values_gives_each_records_own_part() {
         names.insert(0, "sex".to_owned());
         names.reverse();
         let columns = Columns::new(&records, names);
+        let own = compiled.parts(&records, today());
         assert_eq!(
             compiled.parts_in(&columns, today()),
-            compiled.parts(&records, today()),
+            own,
+            "{:?}",
+            compiled.definition
+        );
+        // The memo as a hash map (too many combinations for a table) gives the same.
+        assert_eq!(
+            compiled.parts_memo(&columns, today(), 0),
+            own,
             "{:?}",
             compiled.definition
         );
@@ -326,4 +334,28 @@ fn tallied_cells_equal_each_cells_own_figure() {
             }
         }
     }
+}
+
+#[test]
+fn groups_from_columns_equal_groups_from_the_records() {
+    let rs = varied_records();
+    let records = refs(&rs);
+    let dimensions: Vec<String> = ["sex", "work_status", "income_total", "nowhere", "training_date"]
+        .map(str::to_owned)
+        .to_vec();
+    // The columns hold other names too, in another order.
+    let mut names = dimensions.clone();
+    names.push("baseline.income_total".to_owned());
+    names.reverse();
+    names.retain(|name| name != "nowhere");
+    let columns = Columns::new(&records, names);
+    assert_eq!(
+        Groups::of_columns(&columns, &dimensions),
+        Groups::new(&records, &dimensions)
+    );
+    let none: Vec<&Record> = Vec::new();
+    assert_eq!(
+        Groups::of_columns(&Columns::new(&none, dimensions.clone()), &dimensions),
+        Groups::new(&none, &dimensions)
+    );
 }
