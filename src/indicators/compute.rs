@@ -232,37 +232,70 @@ impl<'r> ValueKey<'r> {
 }
 
 impl<'r> Columns<'r> {
-    /// The values of `names` in each of `records`. Columns are independent: encoded on every
-    /// core.
+    /// The values of `names` in each of `records`.
+    ///
+    /// Records are read a row at a time, every name of one record before the next record
+    /// (its table is then in the processor's cache for all of them; reading a column at a
+    /// time fetched every record from memory once per name), a chunk of records per core. Each
+    /// chunk encodes against dictionaries of its own, merged afterwards in chunk order, so the
+    /// ids are those a single pass in record order gives.
     pub fn new(records: &[&'r Record], names: Vec<String>) -> Columns<'r> {
-        let encoded: Vec<(Vec<u32>, Vec<Option<&'r Value>>)> = names
-            .par_iter()
-            .map(|name| {
-                let mut index: HashMap<ValueKey<'r>, u32, foldhash::fast::FixedState> =
-                    HashMap::default();
-                let mut distinct = Vec::new();
-                let ids = records
-                    .iter()
-                    .map(|record| {
+        const CHUNK: usize = 4096;
+        let width = names.len();
+        type Index<'r> = HashMap<ValueKey<'r>, u32, foldhash::fast::FixedState>;
+        // Per chunk: its length, its ids (column-major within the chunk) and each column's
+        // distinct values in the order first seen.
+        let chunks: Vec<(usize, Vec<u32>, Vec<Vec<Option<&'r Value>>>)> = records
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut index: Vec<Index<'r>> = vec![Index::default(); width];
+                let mut distinct: Vec<Vec<Option<&'r Value>>> = vec![Vec::new(); width];
+                let mut ids = vec![0u32; chunk.len() * width];
+                for (row, record) in chunk.iter().enumerate() {
+                    for (column, name) in names.iter().enumerate() {
                         let value = record.lookup(name);
-                        *index.entry(ValueKey::of(value)).or_insert_with(|| {
-                            distinct.push(value);
-                            (distinct.len() - 1) as u32
-                        })
-                    })
-                    .collect();
-                (ids, distinct)
+                        let values = &mut distinct[column];
+                        ids[column * chunk.len() + row] = *index[column]
+                            .entry(ValueKey::of(value))
+                            .or_insert_with(|| {
+                                values.push(value);
+                                (values.len() - 1) as u32
+                            });
+                    }
+                }
+                (chunk.len(), ids, distinct)
             })
             .collect();
-        let mut ids = Vec::with_capacity(records.len() * names.len());
-        let mut distinct = Vec::with_capacity(names.len());
-        for (column, values) in encoded {
-            ids.extend(column);
-            distinct.push(values);
+        let rows = records.len();
+        let mut ids = vec![0u32; rows * width];
+        let mut index: Vec<Index<'r>> = vec![Index::default(); width];
+        let mut distinct: Vec<Vec<Option<&'r Value>>> = vec![Vec::new(); width];
+        let mut offset = 0;
+        for (length, chunk_ids, chunk_distinct) in chunks {
+            for (column, values) in chunk_distinct.into_iter().enumerate() {
+                let global = &mut distinct[column];
+                let renumbered: Vec<u32> = values
+                    .into_iter()
+                    .map(|value| {
+                        *index[column]
+                            .entry(ValueKey::of(value))
+                            .or_insert_with(|| {
+                                global.push(value);
+                                (global.len() - 1) as u32
+                            })
+                    })
+                    .collect();
+                let target = &mut ids[column * rows + offset..column * rows + offset + length];
+                let source = &chunk_ids[column * length..(column + 1) * length];
+                for (id, local) in target.iter_mut().zip(source) {
+                    *id = renumbered[*local as usize];
+                }
+            }
+            offset += length;
         }
         Columns {
             names,
-            rows: records.len(),
+            rows,
             ids,
             distinct,
         }
