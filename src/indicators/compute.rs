@@ -255,9 +255,8 @@ impl<'r> Columns<'r> {
                     for (column, name) in names.iter().enumerate() {
                         let value = record.lookup(name);
                         let values = &mut distinct[column];
-                        ids[column * chunk.len() + row] = *index[column]
-                            .entry(ValueKey::of(value))
-                            .or_insert_with(|| {
+                        ids[column * chunk.len() + row] =
+                            *index[column].entry(ValueKey::of(value)).or_insert_with(|| {
                                 values.push(value);
                                 (values.len() - 1) as u32
                             });
@@ -277,12 +276,10 @@ impl<'r> Columns<'r> {
                 let renumbered: Vec<u32> = values
                     .into_iter()
                     .map(|value| {
-                        *index[column]
-                            .entry(ValueKey::of(value))
-                            .or_insert_with(|| {
-                                global.push(value);
-                                (global.len() - 1) as u32
-                            })
+                        *index[column].entry(ValueKey::of(value)).or_insert_with(|| {
+                            global.push(value);
+                            (global.len() - 1) as u32
+                        })
                     })
                     .collect();
                 let target = &mut ids[column * rows + offset..column * rows + offset + length];

@@ -133,7 +133,10 @@ impl Cache {
     /// Reading in another transaction is safe: an entry is only ever used when its fingerprint
     /// matches the inputs the merge reads, whenever the entry was read.
     pub fn start_loading(conn: &Connection) -> Loading {
-        let path = conn.path().filter(|path| !path.is_empty()).map(str::to_owned);
+        let path = conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .map(str::to_owned);
         let Some(path) = path else {
             return Loading(LoadingState::Read(Cache::load(conn)));
         };
@@ -144,7 +147,9 @@ impl Cache {
                     &path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
-                .with_context(|| format!("cannot open the database {path} to read the job cache"))?;
+                .with_context(|| {
+                    format!("cannot open the database {path} to read the job cache")
+                })?;
                 conn.busy_timeout(std::time::Duration::from_secs(30))?;
                 Cache::load(&conn)
             });

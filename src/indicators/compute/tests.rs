@@ -340,9 +340,15 @@ fn tallied_cells_equal_each_cells_own_figure() {
 fn groups_from_columns_equal_groups_from_the_records() {
     let rs = varied_records();
     let records = refs(&rs);
-    let dimensions: Vec<String> = ["sex", "work_status", "income_total", "nowhere", "training_date"]
-        .map(str::to_owned)
-        .to_vec();
+    let dimensions: Vec<String> = [
+        "sex",
+        "work_status",
+        "income_total",
+        "nowhere",
+        "training_date",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     // The columns hold other names too, in another order.
     let mut names = dimensions.clone();
     names.push("baseline.income_total".to_owned());
@@ -382,7 +388,10 @@ fn columns_over_several_chunks_number_values_as_one_pass_would() {
     let share = indicator(
         IndicatorKind::Share,
         &[
-            ("numerator", "${income_total} > 1000 or ${work_status} = 'self'"),
+            (
+                "numerator",
+                "${income_total} > 1000 or ${work_status} = 'self'",
+            ),
             ("denominator", "string-length(${sex}) > 0"),
         ],
     );
