@@ -336,15 +336,17 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<(&str, Value)>> {
 pub fn decode_record(bytes: &[u8], room: usize, names: &mut Names) -> Option<Record> {
     let mut reader = Reader { bytes };
     let count = u32::from_le_bytes(reader.take()?);
-    let mut record = Record::new();
-    record.reserve((count as usize).min(1024) + room);
+    let mut values = Vec::with_capacity((count as usize).min(1024));
     for _ in 0..count {
         let length = u16::from_le_bytes(reader.take()?);
         let name = reader.str(usize::from(length))?;
         let value = reader.value()?;
-        record.set(names.get(name), value);
+        values.push((names.get(name), value));
     }
-    reader.bytes.is_empty().then_some(record)
+    reader
+        .bytes
+        .is_empty()
+        .then(|| Record::from_values(values, room))
 }
 
 struct Reader<'a> {

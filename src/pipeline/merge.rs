@@ -277,11 +277,11 @@ fn wave_records_cached(
                         .collect();
                     let bytes =
                         cache::encode(values.iter().map(|(name, value)| (name.as_str(), value)));
-                    let mut record = Record::over(Arc::clone(base));
-                    record.reserve(values.len() + 2);
-                    for (name, value) in values {
-                        record.set(names.get(&name), value);
-                    }
+                    let values = values
+                        .into_iter()
+                        .map(|(name, value)| (names.get(&name), value))
+                        .collect();
+                    let record = Record::from_values(values, 2).layered_over(Arc::clone(base));
                     (record, Some((fingerprint, bytes)))
                 }
             };
