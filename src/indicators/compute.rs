@@ -245,7 +245,8 @@ impl<'r> Columns<'r> {
         type Index<'r> = HashMap<ValueKey<'r>, u32, foldhash::fast::FixedState>;
         // Per chunk: its length, its ids (column-major within the chunk) and each column's
         // distinct values in the order first seen.
-        let chunks: Vec<(usize, Vec<u32>, Vec<Vec<Option<&'r Value>>>)> = records
+        type Chunk<'r> = (usize, Vec<u32>, Vec<Vec<Option<&'r Value>>>);
+        let chunks: Vec<Chunk<'r>> = records
             .par_chunks(CHUNK)
             .map(|chunk| {
                 let mut index: Vec<Index<'r>> = vec![Index::default(); width];

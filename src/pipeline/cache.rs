@@ -11,6 +11,10 @@
 //! is a miss and the record is built again. A cached record can therefore never be older than
 //! its inputs; at worst a changed input costs a rebuild.
 //!
+//! A run reads the whole cache on a thread of its own ([`Cache::start_loading`]), decoding
+//! each entry straight into a [`Record`], while the job does its other reads; the merge then
+//! moves each record whose fingerprint matches out of the cache.
+//!
 //! What depends on the day of the run (age, age group, the minimum wage of the year) is not
 //! cached: it is added to every record after it is built or read back (see
 //! `merge::add_dated`), so a cache written yesterday still holds today.
@@ -315,10 +319,8 @@ pub fn encode<'a>(values: impl Iterator<Item = (&'a str, &'a Value)>) -> Vec<u8>
     bytes
 }
 
-/// The values of an encoded record; None when the bytes are not a whole, valid encoding.
-/// Names are borrowed from `bytes`: a record's names are the same few dozen in every record,
-/// and the caller shares one copy of each, so copying them here was an allocation per value
-/// and most of a cached run's merge.
+/// The values of an encoded record, names borrowed from `bytes`; None when the bytes are not a
+/// whole, valid encoding. (A run reads entries with [`decode_record`], straight into records.)
 pub fn decode(bytes: &[u8]) -> Option<Vec<(&str, Value)>> {
     let mut reader = Reader { bytes };
     let count = u32::from_le_bytes(reader.take()?);
