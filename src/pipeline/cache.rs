@@ -427,6 +427,32 @@ mod tests {
     }
 
     #[test]
+    fn a_record_decoded_straight_holds_what_decode_reads_and_a_cut_one_is_a_miss() {
+        let values = [
+            ("sex", Value::Str("P".into())),
+            ("age", Value::Num(41.5)),
+            ("flag", Value::Bool(false)),
+            (
+                "day",
+                Value::Date(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()),
+            ),
+        ];
+        let bytes = encode(values.iter().map(|(n, v)| (*n, v)));
+        let mut names = Names::default();
+        let record = decode_record(&bytes, 2, &mut names).expect("a whole encoding");
+        for (name, value) in decode(&bytes).unwrap() {
+            assert_eq!(record.own(name), Some(&value), "{name}");
+        }
+        assert_eq!(record.own_values().count(), values.len());
+        for cut in 0..bytes.len() {
+            assert!(
+                decode_record(&bytes[..cut], 0, &mut names).is_none(),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
     fn a_fingerprint_changes_with_each_input_and_with_absence() {
         let scope = Scope([7; FINGERPRINT_BYTES]);
         let other = Scope([8; FINGERPRINT_BYTES]);
