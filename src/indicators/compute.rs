@@ -148,6 +148,52 @@ impl Groups {
     }
 }
 
+impl Groups {
+    /// [`Groups::new`] from values already looked up: each dimension's categories are found
+    /// among its column's distinct values (a few dozen) instead of by reading every record
+    /// again. A dimension that is not among the columns' names groups every record as
+    /// without a value, as a name no record sets would.
+    pub fn of_columns(columns: &Columns, dimensions: &[String]) -> Groups {
+        let dimensions = dimensions
+            .iter()
+            .map(|dimension| {
+                let Some(column) = columns.names.iter().position(|name| name == dimension) else {
+                    return Grouping {
+                        dimension: dimension.clone(),
+                        categories: if columns.rows == 0 {
+                            Vec::new()
+                        } else {
+                            vec![None]
+                        },
+                        cell_of: vec![0; columns.rows],
+                    };
+                };
+                // Distinct values that differ as values may read alike as categories (the text
+                // "1" and the number 1): each distinct value's category, then those sorted and
+                // made unique.
+                let named: Vec<Option<String>> = columns.distinct[column]
+                    .iter()
+                    .map(|value| value.filter(|v| !v.is_empty()).map(Value::to_text))
+                    .collect();
+                let mut categories = named.clone();
+                categories.sort();
+                categories.dedup();
+                let position: Vec<u32> = named
+                    .iter()
+                    .map(|category| categories.partition_point(|c| c < category) as u32)
+                    .collect();
+                let ids = &columns.ids[column * columns.rows..(column + 1) * columns.rows];
+                Grouping {
+                    dimension: dimension.clone(),
+                    categories,
+                    cell_of: ids.iter().map(|id| position[*id as usize]).collect(),
+                }
+            })
+            .collect();
+        Groups { dimensions }
+    }
+}
+
 /// Some values of a set of records, looked up by name once per record and name, for every
 /// indicator over that set, and dictionary-encoded: each column keeps its distinct values once
 /// and each record an id into them. An indicator then evaluates its expressions once per
@@ -186,37 +232,68 @@ impl<'r> ValueKey<'r> {
 }
 
 impl<'r> Columns<'r> {
-    /// The values of `names` in each of `records`. Columns are independent: encoded on every
-    /// core.
+    /// The values of `names` in each of `records`.
+    ///
+    /// Records are read a row at a time, every name of one record before the next record
+    /// (its table is then in the processor's cache for all of them; reading a column at a
+    /// time fetched every record from memory once per name), a chunk of records per core. Each
+    /// chunk encodes against dictionaries of its own, merged afterwards in chunk order, so the
+    /// ids are those a single pass in record order gives.
     pub fn new(records: &[&'r Record], names: Vec<String>) -> Columns<'r> {
-        let encoded: Vec<(Vec<u32>, Vec<Option<&'r Value>>)> = names
-            .par_iter()
-            .map(|name| {
-                let mut index: HashMap<ValueKey<'r>, u32, foldhash::fast::FixedState> =
-                    HashMap::default();
-                let mut distinct = Vec::new();
-                let ids = records
-                    .iter()
-                    .map(|record| {
+        const CHUNK: usize = 4096;
+        let width = names.len();
+        type Index<'r> = HashMap<ValueKey<'r>, u32, foldhash::fast::FixedState>;
+        // Per chunk: its length, its ids (column-major within the chunk) and each column's
+        // distinct values in the order first seen.
+        type Chunk<'r> = (usize, Vec<u32>, Vec<Vec<Option<&'r Value>>>);
+        let chunks: Vec<Chunk<'r>> = records
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut index: Vec<Index<'r>> = vec![Index::default(); width];
+                let mut distinct: Vec<Vec<Option<&'r Value>>> = vec![Vec::new(); width];
+                let mut ids = vec![0u32; chunk.len() * width];
+                for (row, record) in chunk.iter().enumerate() {
+                    for (column, name) in names.iter().enumerate() {
                         let value = record.lookup(name);
-                        *index.entry(ValueKey::of(value)).or_insert_with(|| {
-                            distinct.push(value);
-                            (distinct.len() - 1) as u32
+                        let values = &mut distinct[column];
+                        ids[column * chunk.len() + row] =
+                            *index[column].entry(ValueKey::of(value)).or_insert_with(|| {
+                                values.push(value);
+                                (values.len() - 1) as u32
+                            });
+                    }
+                }
+                (chunk.len(), ids, distinct)
+            })
+            .collect();
+        let rows = records.len();
+        let mut ids = vec![0u32; rows * width];
+        let mut index: Vec<Index<'r>> = vec![Index::default(); width];
+        let mut distinct: Vec<Vec<Option<&'r Value>>> = vec![Vec::new(); width];
+        let mut offset = 0;
+        for (length, chunk_ids, chunk_distinct) in chunks {
+            for (column, values) in chunk_distinct.into_iter().enumerate() {
+                let global = &mut distinct[column];
+                let renumbered: Vec<u32> = values
+                    .into_iter()
+                    .map(|value| {
+                        *index[column].entry(ValueKey::of(value)).or_insert_with(|| {
+                            global.push(value);
+                            (global.len() - 1) as u32
                         })
                     })
                     .collect();
-                (ids, distinct)
-            })
-            .collect();
-        let mut ids = Vec::with_capacity(records.len() * names.len());
-        let mut distinct = Vec::with_capacity(names.len());
-        for (column, values) in encoded {
-            ids.extend(column);
-            distinct.push(values);
+                let target = &mut ids[column * rows + offset..column * rows + offset + length];
+                let source = &chunk_ids[column * length..(column + 1) * length];
+                for (id, local) in target.iter_mut().zip(source) {
+                    *id = renumbered[*local as usize];
+                }
+            }
+            offset += length;
         }
         Columns {
             names,
-            rows: records.len(),
+            rows,
             ids,
             distinct,
         }
@@ -250,6 +327,10 @@ impl expr::Env for ColumnEnv<'_, '_> {
         self.today
     }
 }
+
+/// The most combinations of values an indicator's memo holds as a table (beyond this, and
+/// beyond one per record, it is a hash map).
+const DENSE_MEMO: usize = 1 << 16;
 
 /// What one record contributes to a figure, found by evaluating the indicator's expressions
 /// on it once; a figure over any group of records is then an aggregate of their parts.
@@ -313,35 +394,74 @@ impl CompiledIndicator {
     /// expression language is pure: the same values and the same `today` give the same part),
     /// so a record costs a few id reads and one hash lookup.
     pub fn parts_in(&self, columns: &Columns, today: NaiveDate) -> Vec<Option<Part>> {
+        self.parts_memo(columns, today, DENSE_MEMO.max(columns.rows))
+    }
+
+    /// [`CompiledIndicator::parts_in`], with the memo a table when the combinations of ids
+    /// number at most `dense`.
+    fn parts_memo(&self, columns: &Columns, today: NaiveDate, dense: usize) -> Vec<Option<Part>> {
         let names = self.names();
         let slots: Vec<Option<usize>> = names
             .iter()
             .map(|name| columns.names.iter().position(|known| known == name))
             .collect();
+        // The part of one combination of ids (one per slot), evaluated from the values.
+        let evaluate = |key: &[u32]| {
+            let values: Vec<Option<&Value>> = slots
+                .iter()
+                .zip(key)
+                .map(|(slot, id)| slot.and_then(|column| columns.distinct[column][*id as usize]))
+                .collect();
+            self.part_in(&ColumnEnv {
+                names: &names,
+                values: &values,
+                today,
+            })
+        };
+        let id = |slot: &Option<usize>, row: usize| match slot {
+            Some(column) => columns.ids[column * columns.rows + row],
+            None => 0,
+        };
+        // When the combinations are few (choices, flags, categories: the usual indicator), the
+        // memo is a table indexed by the ids in mixed radix, so that a record costs a few id
+        // reads and an index; otherwise a hash map keyed by the ids.
+        let sizes: Vec<usize> = slots
+            .iter()
+            .map(|slot| slot.map_or(1, |column| columns.distinct[column].len().max(1)))
+            .collect();
+        let combinations = sizes
+            .iter()
+            .try_fold(1usize, |product, size| product.checked_mul(*size))
+            .filter(|product| *product <= dense);
+        let mut key: Vec<u32> = Vec::with_capacity(slots.len());
+        if let Some(combinations) = combinations {
+            let mut memo: Vec<Option<Option<Part>>> = vec![None; combinations];
+            return (0..columns.rows)
+                .map(|row| {
+                    let index = slots
+                        .iter()
+                        .zip(&sizes)
+                        .fold(0usize, |index, (slot, size)| {
+                            index * size + id(slot, row) as usize
+                        });
+                    *memo[index].get_or_insert_with(|| {
+                        key.clear();
+                        key.extend(slots.iter().map(|slot| id(slot, row)));
+                        evaluate(&key)
+                    })
+                })
+                .collect();
+        }
         let mut memo: HashMap<Vec<u32>, Option<Part>, foldhash::fast::FixedState> =
             HashMap::default();
-        let mut key: Vec<u32> = Vec::with_capacity(slots.len());
-        let mut values: Vec<Option<&Value>> = Vec::with_capacity(slots.len());
         (0..columns.rows)
             .map(|row| {
                 key.clear();
-                key.extend(slots.iter().map(|slot| match slot {
-                    Some(column) => columns.ids[column * columns.rows + row],
-                    None => 0,
-                }));
+                key.extend(slots.iter().map(|slot| id(slot, row)));
                 if let Some(part) = memo.get(key.as_slice()) {
                     return *part;
                 }
-                values.clear();
-                values.extend(slots.iter().zip(&key).map(|(slot, id)| {
-                    slot.and_then(|column| columns.distinct[column][*id as usize])
-                }));
-                let env = ColumnEnv {
-                    names: &names,
-                    values: &values,
-                    today,
-                };
-                let part = self.part_in(&env);
+                let part = evaluate(&key);
                 memo.insert(key.clone(), part);
                 part
             })

@@ -11,6 +11,10 @@
 //! is a miss and the record is built again. A cached record can therefore never be older than
 //! its inputs; at worst a changed input costs a rebuild.
 //!
+//! A run reads the whole cache on a thread of its own ([`Cache::start_loading`]), decoding
+//! each entry straight into a [`Record`], while the job does its other reads; the merge then
+//! moves each record whose fingerprint matches out of the cache.
+//!
 //! What depends on the day of the run (age, age group, the minimum wage of the year) is not
 //! cached: it is added to every record after it is built or read back (see
 //! `merge::add_dated`), so a cache written yesterday still holds today.
@@ -19,11 +23,12 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OpenFlags, params};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::expr::Value;
+use crate::indicators::{Names, Record};
 use crate::reference::Reference;
 
 /// Bumped whenever the encoding or what a merged record holds changes, so that entries written
@@ -86,51 +91,117 @@ fn truncate(hash: Sha256) -> [u8; FINGERPRINT_BYTES] {
     kept
 }
 
-/// One stored entry: its fingerprint and where its encoded values lie in [`Cache::bytes`].
-type Entry = ([u8; FINGERPRINT_BYTES], std::ops::Range<usize>);
+/// One stored entry: its fingerprint and its record as decoded (without the dated values, and
+/// for a wave without the roster record it layers over).
+pub type Entry = ([u8; FINGERPRINT_BYTES], Record);
 
-/// The entries of `job_cache` read at the start of a run, and the ones the run built anew,
-/// written back by [`Cache::save`].
+/// One wave's entries (`""`: roster records) by participant: looked up by id with a fast fixed
+/// hash (ids are the database's own, not an attacker's choice).
+pub type WaveEntries = HashMap<i64, Entry, foldhash::fast::FixedState>;
+
+/// The entries of `job_cache` read at the start of a run, decoded into records, and the ones
+/// the run built anew, written back by [`Cache::save`].
 #[derive(Debug, Default)]
 pub struct Cache {
-    /// By wave (`""`: roster records), then participant: looked up by a borrowed wave name and
-    /// an id with a fast fixed hash (ids are the database's own, not an attacker's choice).
-    entries: HashMap<String, HashMap<i64, Entry, foldhash::fast::FixedState>>,
-    /// Every loaded entry's encoding, one after another: one buffer rather than an allocation
-    /// per entry (a programme has hundreds of thousands).
-    bytes: Vec<u8>,
+    /// By wave (`""`: roster records), then participant.
+    entries: HashMap<String, WaveEntries>,
     built: Vec<(i64, String, [u8; FINGERPRINT_BYTES], Vec<u8>)>,
 }
 
+/// A [`Cache`] being read on a thread of its own (see [`Cache::start_loading`]).
+pub struct Loading(LoadingState);
+
+enum LoadingState {
+    Read(anyhow::Result<Cache>),
+    Reading(std::thread::JoinHandle<anyhow::Result<Cache>>),
+}
+
+impl Loading {
+    /// The cache, once read.
+    pub fn wait(self) -> anyhow::Result<Cache> {
+        match self.0 {
+            LoadingState::Read(cache) => cache,
+            LoadingState::Reading(thread) => thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the thread reading the job cache panicked"))?,
+        }
+    }
+}
+
 impl Cache {
-    /// Every entry of `job_cache`. An entry whose fingerprint is not of the expected length (a
-    /// damaged row) is left out, which makes it a miss.
+    /// Starts reading every entry of `job_cache` on a thread of its own, over a read-only
+    /// connection to the same database file, so that decoding the cache (a few hundred
+    /// thousand records) overlaps the run's other reads instead of preceding the merge. A
+    /// database without a file (in memory) is read here, on `conn`.
+    ///
+    /// Reading in another transaction is safe: an entry is only ever used when its fingerprint
+    /// matches the inputs the merge reads, whenever the entry was read.
+    pub fn start_loading(conn: &Connection) -> Loading {
+        let path = conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .map(str::to_owned);
+        let Some(path) = path else {
+            return Loading(LoadingState::Read(Cache::load(conn)));
+        };
+        let thread = std::thread::Builder::new()
+            .name("job cache".into())
+            .spawn(move || {
+                let conn = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .with_context(|| {
+                    format!("cannot open the database {path} to read the job cache")
+                })?;
+                conn.busy_timeout(std::time::Duration::from_secs(30))?;
+                Cache::load(&conn)
+            });
+        match thread {
+            Ok(thread) => Loading(LoadingState::Reading(thread)),
+            // No thread to be had: read it here instead.
+            Err(_) => Loading(LoadingState::Read(Cache::load(conn))),
+        }
+    }
+
+    /// Every entry of `job_cache`, decoded. An entry whose fingerprint is not of the expected
+    /// length or whose record does not decode (a damaged row) is left out, which makes it a
+    /// miss.
     pub fn load(conn: &Connection) -> anyhow::Result<Cache> {
         let mut statement =
             conn.prepare("SELECT participant_id, wave, fingerprint, record FROM job_cache")?;
         let mut rows = statement.query([])?;
-        let mut entries: HashMap<String, HashMap<i64, Entry, _>> = HashMap::new();
-        let mut bytes = Vec::new();
+        let mut entries: HashMap<String, WaveEntries> = HashMap::new();
+        // One shared copy of each name for every record read.
+        let mut names = Names::default();
         while let Some(row) = rows.next()? {
             let fingerprint: &[u8] = row.get_ref(2)?.as_blob()?;
             let Ok(fingerprint) = <[u8; FINGERPRINT_BYTES]>::try_from(fingerprint) else {
                 continue;
             };
             let wave = row.get_ref(1)?.as_str()?;
+            // Room for what the merge adds: the four dated values to a roster record,
+            // `invited` and `responded` to a wave's.
+            let room = if wave.is_empty() { 4 } else { 2 };
+            let Some(record) = decode_record(row.get_ref(3)?.as_blob()?, room, &mut names) else {
+                continue;
+            };
             let by_participant = match entries.get_mut(wave) {
                 Some(by_participant) => by_participant,
                 None => entries.entry(wave.to_owned()).or_default(),
             };
-            let record = row.get_ref(3)?.as_blob()?;
-            let start = bytes.len();
-            bytes.extend_from_slice(record);
-            by_participant.insert(row.get(0)?, (fingerprint, start..bytes.len()));
+            by_participant.insert(row.get(0)?, (fingerprint, record));
         }
         Ok(Cache {
             entries,
-            bytes,
             built: Vec::new(),
         })
+    }
+
+    /// Takes the entries of `wave` (`""`: the roster records) out of the cache, for the merge
+    /// to use the records whose fingerprints match and rebuild the others.
+    pub fn take_wave(&mut self, wave: &str) -> WaveEntries {
+        self.entries.remove(wave).unwrap_or_default()
     }
 
     /// The values cached for `participant` and `wave` if they were built from inputs with this
@@ -140,11 +211,9 @@ impl Cache {
         participant: i64,
         wave: &str,
         fingerprint: &[u8; FINGERPRINT_BYTES],
-    ) -> Option<Vec<(&str, Value)>> {
-        let (stored, range) = self.entries.get(wave)?.get(&participant)?;
-        (stored == fingerprint)
-            .then(|| decode(self.bytes.get(range.clone())?))
-            .flatten()
+    ) -> Option<&Record> {
+        let (stored, record) = self.entries.get(wave)?.get(&participant)?;
+        (stored == fingerprint).then_some(record)
     }
 
     /// Keeps `values`, built for `participant` and `wave` from inputs with `fingerprint`, to be
@@ -250,10 +319,8 @@ pub fn encode<'a>(values: impl Iterator<Item = (&'a str, &'a Value)>) -> Vec<u8>
     bytes
 }
 
-/// The values of an encoded record; None when the bytes are not a whole, valid encoding.
-/// Names are borrowed from `bytes`: a record's names are the same few dozen in every record,
-/// and the caller shares one copy of each, so copying them here was an allocation per value
-/// and most of a cached run's merge.
+/// The values of an encoded record, names borrowed from `bytes`; None when the bytes are not a
+/// whole, valid encoding. (A run reads entries with [`decode_record`], straight into records.)
 pub fn decode(bytes: &[u8]) -> Option<Vec<(&str, Value)>> {
     let mut reader = Reader { bytes };
     let count = u32::from_le_bytes(reader.take()?);
@@ -261,22 +328,27 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<(&str, Value)>> {
     for _ in 0..count {
         let length = u16::from_le_bytes(reader.take()?);
         let name = reader.str(usize::from(length))?;
-        let [tag] = reader.take()?;
-        let value = match tag {
-            TEXT => {
-                let length = u32::from_le_bytes(reader.take()?);
-                Value::Str(reader.str(length as usize)?.to_owned())
-            }
-            NUMBER => Value::Num(f64::from_le_bytes(reader.take()?)),
-            BOOLEAN => Value::Bool(reader.take::<1>()? != [0]),
-            DATE => Value::Date(NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(
-                reader.take()?,
-            ))?),
-            _ => return None,
-        };
-        values.push((name, value));
+        values.push((name, reader.value()?));
     }
     reader.bytes.is_empty().then_some(values)
+}
+
+/// An encoded record as a [`Record`] with room for `room` more values, its names shared
+/// through `names`; None when the bytes are not a whole, valid encoding.
+pub fn decode_record(bytes: &[u8], room: usize, names: &mut Names) -> Option<Record> {
+    let mut reader = Reader { bytes };
+    let count = u32::from_le_bytes(reader.take()?);
+    let mut values = Vec::with_capacity((count as usize).min(1024));
+    for _ in 0..count {
+        let length = u16::from_le_bytes(reader.take()?);
+        let name = reader.str(usize::from(length))?;
+        let value = reader.value()?;
+        values.push((names.get(name), value));
+    }
+    reader
+        .bytes
+        .is_empty()
+        .then(|| Record::from_values(values, room))
 }
 
 struct Reader<'a> {
@@ -288,6 +360,23 @@ impl<'a> Reader<'a> {
         let (head, rest) = self.bytes.split_first_chunk::<N>()?;
         self.bytes = rest;
         Some(*head)
+    }
+
+    /// A tagged value.
+    fn value(&mut self) -> Option<Value> {
+        let [tag] = self.take()?;
+        Some(match tag {
+            TEXT => {
+                let length = u32::from_le_bytes(self.take()?);
+                Value::Str(self.str(length as usize)?.to_owned())
+            }
+            NUMBER => Value::Num(f64::from_le_bytes(self.take()?)),
+            BOOLEAN => Value::Bool(self.take::<1>()? != [0]),
+            DATE => Value::Date(NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(
+                self.take()?,
+            ))?),
+            _ => return None,
+        })
     }
 
     fn str(&mut self, length: usize) -> Option<&'a str> {
@@ -335,6 +424,32 @@ mod tests {
         let mut mistagged = bytes.clone();
         mistagged[4 + 2 + "training_location".len()] = 9;
         assert_eq!(decode(&mistagged), None);
+    }
+
+    #[test]
+    fn a_record_decoded_straight_holds_what_decode_reads_and_a_cut_one_is_a_miss() {
+        let values = [
+            ("sex", Value::Str("P".into())),
+            ("age", Value::Num(41.5)),
+            ("flag", Value::Bool(false)),
+            (
+                "day",
+                Value::Date(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()),
+            ),
+        ];
+        let bytes = encode(values.iter().map(|(n, v)| (*n, v)));
+        let mut names = Names::default();
+        let record = decode_record(&bytes, 2, &mut names).expect("a whole encoding");
+        for (name, value) in decode(&bytes).unwrap() {
+            assert_eq!(record.own(name), Some(&value), "{name}");
+        }
+        assert_eq!(record.own_values().count(), values.len());
+        for cut in 0..bytes.len() {
+            assert!(
+                decode_record(&bytes[..cut], 0, &mut names).is_none(),
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]

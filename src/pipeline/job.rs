@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::cache::Cache;
 use super::inputs::Inputs;
 use super::quality;
 use super::report::{Forms, ReportInputs, assemble_with};
@@ -303,6 +304,9 @@ fn steps(
         .inputs
         .insert("config".into(), config_input(config)?);
     progress.timings.lap("start");
+    // The job cache is read and decoded on a thread of its own while the run imports, issues
+    // invitations, reads its inputs and checks their quality; the merge waits for it.
+    let cache = Cache::start_loading(conn);
     if context.mode == Mode::Full {
         import_inbox(conn, context, progress)?;
         progress.timings.lap("inbox");
@@ -353,7 +357,7 @@ fn steps(
         variant: WorkbookVariant::Manager,
     };
     progress.timings.lap("forms");
-    let mut report = assemble_with(conn, &inputs, &read, &mut progress.timings)
+    let mut report = assemble_with(conn, &inputs, &read, cache, &mut progress.timings)
         .context("cannot assemble the report")?;
     drop(read);
     progress.inputs.insert(

@@ -23,7 +23,7 @@ use super::cache::{self, Cache, Scope};
 use super::inputs::Inputs;
 use super::quality::answers_as_text;
 use crate::expr::Value;
-use crate::indicators::{self, Record};
+use crate::indicators::{self, Names, Record};
 use crate::reference::Reference;
 
 /// Everything merging needs besides the database.
@@ -164,17 +164,24 @@ pub fn merge_cached(
         Some(wave) => inputs.answers_of(wave),
         None => HashMap::new(),
     };
-    let shared: &Cache = cache;
-    let built: Vec<(i64, Record, Option<Fresh>)> = inputs
+    // Each participant with the entry the cache holds for it, paired on this thread (the
+    // entries move into the records built from them).
+    let mut cached = cache.take_wave("");
+    let paired: Vec<_> = inputs
         .participants
-        .par_iter()
-        .map_init(Names::default, |names, participant| {
+        .iter()
+        .map(|participant| (participant, cached.remove(&participant.id)))
+        .collect();
+    drop(cached);
+    let built: Vec<(i64, Record, Option<Fresh>)> = paired
+        .into_par_iter()
+        .map(|(participant, entry)| {
             let id = participant.id;
             let baseline_text = baseline.get(&id).copied();
             let fingerprint =
                 cache::fingerprint(scope, "", &[participant.attrs.as_deref(), baseline_text]);
-            let (mut record, fresh) = match shared.get(id, "", &fingerprint) {
-                Some(values) => (record_of(Record::new(), values, names), None),
+            let (mut record, fresh) = match entry.filter(|(stored, _)| *stored == fingerprint) {
+                Some((_, record)) => (record, None),
                 None => {
                     let roster = participant
                         .attrs
@@ -221,35 +228,6 @@ pub fn merge_cached(
 /// A record built in this run, to be kept in the cache: its fingerprint and encoding.
 type Fresh = ([u8; cache::FINGERPRINT_BYTES], Vec<u8>);
 
-/// Names already made shared (`Arc<str>`) on one thread, so that the records it builds from
-/// the cache share one copy of each name.
-#[derive(Default)]
-struct Names(HashMap<String, Arc<str>, foldhash::fast::FixedState>);
-
-impl Names {
-    fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(name) {
-            return Arc::clone(shared);
-        }
-        let shared: Arc<str> = Arc::from(name);
-        self.0.insert(name.to_owned(), Arc::clone(&shared));
-        shared
-    }
-}
-
-/// `record` with `values` set, in order.
-fn record_of<N: AsRef<str>>(
-    mut record: Record,
-    values: Vec<(N, Value)>,
-    names: &mut Names,
-) -> Record {
-    record.reserve(values.len());
-    for (name, value) in values {
-        record.set(names.get(name.as_ref()), value);
-    }
-    record
-}
-
 /// [`wave_records_from`] with the answers from `inputs` and the cache.
 fn wave_records_cached(
     conn: &Connection,
@@ -265,26 +243,30 @@ fn wave_records_cached(
     let invited: Vec<i64> = statement
         .query_map([wave], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    let shared: &Cache = cache;
+    let mut cached = cache.take_wave(wave);
+    let paired: Vec<_> = invited
+        .into_iter()
+        .map(|id| (id, cached.remove(&id)))
+        .collect();
+    drop(cached);
     let (invited_name, responded_name): (Arc<str>, Arc<str>) =
         ("invited".into(), "responded".into());
-    let built: Vec<Option<(i64, Record, Option<Fresh>)>> = invited
-        .par_iter()
-        .map_init(Names::default, |names, &id| {
+    let built: Vec<Option<(i64, Record, Option<Fresh>)>> = paired
+        .into_par_iter()
+        .map_init(Names::default, |names, (id, entry)| {
             // As in wave_records_from: a participant row deleted outright has no record.
             let Some(base) = roster.get(&id) else {
                 return Ok(None);
             };
-            let mut record = Record::over(Arc::clone(base));
-            record.set_num(Arc::clone(&invited_name), 1.0);
             let Some(text) = answers.get(&id) else {
+                let mut record = Record::over(Arc::clone(base));
+                record.set_num(Arc::clone(&invited_name), 1.0);
                 record.set_num(Arc::clone(&responded_name), 0.0);
                 return Ok(Some((id, record, None)));
             };
-            record.set_num(Arc::clone(&responded_name), 1.0);
             let fingerprint = cache::fingerprint(scope, wave, &[Some(text)]);
-            let (record, fresh) = match shared.get(id, wave, &fingerprint) {
-                Some(values) => (record_of(record, values, names), None),
+            let (mut record, fresh) = match entry.filter(|(stored, _)| *stored == fingerprint) {
+                Some((_, record)) => (record.layered_over(Arc::clone(base)), None),
                 None => {
                     let values: Vec<(String, Value)> = answers_as_text(text)
                         .with_context(|| {
@@ -295,9 +277,17 @@ fn wave_records_cached(
                         .collect();
                     let bytes =
                         cache::encode(values.iter().map(|(name, value)| (name.as_str(), value)));
-                    (record_of(record, values, names), Some((fingerprint, bytes)))
+                    let values = values
+                        .into_iter()
+                        .map(|(name, value)| (names.get(&name), value))
+                        .collect();
+                    let record = Record::from_values(values, 2).layered_over(Arc::clone(base));
+                    (record, Some((fingerprint, bytes)))
                 }
             };
+            // An answer of the same name wins over these two, as it always has.
+            record.set_if_absent(&invited_name, Value::Num(1.0));
+            record.set_if_absent(&responded_name, Value::Num(1.0));
             Ok::<_, anyhow::Error>(Some((id, record, fresh)))
         })
         .collect::<anyhow::Result<_>>()?;

@@ -114,65 +114,93 @@ pub fn income_problems(
     answers: &BTreeMap<String, String>,
     pre_layoff_wage: Option<f64>,
 ) -> Vec<(&'static str, String)> {
-    let number = |name: &str| {
-        answers
-            .get(name)
-            .filter(|text| !text.trim().is_empty())
-            .and_then(|text| text.trim().parse::<f64>().ok())
+    let number = |name: &str| answers.get(name).and_then(|text| income_number(text));
+    let income = Income {
+        total: number("income_total"),
+        sources: INCOME_SOURCES.map(number),
+        pre_layoff_wage: None,
     };
-    let mut problems = Vec::new();
-    let Some(total) = number("income_total") else {
-        return problems;
-    };
-    if !(0.0..=INCOME_CEILING).contains(&total) {
-        problems.push((
-            code::INCOME_RANGE,
-            format!(
-                "income_total is Rp {}, outside 0 to Rp {} a month",
-                rupiah(total),
-                rupiah(INCOME_CEILING)
-            ),
-        ));
-    }
-    if let Some(wage) = pre_layoff_wage.filter(|wage| *wage > 0.0)
-        && total > 0.0
-        && (total > wage * HISTORY_FACTOR || total * HISTORY_FACTOR < wage)
-    {
-        problems.push((
-            code::INCOME_HISTORY,
-            format!(
-                "income_total Rp {} is {} the pre-layoff wage of Rp {}",
-                rupiah(total),
-                if total > wage {
-                    "more than 10 times"
-                } else {
-                    "less than a tenth of"
-                },
-                rupiah(wage)
-            ),
-        ));
-    }
-    let sources: Vec<(&str, f64)> = INCOME_SOURCES
-        .iter()
-        .filter_map(|name| number(name).map(|value| (*name, value)))
-        .collect();
-    let sum: f64 = sources.iter().map(|(_, value)| value).sum();
-    if !sources.is_empty() && (sum - total).abs() >= 1.0 {
-        let parts: Vec<String> = sources
+    income.problems(pre_layoff_wage)
+}
+
+/// An income answer as a number: None when empty or not a number.
+fn income_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    (!text.is_empty())
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+}
+
+/// The income answers of one response as numbers (None: unanswered or not a number), which is
+/// all the income rules read: kept per response instead of the answers' text, so that the check
+/// holds a few numbers per response rather than a map of strings.
+#[derive(Debug, Clone, Copy, Default)]
+struct Income {
+    total: Option<f64>,
+    /// In the order of [`INCOME_SOURCES`].
+    sources: [Option<f64>; 4],
+    /// The baseline's `pre_layoff_wage` answer, read without trimming (as a wage history).
+    pre_layoff_wage: Option<f64>,
+}
+
+impl Income {
+    /// [`income_problems`] of these answers.
+    fn problems(&self, pre_layoff_wage: Option<f64>) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        let Some(total) = self.total else {
+            return problems;
+        };
+        if !(0.0..=INCOME_CEILING).contains(&total) {
+            problems.push((
+                code::INCOME_RANGE,
+                format!(
+                    "income_total is Rp {}, outside 0 to Rp {} a month",
+                    rupiah(total),
+                    rupiah(INCOME_CEILING)
+                ),
+            ));
+        }
+        if let Some(wage) = pre_layoff_wage.filter(|wage| *wage > 0.0)
+            && total > 0.0
+            && (total > wage * HISTORY_FACTOR || total * HISTORY_FACTOR < wage)
+        {
+            problems.push((
+                code::INCOME_HISTORY,
+                format!(
+                    "income_total Rp {} is {} the pre-layoff wage of Rp {}",
+                    rupiah(total),
+                    if total > wage {
+                        "more than 10 times"
+                    } else {
+                        "less than a tenth of"
+                    },
+                    rupiah(wage)
+                ),
+            ));
+        }
+        let sources: Vec<(&str, f64)> = INCOME_SOURCES
             .iter()
-            .map(|(name, value)| format!("{name} {}", rupiah(*value)))
+            .zip(self.sources)
+            .filter_map(|(name, value)| value.map(|value| (*name, value)))
             .collect();
-        problems.push((
-            code::INCOME_SUM,
-            format!(
-                "income sources add up to Rp {} ({}) but income_total is Rp {}",
-                rupiah(sum),
-                parts.join(" + "),
-                rupiah(total)
-            ),
-        ));
+        let sum: f64 = sources.iter().map(|(_, value)| value).sum();
+        if !sources.is_empty() && (sum - total).abs() >= 1.0 {
+            let parts: Vec<String> = sources
+                .iter()
+                .map(|(name, value)| format!("{name} {}", rupiah(*value)))
+                .collect();
+            problems.push((
+                code::INCOME_SUM,
+                format!(
+                    "income sources add up to Rp {} ({}) but income_total is Rp {}",
+                    rupiah(sum),
+                    parts.join(" + "),
+                    rupiah(total)
+                ),
+            ));
+        }
+        problems
     }
-    problems
 }
 
 /// Why a response submitted at `submitted_at` falls outside the window `opens_at` (inclusive)
@@ -273,19 +301,22 @@ struct IncomeAnswers {
 }
 
 impl IncomeAnswers {
-    /// The answers as text by field name, as [`income_problems`] takes them.
-    fn into_text(self) -> BTreeMap<String, String> {
-        [
-            ("income_total", self.income_total),
-            ("income_wage", self.income_wage),
-            ("income_resell", self.income_resell),
-            ("income_business", self.income_business),
-            ("income_other", self.income_other),
-            ("pre_layoff_wage", self.pre_layoff_wage),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| Some((name.to_owned(), json_text(value?))))
-        .collect()
+    /// The answers as the rules read them: each as text (as [`income_problems`] takes them),
+    /// then as a number.
+    fn into_income(self) -> Income {
+        let number = |value: Option<serde_json::Value>| income_number(&json_text(value?));
+        Income {
+            total: number(self.income_total),
+            sources: [
+                number(self.income_wage),
+                number(self.income_resell),
+                number(self.income_business),
+                number(self.income_other),
+            ],
+            pre_layoff_wage: self
+                .pre_layoff_wage
+                .and_then(|value| json_text(value).parse::<f64>().ok()),
+        }
     }
 }
 
@@ -315,7 +346,7 @@ pub fn find_in(inputs: &Inputs) -> anyhow::Result<Vec<Flag>> {
     struct Row<'a> {
         participant_id: i64,
         wave: &'a str,
-        answers: BTreeMap<String, String>,
+        income: Income,
         erased: bool,
         /// Why it was submitted outside its window, if it was (not checked when erased).
         out_of_window: Option<String>,
@@ -334,7 +365,7 @@ pub fn find_in(inputs: &Inputs) -> anyhow::Result<Vec<Flag>> {
             Ok(Row {
                 participant_id: response.participant_id,
                 wave: &response.wave,
-                answers: answers.into_text(),
+                income: answers.into_income(),
                 erased: response.erased,
                 out_of_window: if response.erased {
                     None
@@ -352,11 +383,7 @@ pub fn find_in(inputs: &Inputs) -> anyhow::Result<Vec<Flag>> {
     // baseline (any wave asking `pre_layoff_wage`).
     let mut wage_answers: HashMap<i64, f64> = HashMap::new();
     for response in &responses {
-        if let Some(wage) = response
-            .answers
-            .get("pre_layoff_wage")
-            .and_then(|text| text.parse::<f64>().ok())
-        {
+        if let Some(wage) = response.income.pre_layoff_wage {
             wage_answers.insert(response.participant_id, wage);
         }
     }
@@ -400,7 +427,7 @@ pub fn find_in(inputs: &Inputs) -> anyhow::Result<Vec<Flag>> {
             .and_then(|text| text.parse::<f64>().ok())
             .filter(|wage| *wage > 0.0)
             .or_else(|| wage_answers.get(&id).copied());
-        for (code, reason) in income_problems(&response.answers, wage) {
+        for (code, reason) in response.income.problems(wage) {
             flags.push(Flag {
                 participant_id: id,
                 wave: wave.clone(),

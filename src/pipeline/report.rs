@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 /// not an attacker's choice, so a fast fixed hash will do.
 type Fast = foldhash::fast::FixedState;
 
-use super::cache::{Cache, Scope};
+use super::cache::{Cache, Loading, Scope};
 use super::inputs::Inputs;
 use super::merge::{self, MergeContext};
 use super::quality;
@@ -151,17 +151,20 @@ pub fn assemble_timed(
     inputs: &ReportInputs,
     timings: &mut Timings,
 ) -> anyhow::Result<Report> {
+    let cache = Cache::start_loading(conn);
     let read = Inputs::read(conn).context("cannot read the roster values and answers")?;
-    assemble_with(conn, inputs, &read, timings)
+    assemble_with(conn, inputs, &read, cache, timings)
 }
 
 /// [`assemble_timed`] from participants and responses already read (the job reads them once
-/// for the quality check and the report). Merged records come from the job cache where their
-/// inputs did not change; the records built anew are written to it.
+/// for the quality check and the report). Merged records come from the job `cache` (being read
+/// since the caller started it) where their inputs did not change; the records built anew are
+/// written to it.
 pub fn assemble_with(
     conn: &Connection,
     inputs: &ReportInputs,
     read: &Inputs,
+    cache: Loading,
     timings: &mut Timings,
 ) -> anyhow::Result<Report> {
     let config = inputs.config;
@@ -179,7 +182,7 @@ pub fn assemble_with(
         baseline_wave,
     };
     let scope = Scope::new(config, inputs.reference, &inputs.forms.digest);
-    let mut cache = Cache::load(conn).context("cannot read the job cache")?;
+    let mut cache = cache.wait().context("cannot read the job cache")?;
     let wave_names: Vec<&str> = config.waves.iter().map(|w| w.name.as_str()).collect();
     let merged = merge::merge_cached(conn, &context, &wave_names, read, &mut cache, &scope)
         .context("cannot merge the roster and the responses")?;
@@ -286,15 +289,18 @@ fn indicators_of(
             jobs.push((indicator, compiled.clone(), wave));
         }
     }
+    // The dimensions are looked up with the indicators' names, once per record, and grouped
+    // from those columns; the record sets are encoded side by side, on every core.
     let grouped: HashMap<Option<&str>, (indicators::Groups, indicators::Columns)> = names
-        .into_iter()
-        .map(|(wave, names)| {
+        .into_par_iter()
+        .map(|(wave, mut names)| {
             let records: Vec<&Record> = match wave {
                 None => roster_refs.clone(),
                 Some(name) => waves[name].iter().map(|(_, record)| record).collect(),
             };
-            let groups = indicators::Groups::new(&records, dimensions);
+            names.extend(dimensions.iter().cloned());
             let columns = indicators::Columns::new(&records, names.into_iter().collect());
+            let groups = indicators::Groups::of_columns(&columns, dimensions);
             (wave, (groups, columns))
         })
         .collect();

@@ -277,9 +277,17 @@ fn evaluating_once_per_distinct_values_gives_each_records_own_part() {
         names.insert(0, "sex".to_owned());
         names.reverse();
         let columns = Columns::new(&records, names);
+        let own = compiled.parts(&records, today());
         assert_eq!(
             compiled.parts_in(&columns, today()),
-            compiled.parts(&records, today()),
+            own,
+            "{:?}",
+            compiled.definition
+        );
+        // The memo as a hash map (too many combinations for a table) gives the same.
+        assert_eq!(
+            compiled.parts_memo(&columns, today(), 0),
+            own,
             "{:?}",
             compiled.definition
         );
@@ -326,4 +334,89 @@ fn tallied_cells_equal_each_cells_own_figure() {
             }
         }
     }
+}
+
+#[test]
+fn groups_from_columns_equal_groups_from_the_records() {
+    let rs = varied_records();
+    let records = refs(&rs);
+    let dimensions: Vec<String> = [
+        "sex",
+        "work_status",
+        "income_total",
+        "nowhere",
+        "training_date",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    // The columns hold other names too, in another order.
+    let mut names = dimensions.clone();
+    names.push("baseline.income_total".to_owned());
+    names.reverse();
+    names.retain(|name| name != "nowhere");
+    let columns = Columns::new(&records, names);
+    assert_eq!(
+        Groups::of_columns(&columns, &dimensions),
+        Groups::new(&records, &dimensions)
+    );
+    let none: Vec<&Record> = Vec::new();
+    assert_eq!(
+        Groups::of_columns(&Columns::new(&none, dimensions.clone()), &dimensions),
+        Groups::new(&none, &dimensions)
+    );
+}
+
+#[test]
+fn columns_over_several_chunks_number_values_as_one_pass_would() {
+    // More records than one chunk of the row-at-a-time encoding, with values first seen in
+    // later chunks too.
+    let mut rs = Vec::new();
+    for round in 0..150u32 {
+        for (i, mut r) in varied_records().into_iter().enumerate() {
+            if round % 7 == 3 && i % 2 == 0 {
+                r.set_num("income_total", f64::from(round * 1000));
+                r.set_text("sex", format!("S{round}"));
+            }
+            rs.push(r);
+        }
+    }
+    let records = refs(&rs);
+    assert!(records.len() > 8192, "spans several chunks");
+    let dimensions: Vec<String> = ["sex", "work_status", "income_total"]
+        .map(str::to_owned)
+        .to_vec();
+    let share = indicator(
+        IndicatorKind::Share,
+        &[
+            (
+                "numerator",
+                "${income_total} > 1000 or ${work_status} = 'self'",
+            ),
+            ("denominator", "string-length(${sex}) > 0"),
+        ],
+    );
+    let mut names = share.names();
+    names.push("training_date".to_owned());
+    let columns = Columns::new(&records, names.clone());
+    // Each record's id in each column points at its own value, and ids count up in the order
+    // values are first met.
+    for (column, name) in names.iter().enumerate() {
+        let mut seen = 0u32;
+        for (row, record) in records.iter().enumerate() {
+            let id = columns.ids[column * records.len() + row];
+            assert_eq!(columns.distinct[column][id as usize], record.lookup(name));
+            assert!(id <= seen, "{name}: ids in first-seen order");
+            seen = seen.max(id + 1);
+        }
+        assert_eq!(seen as usize, columns.distinct[column].len());
+    }
+    assert_eq!(
+        share.parts_in(&columns, today()),
+        share.parts(&records, today())
+    );
+    let with_dimensions = Columns::new(&records, dimensions.clone());
+    assert_eq!(
+        Groups::of_columns(&with_dimensions, &dimensions),
+        Groups::new(&records, &dimensions)
+    );
 }
