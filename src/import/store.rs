@@ -320,6 +320,7 @@ impl<'a, 'c> Store<'a, 'c> {
             .insert(
                 participant,
                 &prepared.attrs,
+                &attributes::Lookup::of(&record.values),
                 Some(self.import_id),
                 &self.now,
             )

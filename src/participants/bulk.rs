@@ -43,12 +43,11 @@ type FunnelKey = (String, String);
 /// [`BulkLoad::finish`], and what the triggers would have counted meanwhile.
 ///
 /// While it lasts, the connection also skips CHECK constraints
-/// (`PRAGMA ignore_check_constraints`): the only ones on the tables written are the
-/// `json_valid` checks of `participant_rows.attrs` and `participant_row_history.changes`,
-/// which would parse every row's JSON twice more. [`BulkLoad::finish`] creates the indexes
-/// on the generated columns of `participant_rows` (participant id, NIK, phone, email), which
-/// read every `attrs` with SQLite's JSON functions and fail the import on malformed JSON; the
-/// history of a first import holds the same texts. Dropping the value turns the checks back
+/// (`PRAGMA ignore_check_constraints`): the ones on the tables written are the `json_valid`
+/// checks of `participant_rows.attrs` and `participant_row_history.changes`, which would parse
+/// every row's JSON again, and the 0-or-1 check of `history_implicit`. What an import writes
+/// there comes from [`super::attributes::encode`] and [`super::attributes::NewValues`], whose
+/// tests read it back with SQLite's JSON functions. Dropping the value turns the checks back
 /// on, whether or not `finish` ran.
 #[derive(Debug)]
 pub struct BulkLoad<'c> {
@@ -248,8 +247,9 @@ mod tests {
         id
     }
 
-    /// Everything the triggers keep, for comparing a bulk load with row-by-row writes.
-    fn derived(conn: &Connection) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>) {
+    /// Everything the triggers keep, and the values, lookup columns and history as readers see
+    /// them, for comparing a bulk load with row-by-row writes.
+    fn derived(conn: &Connection) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>, Vec<String>) {
         let strings = |sql: &str| -> Vec<String> {
             let mut statement = conn.prepare(sql).unwrap();
             statement
@@ -269,7 +269,8 @@ mod tests {
         let mut statement = conn
             .prepare(
                 "SELECT rowid FROM participant_search_text
-                 WHERE participant_search_text MATCH '\"dewi\" OR \"628123\"' ORDER BY rowid",
+                 WHERE participant_search_text MATCH
+                 '(\"dew\" \"ewi\") OR (\"628\" \"281\" \"812\" \"123\")' ORDER BY rowid",
             )
             .unwrap();
         let found = statement
@@ -289,13 +290,25 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        (search, funnel, found, pieces)
+        let mut seen = strings(
+            "SELECT json_array(participant_id, roster_id, nik, phone, email)
+             FROM participant_rows ORDER BY participant_id",
+        );
+        seen.extend(strings(
+            "SELECT json_array(participant_id, name, value, set_by_import, updated_at)
+             FROM participant_attributes ORDER BY participant_id, name",
+        ));
+        seen.extend(strings(
+            "SELECT json_array(participant_id, name, value, import_id, set_at)
+             FROM participant_attribute_history ORDER BY participant_id, name",
+        ));
+        (search, funnel, found, pieces, seen)
     }
 
     const PEOPLE: [(&str, &str); 5] = [
         (
             "nik:1",
-            r#"{"attended_1":"1","birth_date":"1990-01-02","cohort":"A","name":"Dewi Lestari","phone":"6281234567"}"#,
+            r#"{"attended_1":"1","birth_date":"1990-01-02","cohort":"A","email":"Dewi@Example.org","name":"Dewi Lestari","participant_id":"EVM-1","phone":"6281234567"}"#,
         ),
         (
             "nik:2",
@@ -321,19 +334,48 @@ mod tests {
         let tx = bulk.transaction().unwrap();
         let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
         assert!(schema(&tx).len() < before.len());
+        let mut rows = attributes::NewValues::prepare(&tx).unwrap();
         for (key, attrs) in PEOPLE {
-            let id = add(&tx, key, attrs);
+            // As `import::store` adds a participant: the row with its lookup columns and an
+            // implicit history, then what the triggers would have derived.
+            tx.execute(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?1, ?2)",
+                [key, AT],
+            )
+            .unwrap();
+            let id = tx.last_insert_rowid();
             let values = attributes::decode(attrs);
+            rows.insert(id, attrs, &attributes::Lookup::of(&values), None, AT)
+                .unwrap();
             let pieces = values.get("name").and_then(|name| name_pieces(name));
             load.add(id, &values, pieces.as_deref()).unwrap();
         }
+        drop(rows);
         load.finish().unwrap();
         tx.commit().unwrap();
         assert_eq!(schema(&bulk), before);
         let expected = derived(&by_rows);
         assert_eq!(expected.2, vec![1, 3]);
         assert_eq!(expected.3, vec![1, 3]);
+        // The lookup columns of the first person (email in lower case), and a history entry
+        // per value of each person, however it was written.
+        assert!(
+            expected.4[0].contains(r#""EVM-1",null,"6281234567","dewi@example.org""#),
+            "{:?}",
+            expected.4
+        );
+        assert_eq!(
+            expected.4.len(),
+            PEOPLE.len() + 2 * (7 + 4 + 2 + 4)
+        );
         assert_eq!(derived(&bulk), expected);
+        let written: i64 = bulk
+            .query_row("SELECT count(*) FROM participant_row_history", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(written, 0, "a first import's history is implicit");
         // The triggers are back: a later write keeps the search table as before.
         let id = add(&bulk, "nik:6", r#"{"name":"Dewi Baru"}"#);
         assert_eq!(derived(&bulk).2, vec![1, 3, id]);
