@@ -21,7 +21,7 @@
 //! per cohort have nothing to count) and nothing written here is ever updated by the same
 //! import (a second row about the same person is rejected).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::{Connection, Statement, params};
 
@@ -35,9 +35,53 @@ const TABLES: &[&str] = &[
     "participant_search",
 ];
 
-/// A funnel row's key as `funnel_counts` holds it: the birth date and the age group as JSON
-/// text (`'"1980-06-01"'`), `'null'` when absent (see `0007_funnel.sql`).
-type FunnelKey = (String, String);
+/// Indexes kept during a first import: their entries arrive in key order (every row's
+/// `set_by_import` is the import's, so the index on it is appended to in rowid order) or there
+/// are none (no participant is erased, no history row is written), so keeping them costs less
+/// than reading the table again to build them at the end.
+const KEPT_INDEXES: &[&str] = &[
+    "participant_rows_import",
+    "participants_erased",
+    "participant_row_history_participant",
+    "participant_row_history_import",
+];
+
+/// What a new participant adds to the funnel counts (`0007_funnel.sql`), computed from its
+/// values on the checking thread by [`Funnel::of`] so that the storing thread only adds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funnel {
+    /// The birth date and the age group as `funnel_counts` keys them: JSON text
+    /// (`'"1980-06-01"'`), `'null'` when absent.
+    key: (String, String),
+    /// Whether sessions 1, 2 and 3 were attended.
+    attended: [bool; 3],
+}
+
+impl Funnel {
+    /// What the trigger `funnel_row_insert` (0007) would count for a row with `values`:
+    /// `attrs -> '$.birth_date'` is the value as the stored JSON spells it,
+    /// `attrs ->> '$.attended_1' = '1'` a plain comparison.
+    pub fn of(values: &BTreeMap<String, String>) -> Funnel {
+        let get = |name: &str| values.get(name).map(String::as_str);
+        let as_json = |name: &str| match get(name) {
+            Some(value) => {
+                let mut json = String::with_capacity(value.len() + 2);
+                push_json_string(value, &mut json);
+                json
+            }
+            None => "null".to_owned(),
+        };
+        Funnel {
+            key: (as_json("birth_date"), as_json("age_group")),
+            attended: ["attended_1", "attended_2", "attended_3"].map(|s| get(s) == Some("1")),
+        }
+    }
+}
+
+/// People and attendance per funnel key. foldhash, not SipHash: one lookup per new
+/// participant on the storing thread.
+type FunnelCounts =
+    std::collections::HashMap<(String, String), [i64; 4], foldhash::fast::RandomState>;
 
 /// Indexes and triggers set aside during a first import, to be created again by
 /// [`BulkLoad::finish`], and what the triggers would have counted meanwhile.
@@ -60,7 +104,7 @@ pub struct BulkLoad<'c> {
     /// `CREATE TRIGGER` statements, as the schema holds them.
     triggers: Vec<String>,
     /// People and attendance per funnel key, for the participants added so far.
-    funnel: HashMap<FunnelKey, [i64; 4]>,
+    funnel: FunnelCounts,
 }
 
 impl<'c> BulkLoad<'c> {
@@ -88,7 +132,7 @@ impl<'c> BulkLoad<'c> {
                 .prepare("INSERT INTO participant_search_grams (rowid, grams) VALUES (?1, ?2)")?,
             indexes: Vec::new(),
             triggers: Vec::new(),
-            funnel: HashMap::new(),
+            funnel: FunnelCounts::default(),
         };
         let mut drops = Vec::new();
         {
@@ -105,6 +149,9 @@ impl<'c> BulkLoad<'c> {
                 let (kind, name, sql): (String, String, String) =
                     (row.get(0)?, row.get(1)?, row.get(2)?);
                 let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+                if kind == "index" && KEPT_INDEXES.contains(&name.as_str()) {
+                    continue;
+                }
                 if kind == "index" {
                     drops.push(format!("DROP INDEX {quoted}"));
                     load.indexes.push(sql);
@@ -123,14 +170,15 @@ impl<'c> BulkLoad<'c> {
 
     /// Writes what the triggers would have written for a participant whose roster row was
     /// just inserted with `values`: its `participant_search` row, its name pieces (`pieces`,
-    /// from [`super::name_pieces::name_pieces`] of its name), and its funnel counts (kept
-    /// until [`BulkLoad::finish`]). Participants must come in id order, as an import creates
-    /// them, so that both tables are written by appending.
+    /// from [`super::name_pieces::name_pieces`] of its name), and its funnel counts (`funnel`,
+    /// [`Funnel::of`] its values, kept until [`BulkLoad::finish`]). Participants must come in
+    /// id order, as an import creates them, so that both tables are written by appending.
     pub fn add(
         &mut self,
         participant: i64,
         values: &BTreeMap<String, String>,
         pieces: Option<&str>,
+        funnel: &Funnel,
     ) -> rusqlite::Result<()> {
         let get = |name: &str| values.get(name).map(String::as_str);
         // The same values as the trigger `participant_rows_search_insert` (0004).
@@ -146,26 +194,13 @@ impl<'c> BulkLoad<'c> {
         if let Some(pieces) = pieces {
             self.pieces.execute(params![participant, pieces])?;
         }
-        // The trigger `funnel_row_insert` (0007): `attrs -> '$.birth_date'` is the value as
-        // the stored JSON spells it, `attrs ->> '$.attended_1' = '1'` a plain comparison.
-        let as_json = |name: &str| match get(name) {
-            Some(value) => {
-                let mut json = String::with_capacity(value.len() + 2);
-                push_json_string(value, &mut json);
-                json
-            }
-            None => "null".to_owned(),
+        let counts = match self.funnel.get_mut(&funnel.key) {
+            Some(counts) => counts,
+            None => self.funnel.entry(funnel.key.clone()).or_default(),
         };
-        let counts = self
-            .funnel
-            .entry((as_json("birth_date"), as_json("age_group")))
-            .or_default();
         counts[0] += 1;
-        for (session, count) in ["attended_1", "attended_2", "attended_3"]
-            .into_iter()
-            .zip(&mut counts[1..])
-        {
-            *count += i64::from(get(session) == Some("1"));
+        for (count, attended) in counts[1..].iter_mut().zip(funnel.attended) {
+            *count += i64::from(attended);
         }
         Ok(())
     }
@@ -349,7 +384,8 @@ mod tests {
             rows.insert(id, attrs, &attributes::Lookup::of(&values), None, AT)
                 .unwrap();
             let pieces = values.get("name").and_then(|name| name_pieces(name));
-            load.add(id, &values, pieces.as_deref()).unwrap();
+            load.add(id, &values, pieces.as_deref(), &Funnel::of(&values))
+                .unwrap();
         }
         drop(rows);
         load.finish().unwrap();
