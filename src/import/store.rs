@@ -338,8 +338,13 @@ impl<'a, 'c> Store<'a, 'c> {
                 Some(funnel) => std::borrow::Cow::Borrowed(funnel),
                 None => std::borrow::Cow::Owned(Funnel::of(&record.values)),
             };
-            bulk.add(participant, &record.values, prepared.pieces.as_deref(), &funnel)
-                .context("cannot store a participant's search values")?;
+            bulk.add(
+                participant,
+                &record.values,
+                prepared.pieces.as_deref(),
+                &funnel,
+            )
+            .context("cannot store a participant's search values")?;
         }
         for (name, value) in &record.values {
             if let Some(ident) = Ident::of_attribute(name) {

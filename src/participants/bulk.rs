@@ -282,9 +282,14 @@ mod tests {
         id
     }
 
+    /// What [`derived`] reads: the search rows, the funnel rows, the participants the
+    /// trigram index finds, those the index of name pieces finds, and the lookup columns,
+    /// values and history as readers see them.
+    type Derived = (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>, Vec<String>);
+
     /// Everything the triggers keep, and the values, lookup columns and history as readers see
     /// them, for comparing a bulk load with row-by-row writes.
-    fn derived(conn: &Connection) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>, Vec<String>) {
+    fn derived(conn: &Connection) -> Derived {
         let strings = |sql: &str| -> Vec<String> {
             let mut statement = conn.prepare(sql).unwrap();
             statement
@@ -401,10 +406,7 @@ mod tests {
             "{:?}",
             expected.4
         );
-        assert_eq!(
-            expected.4.len(),
-            PEOPLE.len() + 2 * (7 + 4 + 2 + 4)
-        );
+        assert_eq!(expected.4.len(), PEOPLE.len() + 2 * (7 + 4 + 2 + 4));
         assert_eq!(derived(&bulk), expected);
         let written: i64 = bulk
             .query_row("SELECT count(*) FROM participant_row_history", [], |row| {

@@ -276,7 +276,15 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
         .query_row(
             "SELECT roster_id, nik, phone, email, history_implicit FROM participant_rows",
             [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
         )
         .unwrap();
     assert_eq!(
@@ -317,7 +325,8 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
     assert_eq!(nik, "3174052208770009");
     // A row whose history is implicit shows it in the view, and writes it out, with the values
     // as they were, before its first change.
-    conn.execute("DELETE FROM participant_row_history", []).unwrap();
+    conn.execute("DELETE FROM participant_row_history", [])
+        .unwrap();
     conn.execute("UPDATE participant_rows SET history_implicit = 1", [])
         .unwrap();
     assert_eq!(history(&conn), before);
