@@ -487,6 +487,62 @@ mod tests {
     }
 
     #[test]
+    fn an_implicit_history_survives_the_rows_removal_and_goes_with_the_participant() {
+        let conn = crate::db::open_in_memory().unwrap();
+        conn.execute(
+            "INSERT INTO roster_imports (id, file_name, content_hash, status, started_at)
+             VALUES (7, 'a.xlsx', 'h', 'imported', ?1)",
+            [AT],
+        )
+        .unwrap();
+        let mut values = BTreeMap::new();
+        values.insert("name".to_owned(), "Siti".to_owned());
+        values.insert("nik".to_owned(), "3201010101010001".to_owned());
+        let mut attrs = String::new();
+        encode(
+            values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut attrs,
+        );
+        let history = |id: i64| -> (i64, i64) {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM participant_attribute_history
+                         WHERE participant_id = ?1 AND import_id = 7),
+                        (SELECT count(*) FROM participant_row_history WHERE participant_id = ?1)",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap()
+        };
+        let mut rows = NewValues::prepare(&conn).unwrap();
+        let (kept, gone) = (participant(&conn, "id:1"), participant(&conn, "id:2"));
+        for id in [kept, gone] {
+            rows.insert(id, &attrs, &Lookup::of(&values), Some(7), AT)
+                .unwrap();
+            assert_eq!(history(id), (2, 0), "shown by the view, no row written");
+        }
+        drop(rows);
+        // The row alone goes: its entry is written out first.
+        conn.execute(
+            "DELETE FROM participant_rows WHERE participant_id = ?1",
+            [kept],
+        )
+        .unwrap();
+        assert_eq!(history(kept), (2, 1));
+        // The participant goes: so does its history, and nothing is left behind.
+        conn.execute("DELETE FROM participants WHERE id = ?1", [gone])
+            .unwrap();
+        assert_eq!(history(gone), (0, 0));
+        let orphans: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_foreign_key_check('participant_row_history')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(orphans, 0);
+    }
+
+    #[test]
     fn history_rows_hold_the_changes_and_can_be_blanked() {
         let conn = crate::db::open_in_memory().unwrap();
         let id = participant(&conn, "id:1");

@@ -88,8 +88,10 @@ BEGIN
     VALUES (old.participant_id, old.set_by_import, old.updated_at, old.attrs);
     UPDATE participant_rows SET history_implicit = 0 WHERE participant_id = old.participant_id;
 END;
+-- Not when the participant goes too (ON DELETE CASCADE): its history goes with it.
 CREATE TRIGGER participant_rows_history_delete BEFORE DELETE ON participant_rows
 WHEN old.history_implicit = 1
+  AND EXISTS (SELECT 1 FROM participants WHERE id = old.participant_id)
 BEGIN
     INSERT INTO participant_row_history (participant_id, import_id, set_at, changes)
     VALUES (old.participant_id, old.set_by_import, old.updated_at, old.attrs);
