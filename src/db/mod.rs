@@ -34,6 +34,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_search_triggers.sql")),
     M::up(include_str!("migrations/0010_search_grams.sql")),
     M::up(include_str!("migrations/0011_submission_path.sql")),
+    M::up(include_str!("migrations/0012_import_columns.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

@@ -23,7 +23,10 @@
 //!   same roster; a value set by a file with a different name, or by hand in the admin area, is
 //!   kept and the difference reported as a warning, never silently overwritten. A value a file
 //!   set earlier and its newer version no longer has is cleared. What an import set or cleared
-//!   for a participant is one `participant_row_history` row with the import's id.
+//!   for a participant is one `participant_row_history` row with the import's id; a new
+//!   participant's values, all set by the import that created it, are that history's first
+//!   entry without a row of their own until they first change (`history_implicit`, migration
+//!   0012).
 //! * **Dry run.** Everything runs inside the transaction and is rolled back; the counts are
 //!   what would have happened. Nothing is recorded in the database, but an error workbook is
 //!   still written, since finding problems is the point of a dry run.

@@ -8,7 +8,9 @@
 //! two unions' lists disagreeing about a person is something a person must settle. A value that
 //! a file set and its newer version no longer has (the cell was emptied or the column removed)
 //! is cleared. What each import set or cleared for a participant goes into one
-//! `participant_row_history` row with the import's id (through [`attributes`]).
+//! `participant_row_history` row with the import's id (through [`attributes`]); a new
+//! participant's first values are that history's first entry through its row's
+//! `history_implicit` flag ([`attributes::NewValues`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +20,7 @@ use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use super::ImportOptions;
 use super::identity::{Directory, Ident};
 use crate::participants::attributes;
-use crate::participants::bulk::BulkLoad;
+use crate::participants::bulk::{BulkLoad, Funnel};
 use crate::participants::name_pieces::name_pieces;
 use crate::roster::{RosterRecord, RowProblem, Severity, SheetSummary};
 
@@ -54,6 +56,8 @@ pub(super) struct Prepared {
     /// The tokens of the record's name for the index of short name pieces, computed only for
     /// a first import ([`BulkLoad::add`]).
     pub pieces: Option<String>,
+    /// What the record adds to the funnel counts, computed only for a first import.
+    pub funnel: Option<Funnel>,
 }
 
 impl Prepared {
@@ -64,14 +68,18 @@ impl Prepared {
             record.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             &mut attrs,
         );
-        let pieces = match bulk {
-            true => record.get("name").and_then(name_pieces),
-            false => None,
+        let (pieces, funnel) = match bulk {
+            true => (
+                record.get("name").and_then(name_pieces),
+                Some(Funnel::of(&record.values)),
+            ),
+            false => (None, None),
         };
         Prepared {
             record,
             attrs,
             pieces,
+            funnel,
         }
     }
 }
@@ -320,13 +328,23 @@ impl<'a, 'c> Store<'a, 'c> {
             .insert(
                 participant,
                 &prepared.attrs,
+                &attributes::Lookup::of(&record.values),
                 Some(self.import_id),
                 &self.now,
             )
             .context("cannot store a participant's values")?;
         if let Some(bulk) = &mut self.bulk {
-            bulk.add(participant, &record.values, prepared.pieces.as_deref())
-                .context("cannot store a participant's search values")?;
+            let funnel = match &prepared.funnel {
+                Some(funnel) => std::borrow::Cow::Borrowed(funnel),
+                None => std::borrow::Cow::Owned(Funnel::of(&record.values)),
+            };
+            bulk.add(
+                participant,
+                &record.values,
+                prepared.pieces.as_deref(),
+                &funnel,
+            )
+            .context("cannot store a participant's search values")?;
         }
         for (name, value) in &record.values {
             if let Some(ident) = Ident::of_attribute(name) {

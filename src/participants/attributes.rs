@@ -12,9 +12,16 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 use serde_json::{Map, Value};
 
-/// A participant's first roster row.
+/// A participant's first roster row; its lookup columns are filled by a trigger (0012).
 const INSERT_ROW: &str = "INSERT INTO participant_rows
     (participant_id, attrs, set_by_import, updated_at) VALUES (?1, ?2, ?3, ?4)";
+
+/// A participant's first roster row with its lookup columns, as an import writes it: the
+/// values are its whole history so far (`history_implicit`, see `0012_import_columns.sql`).
+const INSERT_IMPORTED_ROW: &str = "INSERT INTO participant_rows
+    (participant_id, attrs, set_by_import, updated_at, roster_id, nik, phone, email,
+     history_implicit)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)";
 
 /// One history row: what an import or a hand edit changed for a participant.
 const INSERT_HISTORY: &str = "INSERT INTO participant_row_history
@@ -79,35 +86,95 @@ pub fn insert_new(
     record_changes_json(conn, participant, attrs, import, at)
 }
 
-/// [`insert_new`] with its two statements prepared once, for an import that adds many
-/// participants: `prepare_cached` hashes and compares the SQL text at every call.
+/// The columns of `participant_rows` that participants are looked up by, as the triggers of
+/// `0012_import_columns.sql` derive them from `attrs`: the values as they are, the email in
+/// lower case (SQLite's `lower()` folds ASCII letters only, and so does this).
+pub struct Lookup<'v> {
+    /// `participant_id`.
+    pub roster_id: Option<&'v str>,
+    /// `nik`.
+    pub nik: Option<&'v str>,
+    /// `phone`.
+    pub phone: Option<&'v str>,
+    /// `email`, lower-cased.
+    pub email: Option<String>,
+}
+
+impl<'v> Lookup<'v> {
+    /// The lookup columns of a participant with `values`.
+    pub fn of(values: &'v BTreeMap<String, String>) -> Lookup<'v> {
+        let get = |name: &str| values.get(name).map(String::as_str);
+        Lookup {
+            roster_id: get("participant_id"),
+            nik: get("nik"),
+            phone: get("phone"),
+            email: get("email").map(str::to_ascii_lowercase),
+        }
+    }
+}
+
+/// The first roster row of participants an import creates, its statement prepared once
+/// (`prepare_cached` hashes and compares the SQL text at every call).
+///
+/// No history row is written: the row is marked `history_implicit`, which says that its
+/// values, all set by the import at the row's time, are its history so far; the view
+/// `participant_attribute_history` shows them as such, and the row's first change writes them
+/// into `participant_row_history` (triggers of `0012_import_columns.sql`). A first import of a
+/// million participants so writes their values once, not twice.
 pub struct NewValues<'c> {
     row: Statement<'c>,
-    history: Statement<'c>,
 }
 
 impl<'c> NewValues<'c> {
-    /// Prepares the statements on `conn`.
+    /// Prepares the statement on `conn`.
     pub fn prepare(conn: &'c Connection) -> rusqlite::Result<NewValues<'c>> {
         Ok(NewValues {
-            row: conn.prepare(INSERT_ROW)?,
-            history: conn.prepare(INSERT_HISTORY)?,
+            row: conn.prepare(INSERT_IMPORTED_ROW)?,
         })
     }
 
-    /// Does what [`insert_new`] does.
+    /// Stores the values of a participant who has none yet, all set by `import` at `at`:
+    /// `attrs` is `values` as [`encode`] writes them, `lookup` [`Lookup::of`] them.
     pub fn insert(
         &mut self,
         participant: i64,
         attrs: &str,
+        lookup: &Lookup,
         import: Option<i64>,
         at: &str,
     ) -> rusqlite::Result<()> {
-        self.row.execute(params![participant, attrs, import, at])?;
-        self.history
-            .execute(params![participant, import, at, attrs])?;
+        self.row.execute(params![
+            participant,
+            attrs,
+            import,
+            at,
+            lookup.roster_id,
+            lookup.nik,
+            lookup.phone,
+            lookup.email
+        ])?;
         Ok(())
     }
+}
+
+/// Writes out the implicit history entry of a participant's row (see [`NewValues`]), if it has
+/// one, so that `participant_row_history` holds the participant's whole history; returns
+/// whether it had one. The triggers do this before any change; erasure calls it before it
+/// blanks the history.
+pub fn write_implicit_history(conn: &Connection, participant: i64) -> rusqlite::Result<bool> {
+    let written = conn
+        .prepare_cached(
+            "INSERT INTO participant_row_history (participant_id, import_id, set_at, changes)
+             SELECT participant_id, set_by_import, updated_at, attrs FROM participant_rows
+             WHERE participant_id = ?1 AND history_implicit = 1",
+        )?
+        .execute([participant])?;
+    conn.prepare_cached(
+        "UPDATE participant_rows SET history_implicit = 0
+         WHERE participant_id = ?1 AND history_implicit = 1",
+    )?
+    .execute([participant])?;
+    Ok(written > 0)
 }
 
 /// Sets values of a participant (adding the row when there is none), as set by `import`
@@ -226,6 +293,7 @@ pub fn blank_history(
     participant: i64,
     keep: impl Fn(&str) -> bool,
 ) -> rusqlite::Result<usize> {
+    write_implicit_history(conn, participant)?;
     let rows: Vec<(i64, String)> = {
         let mut statement = conn
             .prepare("SELECT id, changes FROM participant_row_history WHERE participant_id = ?1")?;
@@ -395,7 +463,15 @@ mod tests {
                 )
                 .unwrap();
             statement
-                .query_map([format!("\"{text}\"")], |row| row.get(0))
+                // Every trigram of the text: the index keeps no positions (0012).
+                .query_map(
+                    [text
+                        .as_bytes()
+                        .windows(3)
+                        .map(|t| format!("\"{}\" ", String::from_utf8_lossy(t)))
+                        .collect::<String>()],
+                    |row| row.get(0),
+                )
                 .unwrap()
                 .collect::<rusqlite::Result<_>>()
                 .unwrap()
@@ -408,6 +484,62 @@ mod tests {
         assert_ne!(index_rows(), before);
         assert_eq!(found("rahayu"), Vec::<i64>::new());
         assert_eq!(found("lestari"), vec![id]);
+    }
+
+    #[test]
+    fn an_implicit_history_survives_the_rows_removal_and_goes_with_the_participant() {
+        let conn = crate::db::open_in_memory().unwrap();
+        conn.execute(
+            "INSERT INTO roster_imports (id, file_name, content_hash, status, started_at)
+             VALUES (7, 'a.xlsx', 'h', 'imported', ?1)",
+            [AT],
+        )
+        .unwrap();
+        let mut values = BTreeMap::new();
+        values.insert("name".to_owned(), "Siti".to_owned());
+        values.insert("nik".to_owned(), "3201010101010001".to_owned());
+        let mut attrs = String::new();
+        encode(
+            values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut attrs,
+        );
+        let history = |id: i64| -> (i64, i64) {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM participant_attribute_history
+                         WHERE participant_id = ?1 AND import_id = 7),
+                        (SELECT count(*) FROM participant_row_history WHERE participant_id = ?1)",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap()
+        };
+        let mut rows = NewValues::prepare(&conn).unwrap();
+        let (kept, gone) = (participant(&conn, "id:1"), participant(&conn, "id:2"));
+        for id in [kept, gone] {
+            rows.insert(id, &attrs, &Lookup::of(&values), Some(7), AT)
+                .unwrap();
+            assert_eq!(history(id), (2, 0), "shown by the view, no row written");
+        }
+        drop(rows);
+        // The row alone goes: its entry is written out first.
+        conn.execute(
+            "DELETE FROM participant_rows WHERE participant_id = ?1",
+            [kept],
+        )
+        .unwrap();
+        assert_eq!(history(kept), (2, 1));
+        // The participant goes: so does its history, and nothing is left behind.
+        conn.execute("DELETE FROM participants WHERE id = ?1", [gone])
+            .unwrap();
+        assert_eq!(history(gone), (0, 0));
+        let orphans: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_foreign_key_check('participant_row_history')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(orphans, 0);
     }
 
     #[test]

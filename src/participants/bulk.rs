@@ -21,7 +21,7 @@
 //! per cohort have nothing to count) and nothing written here is ever updated by the same
 //! import (a second row about the same person is rejected).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::{Connection, Statement, params};
 
@@ -35,20 +35,63 @@ const TABLES: &[&str] = &[
     "participant_search",
 ];
 
-/// A funnel row's key as `funnel_counts` holds it: the birth date and the age group as JSON
-/// text (`'"1980-06-01"'`), `'null'` when absent (see `0007_funnel.sql`).
-type FunnelKey = (String, String);
+/// Indexes kept during a first import: their entries arrive in key order (every row's
+/// `set_by_import` is the import's, so the index on it is appended to in rowid order) or there
+/// are none (no participant is erased, no history row is written), so keeping them costs less
+/// than reading the table again to build them at the end.
+const KEPT_INDEXES: &[&str] = &[
+    "participant_rows_import",
+    "participants_erased",
+    "participant_row_history_participant",
+    "participant_row_history_import",
+];
+
+/// What a new participant adds to the funnel counts (`0007_funnel.sql`), computed from its
+/// values on the checking thread by [`Funnel::of`] so that the storing thread only adds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funnel {
+    /// The birth date and the age group as `funnel_counts` keys them: JSON text
+    /// (`'"1980-06-01"'`), `'null'` when absent.
+    key: (String, String),
+    /// Whether sessions 1, 2 and 3 were attended.
+    attended: [bool; 3],
+}
+
+impl Funnel {
+    /// What the trigger `funnel_row_insert` (0007) would count for a row with `values`:
+    /// `attrs -> '$.birth_date'` is the value as the stored JSON spells it,
+    /// `attrs ->> '$.attended_1' = '1'` a plain comparison.
+    pub fn of(values: &BTreeMap<String, String>) -> Funnel {
+        let get = |name: &str| values.get(name).map(String::as_str);
+        let as_json = |name: &str| match get(name) {
+            Some(value) => {
+                let mut json = String::with_capacity(value.len() + 2);
+                push_json_string(value, &mut json);
+                json
+            }
+            None => "null".to_owned(),
+        };
+        Funnel {
+            key: (as_json("birth_date"), as_json("age_group")),
+            attended: ["attended_1", "attended_2", "attended_3"].map(|s| get(s) == Some("1")),
+        }
+    }
+}
+
+/// People and attendance per funnel key. foldhash, not SipHash: one lookup per new
+/// participant on the storing thread.
+type FunnelCounts =
+    std::collections::HashMap<(String, String), [i64; 4], foldhash::fast::RandomState>;
 
 /// Indexes and triggers set aside during a first import, to be created again by
 /// [`BulkLoad::finish`], and what the triggers would have counted meanwhile.
 ///
 /// While it lasts, the connection also skips CHECK constraints
-/// (`PRAGMA ignore_check_constraints`): the only ones on the tables written are the
-/// `json_valid` checks of `participant_rows.attrs` and `participant_row_history.changes`,
-/// which would parse every row's JSON twice more. [`BulkLoad::finish`] creates the indexes
-/// on the generated columns of `participant_rows` (participant id, NIK, phone, email), which
-/// read every `attrs` with SQLite's JSON functions and fail the import on malformed JSON; the
-/// history of a first import holds the same texts. Dropping the value turns the checks back
+/// (`PRAGMA ignore_check_constraints`): the ones on the tables written are the `json_valid`
+/// checks of `participant_rows.attrs` and `participant_row_history.changes`, which would parse
+/// every row's JSON again, and the 0-or-1 check of `history_implicit`. What an import writes
+/// there comes from [`super::attributes::encode`] and [`super::attributes::NewValues`], whose
+/// tests read it back with SQLite's JSON functions. Dropping the value turns the checks back
 /// on, whether or not `finish` ran.
 #[derive(Debug)]
 pub struct BulkLoad<'c> {
@@ -61,7 +104,7 @@ pub struct BulkLoad<'c> {
     /// `CREATE TRIGGER` statements, as the schema holds them.
     triggers: Vec<String>,
     /// People and attendance per funnel key, for the participants added so far.
-    funnel: HashMap<FunnelKey, [i64; 4]>,
+    funnel: FunnelCounts,
 }
 
 impl<'c> BulkLoad<'c> {
@@ -89,7 +132,7 @@ impl<'c> BulkLoad<'c> {
                 .prepare("INSERT INTO participant_search_grams (rowid, grams) VALUES (?1, ?2)")?,
             indexes: Vec::new(),
             triggers: Vec::new(),
-            funnel: HashMap::new(),
+            funnel: FunnelCounts::default(),
         };
         let mut drops = Vec::new();
         {
@@ -106,6 +149,9 @@ impl<'c> BulkLoad<'c> {
                 let (kind, name, sql): (String, String, String) =
                     (row.get(0)?, row.get(1)?, row.get(2)?);
                 let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+                if kind == "index" && KEPT_INDEXES.contains(&name.as_str()) {
+                    continue;
+                }
                 if kind == "index" {
                     drops.push(format!("DROP INDEX {quoted}"));
                     load.indexes.push(sql);
@@ -124,14 +170,15 @@ impl<'c> BulkLoad<'c> {
 
     /// Writes what the triggers would have written for a participant whose roster row was
     /// just inserted with `values`: its `participant_search` row, its name pieces (`pieces`,
-    /// from [`super::name_pieces::name_pieces`] of its name), and its funnel counts (kept
-    /// until [`BulkLoad::finish`]). Participants must come in id order, as an import creates
-    /// them, so that both tables are written by appending.
+    /// from [`super::name_pieces::name_pieces`] of its name), and its funnel counts (`funnel`,
+    /// [`Funnel::of`] its values, kept until [`BulkLoad::finish`]). Participants must come in
+    /// id order, as an import creates them, so that both tables are written by appending.
     pub fn add(
         &mut self,
         participant: i64,
         values: &BTreeMap<String, String>,
         pieces: Option<&str>,
+        funnel: &Funnel,
     ) -> rusqlite::Result<()> {
         let get = |name: &str| values.get(name).map(String::as_str);
         // The same values as the trigger `participant_rows_search_insert` (0004).
@@ -147,26 +194,13 @@ impl<'c> BulkLoad<'c> {
         if let Some(pieces) = pieces {
             self.pieces.execute(params![participant, pieces])?;
         }
-        // The trigger `funnel_row_insert` (0007): `attrs -> '$.birth_date'` is the value as
-        // the stored JSON spells it, `attrs ->> '$.attended_1' = '1'` a plain comparison.
-        let as_json = |name: &str| match get(name) {
-            Some(value) => {
-                let mut json = String::with_capacity(value.len() + 2);
-                push_json_string(value, &mut json);
-                json
-            }
-            None => "null".to_owned(),
+        let counts = match self.funnel.get_mut(&funnel.key) {
+            Some(counts) => counts,
+            None => self.funnel.entry(funnel.key.clone()).or_default(),
         };
-        let counts = self
-            .funnel
-            .entry((as_json("birth_date"), as_json("age_group")))
-            .or_default();
         counts[0] += 1;
-        for (session, count) in ["attended_1", "attended_2", "attended_3"]
-            .into_iter()
-            .zip(&mut counts[1..])
-        {
-            *count += i64::from(get(session) == Some("1"));
+        for (count, attended) in counts[1..].iter_mut().zip(funnel.attended) {
+            *count += i64::from(attended);
         }
         Ok(())
     }
@@ -248,8 +282,14 @@ mod tests {
         id
     }
 
-    /// Everything the triggers keep, for comparing a bulk load with row-by-row writes.
-    fn derived(conn: &Connection) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>) {
+    /// What [`derived`] reads: the search rows, the funnel rows, the participants the
+    /// trigram index finds, those the index of name pieces finds, and the lookup columns,
+    /// values and history as readers see them.
+    type Derived = (Vec<String>, Vec<String>, Vec<i64>, Vec<i64>, Vec<String>);
+
+    /// Everything the triggers keep, and the values, lookup columns and history as readers see
+    /// them, for comparing a bulk load with row-by-row writes.
+    fn derived(conn: &Connection) -> Derived {
         let strings = |sql: &str| -> Vec<String> {
             let mut statement = conn.prepare(sql).unwrap();
             statement
@@ -269,7 +309,8 @@ mod tests {
         let mut statement = conn
             .prepare(
                 "SELECT rowid FROM participant_search_text
-                 WHERE participant_search_text MATCH '\"dewi\" OR \"628123\"' ORDER BY rowid",
+                 WHERE participant_search_text MATCH
+                 '(\"dew\" \"ewi\") OR (\"628\" \"281\" \"812\" \"123\")' ORDER BY rowid",
             )
             .unwrap();
         let found = statement
@@ -289,13 +330,25 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        (search, funnel, found, pieces)
+        let mut seen = strings(
+            "SELECT json_array(participant_id, roster_id, nik, phone, email)
+             FROM participant_rows ORDER BY participant_id",
+        );
+        seen.extend(strings(
+            "SELECT json_array(participant_id, name, value, set_by_import, updated_at)
+             FROM participant_attributes ORDER BY participant_id, name",
+        ));
+        seen.extend(strings(
+            "SELECT json_array(participant_id, name, value, import_id, set_at)
+             FROM participant_attribute_history ORDER BY participant_id, name",
+        ));
+        (search, funnel, found, pieces, seen)
     }
 
     const PEOPLE: [(&str, &str); 5] = [
         (
             "nik:1",
-            r#"{"attended_1":"1","birth_date":"1990-01-02","cohort":"A","name":"Dewi Lestari","phone":"6281234567"}"#,
+            r#"{"attended_1":"1","birth_date":"1990-01-02","cohort":"A","email":"Dewi@Example.org","name":"Dewi Lestari","participant_id":"EVM-1","phone":"6281234567"}"#,
         ),
         (
             "nik:2",
@@ -321,19 +374,46 @@ mod tests {
         let tx = bulk.transaction().unwrap();
         let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
         assert!(schema(&tx).len() < before.len());
+        let mut rows = attributes::NewValues::prepare(&tx).unwrap();
         for (key, attrs) in PEOPLE {
-            let id = add(&tx, key, attrs);
+            // As `import::store` adds a participant: the row with its lookup columns and an
+            // implicit history, then what the triggers would have derived.
+            tx.execute(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?1, ?2)",
+                [key, AT],
+            )
+            .unwrap();
+            let id = tx.last_insert_rowid();
             let values = attributes::decode(attrs);
+            rows.insert(id, attrs, &attributes::Lookup::of(&values), None, AT)
+                .unwrap();
             let pieces = values.get("name").and_then(|name| name_pieces(name));
-            load.add(id, &values, pieces.as_deref()).unwrap();
+            load.add(id, &values, pieces.as_deref(), &Funnel::of(&values))
+                .unwrap();
         }
+        drop(rows);
         load.finish().unwrap();
         tx.commit().unwrap();
         assert_eq!(schema(&bulk), before);
         let expected = derived(&by_rows);
         assert_eq!(expected.2, vec![1, 3]);
         assert_eq!(expected.3, vec![1, 3]);
+        // The lookup columns of the first person (email in lower case), and a history entry
+        // per value of each person, however it was written.
+        assert!(
+            expected.4[0].contains(r#""EVM-1",null,"6281234567","dewi@example.org""#),
+            "{:?}",
+            expected.4
+        );
+        assert_eq!(expected.4.len(), PEOPLE.len() + 2 * (7 + 4 + 2 + 4));
         assert_eq!(derived(&bulk), expected);
+        let written: i64 = bulk
+            .query_row("SELECT count(*) FROM participant_row_history", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(written, 0, "a first import's history is implicit");
         // The triggers are back: a later write keeps the search table as before.
         let id = add(&bulk, "nik:6", r#"{"name":"Dewi Baru"}"#);
         assert_eq!(derived(&bulk).2, vec![1, 3, id]);

@@ -52,6 +52,8 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     // 2 = FULL.
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
     assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
+    // The latest step is 0012_import_columns.sql.
+    assert_eq!(pantau::db::MIGRATION_COUNT, 12);
     assert_eq!(count(&conn, "job_lock"), 1);
 }
 
@@ -169,7 +171,7 @@ fn migration_0006_indexes_the_participants_already_there() {
     let found: i64 = conn
         .query_row(
             "SELECT count(*) FROM participant_search_text WHERE participant_search_text MATCH ?1",
-            ["nik : \"220877\" OR name : \"lestar\""],
+            ["(\"220\" \"208\" \"087\" \"877\") OR (\"les\" \"est\" \"sta\" \"tar\")"],
             |row| row.get(0),
         )
         .unwrap();
@@ -229,4 +231,123 @@ fn migration_0010_indexes_the_names_already_there() {
     assert_eq!(found("c3b1"), [2]);
     assert_eq!(found("c391"), [2]);
     assert!(found("7178").is_empty(), "\"qx\" is nobody's");
+}
+
+#[test]
+fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    let at = "2025-01-01T00:00:00Z";
+    let history = |conn: &Connection| -> Vec<(String, Option<String>, String)> {
+        conn.prepare(
+            "SELECT name, value, set_at FROM participant_attribute_history
+             ORDER BY participant_id, set_at, id, name",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    // The step before 0012: migrations 0001 to 0011.
+    let before = {
+        let mut conn = Connection::open(&path).unwrap();
+        pantau::db::migrations().to_version(&mut conn, 11).unwrap();
+        conn.execute(
+            "INSERT INTO participants (participant_key, pseudonym, created_at)
+             VALUES ('nik:3174052208770009', 'P-1', ?1)",
+            [at],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        let values = [
+            ("name", "Dewi Lestari"),
+            ("nik", "3174052208770009"),
+            ("phone", "6281234567890"),
+            ("email", "Dewi@Example.ORG"),
+            ("participant_id", "EVM-1"),
+        ];
+        pantau::participants::attributes::set_values(&conn, id, &values, None, at).unwrap();
+        let changes: Vec<(&str, Option<&str>)> =
+            values.iter().map(|(k, v)| (*k, Some(*v))).collect();
+        pantau::participants::attributes::record_changes(&conn, id, &changes, None, at).unwrap();
+        history(&conn)
+    };
+    let conn = pantau::db::open(&path).unwrap();
+    let columns: (String, String, String, String, i64) = conn
+        .query_row(
+            "SELECT roster_id, nik, phone, email, history_implicit FROM participant_rows",
+            [],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        columns,
+        (
+            "EVM-1".to_owned(),
+            "3174052208770009".to_owned(),
+            "6281234567890".to_owned(),
+            "dewi@example.org".to_owned(),
+            0
+        )
+    );
+    assert_eq!(history(&conn), before);
+    assert_eq!(before.len(), 5);
+    // Found through the new lookup index and the rebuilt trigram index.
+    let by_email: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM participant_rows WHERE email = 'dewi@example.org'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(by_email, 1);
+    let found: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM participant_search_text WHERE participant_search_text MATCH ?1",
+            ["\"les\" \"est\" \"sta\" \"tar\""],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(found, 1);
+    // A write that disagrees with `attrs` is corrected by the triggers.
+    conn.execute("UPDATE participant_rows SET nik = 'wrong'", [])
+        .unwrap();
+    let nik: String = conn
+        .query_row("SELECT nik FROM participant_rows", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(nik, "3174052208770009");
+    // A row whose history is implicit shows it in the view, and writes it out, with the values
+    // as they were, before its first change.
+    conn.execute("DELETE FROM participant_row_history", [])
+        .unwrap();
+    conn.execute("UPDATE participant_rows SET history_implicit = 1", [])
+        .unwrap();
+    assert_eq!(history(&conn), before);
+    pantau::participants::attributes::set_values(
+        &conn,
+        1,
+        &[("name", "Dewi L.")],
+        None,
+        "2025-02-01T00:00:00Z",
+    )
+    .unwrap();
+    let written: (i64, String) = conn
+        .query_row(
+            "SELECT count(*), max(changes) FROM participant_row_history",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(written.0, 1);
+    assert!(written.1.contains("Dewi Lestari"), "{}", written.1);
+    assert_eq!(history(&conn), before);
 }

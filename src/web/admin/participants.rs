@@ -134,9 +134,11 @@ impl Needles {
     }
 
     /// The FTS5 query finding every participant whose texts may match, when each text is long
-    /// enough for the trigram index: `name : "…" OR phone : "…" OR nik : "…"`. A phrase of
-    /// trigrams matches the texts containing it, ignoring case (Unicode's, where LIKE ignores
-    /// only ASCII's), so the index finds a superset of what the exact conditions accept.
+    /// enough for the trigram index: for each text, all of its trigrams (`"dew" "ewi"`), the
+    /// texts OR-ed. The index keeps neither positions nor columns (migration 0012), so this
+    /// finds the participants holding every trigram of a text in any of name, phone and NIK,
+    /// ignoring case (Unicode's, where LIKE ignores only ASCII's): a superset of what the
+    /// exact conditions accept, which then keep exactly the right ones.
     fn trigram_query(&self) -> Option<String> {
         if self.terms.is_empty()
             || self
@@ -146,12 +148,22 @@ impl Needles {
         {
             return None;
         }
-        let phrases: Vec<String> = self
+        let groups: Vec<String> = self
             .terms
             .iter()
-            .map(|(column, text)| format!("{column} : \"{}\"", text.replace('"', "\"\"")))
+            .map(|(_, text)| {
+                let chars: Vec<char> = text.chars().collect();
+                let trigrams: Vec<String> = chars
+                    .windows(TRIGRAM)
+                    .map(|trigram| {
+                        let trigram: String = trigram.iter().collect();
+                        format!("\"{}\"", trigram.replace('"', "\"\""))
+                    })
+                    .collect();
+                format!("({})", trigrams.join(" "))
+            })
             .collect();
-        Some(phrases.join(" OR "))
+        Some(groups.join(" OR "))
     }
 
     /// The query of `participant_search_grams` (migration 0010) for a name fragment of one or
