@@ -19,7 +19,7 @@ use super::Context;
 use super::cells::{Widths, fit, number_width, text_width};
 use super::long_table::{chunks, sheet_names};
 use super::text::{Text, pick, text};
-use crate::report::{Cell, ColumnFormat, ParticipantTable};
+use crate::report::{Cell, ColumnFormat, Extent, ParticipantTable, Row};
 
 /// A participant sheet written without its data rows, to be completed by
 /// [`super::splice`].
@@ -42,31 +42,71 @@ const PROBED: [ColumnFormat; 5] = [
 
 /// Widths of the data of each sheet the table is split into (the same in every workbook and
 /// language, so computed once per report).
+///
+/// The table already knows, per run of rows, each column's longest text and largest number
+/// ([`crate::report::Extent`]); a run that lies within one sheet is sized from those, and only
+/// a run across a sheet's edge (or holding a text a writer would cut) is read row by row.
 pub(crate) fn data_widths(table: &ParticipantTable, rows_per_sheet: usize) -> Vec<Widths> {
     let per_sheet = rows_per_sheet.max(1);
     let formats: Vec<ColumnFormat> = table.columns.iter().map(|column| column.format).collect();
-    let mut widths = vec![Widths::default(); chunks(table.len(), per_sheet).len()];
-    for (index, row) in table.rows().enumerate() {
-        let seen = &mut widths[index / per_sheet];
-        for (column, (cell, format)) in row.zip(&formats).enumerate() {
-            let column = column as u16;
-            match cell {
-                Cell::Empty => {}
-                Cell::Text(text) => seen.see(column, text_width(&fit(text))),
-                Cell::Number(value) if !value.is_finite() => {}
-                Cell::Number(value) => {
-                    let shown_as = match format {
-                        ColumnFormat::Text | ColumnFormat::Date => ColumnFormat::Number,
-                        other => *other,
-                    };
-                    seen.see(column, number_width(value, shown_as));
-                }
-                // An Excel date, or its ISO text outside Excel's calendar: 10 wide either way.
-                Cell::Date(_) => seen.see(column, 10),
-            }
+    let sheets = chunks(table.len(), per_sheet);
+    let mut widths = vec![Widths::default(); sheets.len()];
+    for (run, extents) in table.extents() {
+        let first = run.start / per_sheet;
+        let within = run.end.saturating_sub(1) / per_sheet == first;
+        let long_texts = extents.iter().any(|extent| extent.long_texts);
+        if within && !long_texts {
+            see_extents(&mut widths[first], extents, &formats);
+            continue;
+        }
+        for (index, row) in (run.start..).zip(table.rows_from(run.start).take(run.len())) {
+            see_row(&mut widths[index / per_sheet], row, &formats);
         }
     }
     widths
+}
+
+// A text the table measured is one `fit` leaves whole.
+const _: () = assert!(super::cells::MAX_CELL_TEXT == crate::report::LONG_TEXT);
+
+/// Notes the widest cell of each column of a run, from its extents: the same widths as
+/// [`see_row`] over each of its rows, as a number's width grows with its magnitude.
+fn see_extents(seen: &mut Widths, extents: &[Extent], formats: &[ColumnFormat]) {
+    for (column, (extent, format)) in extents.iter().zip(formats).enumerate() {
+        let column = column as u16;
+        if extent.texts {
+            seen.see(column, extent.text_chars);
+        }
+        if extent.numbers {
+            seen.see(column, number_width(extent.largest, shown_as(*format)));
+        }
+        if extent.dates {
+            seen.see(column, 10);
+        }
+    }
+}
+
+/// The format a number in a column of `format` shows in.
+fn shown_as(format: ColumnFormat) -> ColumnFormat {
+    match format {
+        ColumnFormat::Text | ColumnFormat::Date => ColumnFormat::Number,
+        other => other,
+    }
+}
+
+/// Notes the width of each cell of `row`.
+fn see_row(seen: &mut Widths, row: Row<'_>, formats: &[ColumnFormat]) {
+    for (column, (cell, format)) in row.zip(formats).enumerate() {
+        let column = column as u16;
+        match cell {
+            Cell::Empty => {}
+            Cell::Text(text) => seen.see(column, text_width(&fit(text))),
+            Cell::Number(value) if !value.is_finite() => {}
+            Cell::Number(value) => seen.see(column, number_width(value, shown_as(*format))),
+            // An Excel date, or its ISO text outside Excel's calendar: 10 wide either way.
+            Cell::Date(_) => seen.see(column, 10),
+        }
+    }
 }
 
 /// Writes the participant sheets of `table` without their data rows (see the module
