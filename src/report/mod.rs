@@ -17,7 +17,7 @@ use crate::config::{IndicatorFormat, IndicatorKind, WorkbookVariant};
 use crate::indicators::IndicatorResult;
 
 pub use participant_table::{
-    Cell, EncodedRows, Extent, LONG_TEXT, ParticipantTable, Row, Rows, longest_line,
+    Cell, EncodedRows, Extent, LONG_TEXT, MARK, ParticipantTable, Row, Rows, longest_line,
 };
 
 /// Everything one report run shows.

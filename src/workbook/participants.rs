@@ -167,3 +167,106 @@ pub(crate) fn write(
     }
     Ok(placeholders)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::report::{Column, Datum, EncodedRows, MARK};
+
+    /// The widths of each sheet read row by row, as before the table kept extents.
+    fn row_by_row(table: &ParticipantTable, per_sheet: usize) -> Vec<Vec<usize>> {
+        let formats: Vec<ColumnFormat> = table.columns.iter().map(|c| c.format).collect();
+        let mut widths = vec![Widths::default(); chunks(table.len(), per_sheet).len()];
+        for (index, row) in table.rows().enumerate() {
+            see_row(&mut widths[index / per_sheet], row, &formats);
+        }
+        widths.iter().map(shown).collect()
+    }
+
+    fn shown(widths: &Widths) -> Vec<usize> {
+        (0..6).map(|column| widths.width(column)).collect()
+    }
+
+    fn table() -> ParticipantTable {
+        use ColumnFormat::*;
+        let columns = [Text, Rupiah, Percent, Date, Integer, Text]
+            .into_iter()
+            .map(|format| Column {
+                name: String::new(),
+                label: BTreeMap::new(),
+                format,
+            })
+            .collect();
+        let mut table = ParticipantTable::new(columns);
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let long = "x".repeat(40_000);
+        let rows = 3 * MARK + 123;
+        // Runs of uneven length, as the job hands them in.
+        for run in (0..rows).collect::<Vec<_>>().chunks(1500) {
+            let mut encoded = EncodedRows::new(6);
+            for &i in run {
+                encoded.text(&format!("P-{i}"));
+                // The widest number sits in one row of one sheet only.
+                encoded.number(if i == 2 * MARK + 7 {
+                    -123_456_789.5
+                } else {
+                    i as f64
+                });
+                encoded.number(if i % 3 == 0 { f64::NAN } else { 0.25 });
+                if i % 2 == 0 {
+                    encoded.date(day);
+                } else {
+                    encoded.number(f64::INFINITY);
+                }
+                encoded.push(&Datum::Empty);
+                // Lines: the longest counts, in characters.
+                match i % 1000 {
+                    5 => encoded.text("a\nbéééééééééééééé\nc"),
+                    777 if i > 2 * MARK => encoded.text(&long),
+                    _ => encoded.text(""),
+                }
+                encoded.end_row();
+            }
+            table.append(encoded);
+        }
+        table
+    }
+
+    #[test]
+    fn widths_from_extents_equal_widths_read_row_by_row() {
+        let table = table();
+        // One sheet; sheets split inside runs and at run edges; tiny sheets.
+        for per_sheet in [crate::workbook::EXCEL_DATA_ROWS, MARK, 1500, 1000, 777, 1] {
+            let from_extents: Vec<Vec<usize>> =
+                data_widths(&table, per_sheet).iter().map(shown).collect();
+            assert_eq!(
+                from_extents,
+                row_by_row(&table, per_sheet),
+                "{per_sheet} a sheet"
+            );
+        }
+    }
+
+    #[test]
+    fn extents_see_what_each_kind_of_cell_holds() {
+        let table = table();
+        let widths = data_widths(&table, usize::MAX);
+        // The pseudonym, a Rupiah figure with separators, a percent, a date, nothing, and the
+        // long text cut to Excel's cell (at most the widest column).
+        assert_eq!(
+            shown(&widths[0]),
+            vec![
+                "P-12410".len() + 2,
+                "Rp 123,456,790".len() + 2,
+                6,
+                12,
+                6,
+                crate::workbook::cells::MAX_WIDTH
+            ]
+        );
+    }
+}
