@@ -734,6 +734,15 @@ fn participant_table(
                 rows
             })
             .collect();
+        if table.is_empty() {
+            // Room for every row at the first group's bytes per row, and a quarter more: the
+            // table is then written in place rather than copied as it doubles (each copy
+            // touching fresh memory the kernel must clear first).
+            let bytes: usize = encoded.iter().map(ParticipantTable::encoded_bytes).sum();
+            let rows: usize = encoded.iter().map(EncodedRows::len).sum();
+            let estimate = bytes / rows.max(1) * entries.len();
+            table.reserve(estimate + estimate / 4);
+        }
         for rows in encoded {
             table.append(rows);
         }

@@ -99,6 +99,10 @@ pub const LONG_TEXT: usize = 32_767;
 
 /// The longest line of `text`, in characters: how wide it shows in a cell.
 pub fn longest_line(text: &str) -> usize {
+    // Nearly every text is one line: counted without splitting it.
+    if !text.as_bytes().contains(&b'\n') {
+        return text.chars().count();
+    }
     text.lines()
         .map(|line| line.chars().count())
         .max()
@@ -156,6 +160,17 @@ impl ParticipantTable {
         self.append(encoded);
     }
 
+    /// Makes room for `bytes` more bytes of encoded rows, so that a large table is written
+    /// into one allocation instead of being copied each time it outgrows its buffer.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.cells.reserve(bytes);
+    }
+
+    /// Bytes the encoded rows take (to size [`ParticipantTable::reserve`]).
+    pub fn encoded_bytes(rows: &EncodedRows) -> usize {
+        rows.cells.len()
+    }
+
     /// Appends rows encoded apart (see [`EncodedRows`]) after the table's own.
     pub fn append(&mut self, rows: EncodedRows) {
         if rows.width != self.columns.len() {
@@ -193,7 +208,8 @@ impl ParticipantTable {
             _ => self.runs.push((added.clone(), rows.extents)),
         }
         self.rows = added.end;
-        if self.cells.is_empty() {
+        if self.cells.is_empty() && self.cells.capacity() < rows.cells.len() {
+            // Nothing reserved: the first rows' buffer becomes the table's.
             self.cells = rows.cells;
         } else {
             self.cells.extend_from_slice(&rows.cells);
