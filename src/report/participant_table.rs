@@ -192,7 +192,7 @@ impl ParticipantTable {
         }
         let base = self.cells.len();
         for (index, start) in rows.starts.iter().enumerate() {
-            if (self.rows + index) % MARK == 0 {
+            if (self.rows + index).is_multiple_of(MARK) {
                 self.marks.push(base + start);
             }
         }
