@@ -62,7 +62,13 @@ pub fn issue_due(
         )
         .with_context(|| format!("cannot record wave {}", wave.name))?;
         let mut issued = 0;
-        for (participant_id, anchor) in participants_without_invitation(&tx, wave)? {
+        // Once a wave has reached everyone, an incremental run need not read the roster for it.
+        let waiting = if everyone_invited(&tx, &wave.name)? {
+            Vec::new()
+        } else {
+            participants_without_invitation(&tx, wave)?
+        };
+        for (participant_id, anchor) in waiting {
             let Some(window) = Window::of(wave, anchor) else {
                 continue;
             };
@@ -95,6 +101,26 @@ pub fn issue_due(
     )?;
     tx.commit()?;
     Ok(summary)
+}
+
+/// Whether every participant (not erased) has an invitation for `wave`, counted without reading
+/// a roster row: the wave's invitations (from the `(wave, status)` index) less those of erased
+/// participants (a few, from their partial index), against the participants less the erased.
+/// A participant has at most one invitation per wave (`UNIQUE (participant_id, wave)`) and
+/// every invitation a participant (a foreign key), so equal counts mean no one is waiting.
+fn everyone_invited(conn: &Connection, wave: &str) -> anyhow::Result<bool> {
+    let mut statement = conn.prepare_cached(
+        "SELECT (SELECT count(*) FROM participants)
+              - (SELECT count(*) FROM participants WHERE erased_at IS NOT NULL),
+                (SELECT count(*) FROM invitations WHERE wave = ?1)
+              - (SELECT count(*) FROM participants p
+                 -- CROSS JOIN keeps the few erased participants the outer loop.
+                 CROSS JOIN invitations i ON i.participant_id = p.id AND i.wave = ?1
+                 WHERE p.erased_at IS NOT NULL)",
+    )?;
+    let (participants, invited): (i64, i64) =
+        statement.query_row([wave], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(invited >= participants)
 }
 
 /// Participants (not erased) with no invitation for `wave` yet, with their anchor date. Those

@@ -125,3 +125,36 @@ fn tokens_are_found_and_junk_is_not() {
     );
     assert!(find_by_token(&conn, "' OR 1=1 --").unwrap().is_none());
 }
+
+#[test]
+fn a_wave_counts_as_reached_only_when_every_participant_not_erased_has_its_invitation() {
+    let mut conn = crate::db::open_in_memory().unwrap();
+    let config = Config::default();
+    let a = participant(&conn, "id:A", "2026-08-01T00:00:00Z", Some("2026-05-15"));
+    let b = participant(&conn, "id:B", "2026-08-01T00:00:00Z", Some("2026-05-15"));
+    assert!(!everyone_invited(&conn, "baseline").unwrap());
+    issue_due(&mut conn, &config, at("2026-08-20T03:00:00Z")).unwrap();
+    assert!(everyone_invited(&conn, "baseline").unwrap());
+    assert!(!everyone_invited(&conn, "m6").unwrap());
+
+    // An erased participant's invitation does not stand in for a newcomer's.
+    conn.execute(
+        "UPDATE participants SET erased_at = '2026-08-21T00:00:00Z' WHERE id = ?1",
+        [a],
+    )
+    .unwrap();
+    let c = participant(&conn, "id:C", "2026-08-22T00:00:00Z", Some("2026-05-15"));
+    assert!(!everyone_invited(&conn, "baseline").unwrap());
+    let summary = issue_due(&mut conn, &config, at("2026-08-22T03:00:00Z")).unwrap();
+    let issued: std::collections::HashMap<_, _> = summary.issued.iter().cloned().collect();
+    assert_eq!(issued["baseline"], 1);
+    let invited: Vec<i64> = conn
+        .prepare("SELECT participant_id FROM invitations WHERE wave = 'baseline' ORDER BY 1")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(invited, vec![a, b, c]);
+    assert!(everyone_invited(&conn, "baseline").unwrap());
+}

@@ -16,7 +16,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::config::{IndicatorFormat, IndicatorKind, WorkbookVariant};
 use crate::indicators::IndicatorResult;
 
-pub use participant_table::{Cell, ParticipantTable, Row, Rows};
+pub use participant_table::{
+    Cell, EncodedRows, Extent, LONG_TEXT, MARK, ParticipantTable, Row, Rows, longest_line,
+};
 
 /// Everything one report run shows.
 #[derive(Debug, Clone, PartialEq)]

@@ -134,10 +134,8 @@ impl Widths {
 
 /// Characters a text takes on screen: its longest line.
 pub(crate) fn text_width(text: &str) -> usize {
-    text.lines()
-        .map(|line| line.chars().count())
-        .max()
-        .unwrap_or(0)
+    // The participant table measures its texts the same way as it is built.
+    crate::report::longest_line(text)
 }
 
 /// Characters a number takes once formatted: digits, thousands separators and the unit.

@@ -204,8 +204,9 @@ pub fn write_each(
                         layout,
                         widths,
                     )?;
+                    let package = workbook.save_to_buffer()?;
                     Ok(splice::Pending {
-                        package: workbook.save_to_buffer()?,
+                        package,
                         placeholders,
                         path: target.path.to_path_buf(),
                     })

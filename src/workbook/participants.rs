@@ -19,7 +19,7 @@ use super::Context;
 use super::cells::{Widths, fit, number_width, text_width};
 use super::long_table::{chunks, sheet_names};
 use super::text::{Text, pick, text};
-use crate::report::{Cell, ColumnFormat, ParticipantTable};
+use crate::report::{Cell, ColumnFormat, Extent, ParticipantTable, Row};
 
 /// A participant sheet written without its data rows, to be completed by
 /// [`super::splice`].
@@ -42,31 +42,71 @@ const PROBED: [ColumnFormat; 5] = [
 
 /// Widths of the data of each sheet the table is split into (the same in every workbook and
 /// language, so computed once per report).
+///
+/// The table already knows, per run of rows, each column's longest text and largest number
+/// ([`crate::report::Extent`]); a run that lies within one sheet is sized from those, and only
+/// a run across a sheet's edge (or holding a text a writer would cut) is read row by row.
 pub(crate) fn data_widths(table: &ParticipantTable, rows_per_sheet: usize) -> Vec<Widths> {
     let per_sheet = rows_per_sheet.max(1);
     let formats: Vec<ColumnFormat> = table.columns.iter().map(|column| column.format).collect();
-    let mut widths = vec![Widths::default(); chunks(table.len(), per_sheet).len()];
-    for (index, row) in table.rows().enumerate() {
-        let seen = &mut widths[index / per_sheet];
-        for (column, (cell, format)) in row.zip(&formats).enumerate() {
-            let column = column as u16;
-            match cell {
-                Cell::Empty => {}
-                Cell::Text(text) => seen.see(column, text_width(&fit(text))),
-                Cell::Number(value) if !value.is_finite() => {}
-                Cell::Number(value) => {
-                    let shown_as = match format {
-                        ColumnFormat::Text | ColumnFormat::Date => ColumnFormat::Number,
-                        other => *other,
-                    };
-                    seen.see(column, number_width(value, shown_as));
-                }
-                // An Excel date, or its ISO text outside Excel's calendar: 10 wide either way.
-                Cell::Date(_) => seen.see(column, 10),
-            }
+    let sheets = chunks(table.len(), per_sheet);
+    let mut widths = vec![Widths::default(); sheets.len()];
+    for (run, extents) in table.extents() {
+        let first = run.start / per_sheet;
+        let within = run.end.saturating_sub(1) / per_sheet == first;
+        let long_texts = extents.iter().any(|extent| extent.long_texts);
+        if within && !long_texts {
+            see_extents(&mut widths[first], extents, &formats);
+            continue;
+        }
+        for (index, row) in (run.start..).zip(table.rows_from(run.start).take(run.len())) {
+            see_row(&mut widths[index / per_sheet], row, &formats);
         }
     }
     widths
+}
+
+// A text the table measured is one `fit` leaves whole.
+const _: () = assert!(super::cells::MAX_CELL_TEXT == crate::report::LONG_TEXT);
+
+/// Notes the widest cell of each column of a run, from its extents: the same widths as
+/// [`see_row`] over each of its rows, as a number's width grows with its magnitude.
+fn see_extents(seen: &mut Widths, extents: &[Extent], formats: &[ColumnFormat]) {
+    for (column, (extent, format)) in extents.iter().zip(formats).enumerate() {
+        let column = column as u16;
+        if extent.texts {
+            seen.see(column, extent.text_chars);
+        }
+        if extent.numbers {
+            seen.see(column, number_width(extent.largest, shown_as(*format)));
+        }
+        if extent.dates {
+            seen.see(column, 10);
+        }
+    }
+}
+
+/// The format a number in a column of `format` shows in.
+fn shown_as(format: ColumnFormat) -> ColumnFormat {
+    match format {
+        ColumnFormat::Text | ColumnFormat::Date => ColumnFormat::Number,
+        other => other,
+    }
+}
+
+/// Notes the width of each cell of `row`.
+fn see_row(seen: &mut Widths, row: Row<'_>, formats: &[ColumnFormat]) {
+    for (column, (cell, format)) in row.zip(formats).enumerate() {
+        let column = column as u16;
+        match cell {
+            Cell::Empty => {}
+            Cell::Text(text) => seen.see(column, text_width(&fit(text))),
+            Cell::Number(value) if !value.is_finite() => {}
+            Cell::Number(value) => seen.see(column, number_width(value, shown_as(*format))),
+            // An Excel date, or its ISO text outside Excel's calendar: 10 wide either way.
+            Cell::Date(_) => seen.see(column, 10),
+        }
+    }
 }
 
 /// Writes the participant sheets of `table` without their data rows (see the module
@@ -126,4 +166,107 @@ pub(crate) fn write(
         }
     }
     Ok(placeholders)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::report::{Column, Datum, EncodedRows, MARK};
+
+    /// The widths of each sheet read row by row, as before the table kept extents.
+    fn row_by_row(table: &ParticipantTable, per_sheet: usize) -> Vec<Vec<usize>> {
+        let formats: Vec<ColumnFormat> = table.columns.iter().map(|c| c.format).collect();
+        let mut widths = vec![Widths::default(); chunks(table.len(), per_sheet).len()];
+        for (index, row) in table.rows().enumerate() {
+            see_row(&mut widths[index / per_sheet], row, &formats);
+        }
+        widths.iter().map(shown).collect()
+    }
+
+    fn shown(widths: &Widths) -> Vec<usize> {
+        (0..6).map(|column| widths.width(column)).collect()
+    }
+
+    fn table() -> ParticipantTable {
+        use ColumnFormat::*;
+        let columns = [Text, Rupiah, Percent, Date, Integer, Text]
+            .into_iter()
+            .map(|format| Column {
+                name: String::new(),
+                label: BTreeMap::new(),
+                format,
+            })
+            .collect();
+        let mut table = ParticipantTable::new(columns);
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let long = "x".repeat(40_000);
+        let rows = 3 * MARK + 123;
+        // Runs of uneven length, as the job hands them in.
+        for run in (0..rows).collect::<Vec<_>>().chunks(1500) {
+            let mut encoded = EncodedRows::new(6);
+            for &i in run {
+                encoded.text(&format!("P-{i}"));
+                // The widest number sits in one row of one sheet only.
+                encoded.number(if i == 2 * MARK + 7 {
+                    -123_456_789.5
+                } else {
+                    i as f64
+                });
+                encoded.number(if i % 3 == 0 { f64::NAN } else { 0.25 });
+                if i % 2 == 0 {
+                    encoded.date(day);
+                } else {
+                    encoded.number(f64::INFINITY);
+                }
+                encoded.push(&Datum::Empty);
+                // Lines: the longest counts, in characters.
+                match i % 1000 {
+                    5 => encoded.text("a\nbéééééééééééééé\nc"),
+                    777 if i > 2 * MARK => encoded.text(&long),
+                    _ => encoded.text(""),
+                }
+                encoded.end_row();
+            }
+            table.append(encoded);
+        }
+        table
+    }
+
+    #[test]
+    fn widths_from_extents_equal_widths_read_row_by_row() {
+        let table = table();
+        // One sheet; sheets split inside runs and at run edges; tiny sheets.
+        for per_sheet in [crate::workbook::EXCEL_DATA_ROWS, MARK, 1500, 1000, 777, 1] {
+            let from_extents: Vec<Vec<usize>> =
+                data_widths(&table, per_sheet).iter().map(shown).collect();
+            assert_eq!(
+                from_extents,
+                row_by_row(&table, per_sheet),
+                "{per_sheet} a sheet"
+            );
+        }
+    }
+
+    #[test]
+    fn extents_see_what_each_kind_of_cell_holds() {
+        let table = table();
+        let widths = data_widths(&table, usize::MAX);
+        // The pseudonym, a Rupiah figure with separators, a percent, a date, nothing, and the
+        // long text cut to Excel's cell (at most the widest column).
+        assert_eq!(
+            shown(&widths[0]),
+            vec![
+                "P-12410".len() + 2,
+                "Rp 123,456,790".len() + 2,
+                6,
+                12,
+                6,
+                crate::workbook::cells::MAX_WIDTH
+            ]
+        );
+    }
 }

@@ -290,7 +290,8 @@ fn compress_rows(
     let mut part = PartWriter::new(BufWriter::new(tempfile::tempfile()?));
     let writer = RowWriter::new(formats, key.styles);
     let mut batch = Vec::with_capacity(BATCH + 4096);
-    for (index, row) in table.rows().enumerate().skip(range.start).take(range.len()) {
+    let rows = table.rows_from(range.start).take(range.len());
+    for (index, row) in (range.start..).zip(rows) {
         writer.write(&mut batch, (index - key.rows.start) as u32 + 1, row);
         if batch.len() >= BATCH {
             part.write(&batch)?;
