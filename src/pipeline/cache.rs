@@ -252,6 +252,11 @@ impl Cache {
         if self.built.is_empty() {
             return Ok(());
         }
+        // In key order: the table keeps the records in its primary key's B-tree (WITHOUT
+        // ROWID), so entries written wave by wave would land all over it, splitting pages and
+        // reading each one back through the WAL; in key order a first run appends.
+        self.built
+            .sort_unstable_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
         let tx = conn
             .unchecked_transaction()
             .context("cannot start writing the job cache")?;
