@@ -1107,11 +1107,7 @@ mod tests {
         let formats = [Text, Integer, Number, Rupiah, Percent, Date];
         let columns: Vec<Column> = formats
             .iter()
-            .map(|format| Column {
-                name: String::new(),
-                label: BTreeMap::new(),
-                format: *format,
-            })
+            .map(|format| Column::unlabelled("", *format))
             .collect();
         let mut direct = ParticipantTable::new(columns.clone());
         let mut owned = ParticipantTable::new(columns);

@@ -141,6 +141,17 @@ pub struct Column {
     pub format: ColumnFormat,
 }
 
+impl Column {
+    /// A column without headers of its own: every language shows its name.
+    pub fn unlabelled(name: impl Into<String>, format: ColumnFormat) -> Self {
+        Column {
+            name: name.into(),
+            label: BTreeMap::new(),
+            format,
+        }
+    }
+}
+
 /// One cell value. Text is written as text whatever it looks like (`=HYPERLINK(…)` stays a
 /// string).
 #[derive(Debug, Clone, PartialEq)]

@@ -509,18 +509,13 @@ impl ExactSizeIterator for Row<'_> {}
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::report::ColumnFormat;
 
     fn columns(n: usize) -> Vec<Column> {
         (0..n)
-            .map(|i| Column {
-                name: format!("c{i}"),
-                label: BTreeMap::new(),
-                format: ColumnFormat::Text,
-            })
+            .map(|i| Column::unlabelled(format!("c{i}"), ColumnFormat::Text))
             .collect()
     }
 

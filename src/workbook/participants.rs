@@ -170,7 +170,6 @@ pub(crate) fn write(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use chrono::NaiveDate;
 
@@ -195,11 +194,7 @@ mod tests {
         use ColumnFormat::*;
         let columns = [Text, Rupiah, Percent, Date, Integer, Text]
             .into_iter()
-            .map(|format| Column {
-                name: String::new(),
-                label: BTreeMap::new(),
-                format,
-            })
+            .map(|format| Column::unlabelled("", format))
             .collect();
         let mut table = ParticipantTable::new(columns);
         let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();

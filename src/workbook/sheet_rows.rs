@@ -148,7 +148,6 @@ pub(crate) fn column_letters(column: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use chrono::NaiveDate;
 
@@ -166,11 +165,7 @@ mod tests {
     fn xml(formats: &[ColumnFormat], row: Vec<Datum>) -> String {
         let columns = formats
             .iter()
-            .map(|format| Column {
-                name: String::new(),
-                label: BTreeMap::new(),
-                format: *format,
-            })
+            .map(|format| Column::unlabelled("", *format))
             .collect();
         let table = ParticipantTable::from_rows(columns, [row]);
         let mut out = Vec::new();
