@@ -33,9 +33,9 @@ use std::time::Instant;
 use calamine::Reader;
 use chrono::{DateTime, NaiveDate, Utc};
 use common::peak_kib;
-use pantau::config::{Config, WaveScope, WorkbookVariant};
+use pantau::config::{Config, WorkbookVariant};
 use pantau::import::ImportStatus;
-use pantau::indicators::{self, Record};
+use pantau::indicators::Record;
 use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
 use pantau::pipeline::report::{Forms, ReportInputs, assemble};
@@ -689,41 +689,19 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     )
 }
 
-/// Every configured indicator over its waves, as the report computes them; the number of
-/// figures computed.
+/// Every configured indicator over its waves, through the report's own indicator step; the
+/// number of figures computed (each indicator's overall figure and its breakdowns).
 fn indicator_figures(
     config: &Config,
     roster: &BTreeMap<i64, Arc<Record>>,
     waves: &BTreeMap<&str, Vec<(i64, Record)>>,
     today: NaiveDate,
 ) -> usize {
-    let threshold = config.reporting.suppression_threshold as usize;
-    let dimensions = &config.reporting.disaggregations;
-    let roster_refs: Vec<&Record> = roster.values().map(|record| record.as_ref()).collect();
-    let mut computed = 0;
-    for indicator in &config.indicators {
-        let compiled = indicators::compile(indicator).expect("indicator compiles");
-        let scoped: Vec<Option<&str>> = match &indicator.wave {
-            WaveScope::Roster => vec![None],
-            WaveScope::EachWave => config.waves.iter().map(|w| Some(w.name.as_str())).collect(),
-            WaveScope::EachFollowup => config
-                .waves
-                .iter()
-                .filter(|w| w.is_followup())
-                .map(|w| Some(w.name.as_str()))
-                .collect(),
-            WaveScope::Wave(name) => vec![Some(name.as_str())],
-        };
-        for wave in scoped {
-            let records: Vec<&Record> = match wave {
-                None => roster_refs.clone(),
-                Some(name) => waves[name].iter().map(|(_, record)| record).collect(),
-            };
-            let result = compiled.compute(&records, dimensions, threshold, today);
-            computed += 1 + result.breakdowns.len();
-        }
-    }
-    computed
+    pantau::pipeline::report::indicators_of(config, roster, waves, today)
+        .expect("indicators")
+        .iter()
+        .map(|figures| 1 + figures.result.breakdowns.len())
+        .sum()
 }
 
 /// The participant sheet's shape for the floor: `ROWS;KIND FILL,KIND FILL,…` with the kind

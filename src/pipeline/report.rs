@@ -256,8 +256,9 @@ pub fn assemble_with(
     })
 }
 
-/// Every indicator over its scope, in configuration order, each wave in configuration order.
-fn indicators_of(
+/// Every indicator over its scope, in configuration order, each wave in configuration order:
+/// the report's indicator step (the job benchmark times it apart).
+pub fn indicators_of(
     config: &Config,
     roster: &BTreeMap<i64, Arc<Record>>,
     waves: &BTreeMap<&str, Vec<(i64, Record)>>,
