@@ -145,7 +145,11 @@ def main() -> None:
     started = step("table", started)
     report("compute", compute_started)
 
-    with pd.ExcelWriter(out_path, engine="xlsxwriter") as writer:
+    # A million-row participant sheet is more than 4 GB of XML before compression: XlsxWriter
+    # refuses to write it without ZIP64 records (which Excel and LibreOffice read).
+    with pd.ExcelWriter(
+        out_path, engine="xlsxwriter", engine_kwargs={"options": {"use_zip64": True}}
+    ) as writer:
         overall.to_excel(writer, sheet_name="Logframe", index=False)
         by_cohort.to_excel(writer, sheet_name="By cohort", index=False)
         by_sex.to_excel(writer, sheet_name="By sex", index=False)
