@@ -277,9 +277,9 @@ fn main() {
         pandas.total.cpu / pantau_job.cpu
     );
     println!(
-        "peak MiB: the job's steps {} (read, flags, report, workbook; each step's high-water \
-         mark), the job child's whole {} (with merge and indicators measured apart after it); \
-         the import's ({}) is its own",
+        "peak MiB: the job {} (the highest of its steps' high-water marks: read, flags, \
+         report, workbook), merge and indicators measured apart after it {}; the import's \
+         ({}) is its own",
         mib(job_peak),
         mib(job.peak),
         mib(import.peak)
