@@ -12,10 +12,12 @@
 //! the pandas peer.
 //!
 //! Every phase runs in a child process of this binary (or Python), so its peak resident memory
-//! (`VmHWM`, or `/usr/bin/time -v` for Python) is its own. pantau's job child reports each
-//! step: data-quality flags, merge, indicators (these two measured apart on the same data, for
-//! the breakdown), the report as `pantau run` assembles it (which merges and computes the
-//! indicators again, plus the participant table), and the donor workbook.
+//! (`VmHWM`, or `/usr/bin/time -v` for Python) is its own. pantau's job child runs the job as
+//! `pantau run` does after the import, from an empty job cache, and reports each step: one
+//! shared read of roster values and answers (the job cache read on its thread meanwhile), the
+//! data-quality flags from it, the report from it (`assemble_with`: merge and job cache
+//! written, indicators, tables, each phase's wall time as well) and the donor workbook. Then,
+//! outside the job's total, merge and indicators measured apart on the same data.
 //!
 //! Responses come from a pool: synthetic answers cost about a millisecond each (the form is
 //! evaluated field by field), so each wave draws a pool of answer sets and participant `i`
@@ -36,9 +38,12 @@ use common::peak_kib;
 use pantau::config::{Config, WorkbookVariant};
 use pantau::import::ImportStatus;
 use pantau::indicators::Record;
+use pantau::pipeline::cache::Cache;
+use pantau::pipeline::inputs::Inputs;
 use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
-use pantau::pipeline::report::{Forms, ReportInputs, assemble};
+use pantau::pipeline::report::{Forms, ReportInputs, assemble_with};
+use pantau::pipeline::timing::Timings;
 use pantau::reference::Reference;
 use pantau::report::{Cell, ParticipantTable};
 use pantau::synthetic::{Persona, Rng, Spec, Style, answers, roster, write_xlsx};
@@ -158,7 +163,18 @@ fn main() {
     let pandas = run_pandas(&python, &roster_file, &responses, &pandas_out);
 
     let floor = read.total + write.total;
-    let pantau_job = import.total + job.step("flags") + job.step("report") + job.step("workbook");
+    let pantau_job = import.total
+        + job.step("read")
+        + job.step("flags")
+        + job.step("report")
+        + job.step("workbook");
+    // The job's own peak: its steps', not the merge and indicators measured apart after it.
+    let job_peak = ["read", "flags", "report", "workbook"]
+        .iter()
+        .filter_map(|step| job.step_peaks.get(*step))
+        .max()
+        .copied()
+        .unwrap_or(job.peak);
     let mib = |kib: u64| format!("{:.0}", kib as f64 / 1024.0);
     println!();
     println!("participant sheet: {}", describe_shape(&shape));
@@ -201,13 +217,27 @@ fn main() {
         mib(import.peak),
         pandas.steps.get("read").copied(),
     );
-    line("pantau data-quality flags", job.step("flags"), none(), None);
     line(
-        "pantau report (merge + indicators + participant table)",
+        "pantau read roster values and answers (shared)",
+        job.step("read"),
+        mib(job.step_peaks.get("read").copied().unwrap_or(0)),
+        None,
+    );
+    line(
+        "pantau data-quality flags",
+        job.step("flags"),
+        mib(job.step_peaks.get("flags").copied().unwrap_or(0)),
+        None,
+    );
+    line(
+        "pantau report (merge + cache, indicators, tables)",
         job.step("report"),
-        none(),
+        mib(job.step_peaks.get("report").copied().unwrap_or(0)),
         pandas.steps.get("compute").copied(),
     );
+    for (part, seconds) in &job.parts {
+        println!("    report: {part:<48} {seconds:>8.2} (wall s)");
+    }
     line(
         "  merge alone (measured apart, same data)",
         job.step("merge"),
@@ -223,13 +253,13 @@ fn main() {
     line(
         "pantau donor workbook",
         job.step("workbook"),
-        none(),
+        mib(job.step_peaks.get("workbook").copied().unwrap_or(0)),
         pandas.steps.get("write").copied(),
     );
     line(
-        "pantau job = import + flags + report + workbook",
+        "pantau job = import + read + flags + report + workbook",
         pantau_job,
-        mib(import.peak.max(job.peak)),
+        mib(import.peak.max(job_peak)),
         Some(pandas.total),
     );
     line(
@@ -247,8 +277,10 @@ fn main() {
         pandas.total.cpu / pantau_job.cpu
     );
     println!(
-        "peak MiB: the job child's {} covers flags, merge, indicators, report and workbook; \
-         the import's ({}) is its own",
+        "peak MiB: the job {} (the highest of its steps' high-water marks: read, flags, \
+         report, workbook), merge and indicators measured apart after it {}; the import's \
+         ({}) is its own",
+        mib(job_peak),
         mib(job.peak),
         mib(import.peak)
     );
@@ -319,6 +351,10 @@ struct Phase {
     steps: BTreeMap<String, Time>,
     /// `SHAPE text`, from the job.
     shape: Option<String>,
+    /// Each step's peak KiB (`STEP name wall cpu peak N MiB`).
+    step_peaks: BTreeMap<String, u64>,
+    /// `PART report name seconds`: the report's own phases, wall seconds, in order.
+    parts: Vec<(String, f64)>,
 }
 
 impl Phase {
@@ -355,6 +391,8 @@ fn child(args: &[&std::ffi::OsStr]) -> Phase {
         peak: 0,
         steps: BTreeMap::new(),
         shape: None,
+        step_peaks: BTreeMap::new(),
+        parts: Vec::new(),
     };
     let mut finished = false;
     for line in stdout.lines() {
@@ -378,6 +416,19 @@ fn child(args: &[&std::ffi::OsStr]) -> Phase {
                     time.wall, time.cpu
                 );
                 phase.steps.insert(step.to_owned(), time);
+                if let Some(mib) = rest
+                    .strip_prefix("peak ")
+                    .and_then(|peak| peak.split(' ').next())
+                    .and_then(|mib| mib.parse::<u64>().ok())
+                {
+                    phase.step_peaks.insert(step.to_owned(), mib * 1024);
+                }
+            }
+        } else if let Some(rest) = line.strip_prefix("PART report ") {
+            if let Some((part, seconds)) = rest.rsplit_once(' ') {
+                let seconds = seconds.parse().unwrap_or(0.0);
+                eprintln!("  {name}/report/{part}: {seconds:.2} s wall");
+                phase.parts.push((part.to_owned(), seconds));
             }
         } else if let Some(rest) = line.strip_prefix("SHAPE ") {
             phase.shape = Some(rest.to_owned());
@@ -637,12 +688,48 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
         );
     };
 
+    // The job cache is read on a thread of its own from the start, as `pantau run` does; the
+    // roster values and answers are read once, for the quality flags and the report.
     let started = Clock::start();
-    let flags = quality::find(&conn).expect("flags");
+    let cache = Cache::start_loading(&conn);
+    let read = Inputs::read(&conn).expect("read roster values and answers");
+    step("read", started);
+
+    let started = Clock::start();
+    let flags = quality::find_in(&read).expect("flags");
     let stored = quality::store(&mut conn, &flags, None, now).expect("store flags");
+    drop(flags);
     step("flags", started);
 
-    // Merge and indicators, measured apart for the breakdown (assemble repeats them).
+    let started = Clock::start();
+    let forms = Forms::load(&config, &config.forms_dir()).expect("forms");
+    let inputs = ReportInputs {
+        config: &config,
+        reference: &reference,
+        forms: &forms,
+        run_at: now,
+        variant: WorkbookVariant::Donor,
+    };
+    let mut timings = Timings::new();
+    let report = assemble_with(&conn, &inputs, &read, cache, &mut timings).expect("report");
+    drop(read);
+    // The report's own phases (merge, with the job cache written; indicators; tables), for the
+    // breakdown: wall milliseconds of the report step above.
+    for phase in &timings.phases {
+        println!("PART report {} {:.3}", phase.phase, phase.ms / 1000.0);
+    }
+    step("report", started);
+
+    let started = Clock::start();
+    pantau::workbook::write(&report, WorkbookVariant::Donor, "en", donor).expect("donor workbook");
+    step("workbook", started);
+    let shape = shape(&report.participants);
+    let rows = report.participants.len();
+    drop(report);
+
+    // Merge and indicators measured apart, after the job and outside its total, to show where
+    // the report's time goes: the merge from SQL without the job cache, the indicators through
+    // the report's own step.
     let today = now.with_timezone(&config.programme.time_zone).date_naive();
     let started = Clock::start();
     let context = MergeContext {
@@ -663,28 +750,12 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     drop(waves);
     drop(roster);
 
-    let started = Clock::start();
-    let forms = Forms::load(&config, &config.forms_dir()).expect("forms");
-    let inputs = ReportInputs {
-        config: &config,
-        reference: &reference,
-        forms: &forms,
-        run_at: now,
-        variant: WorkbookVariant::Donor,
-    };
-    let report = assemble(&conn, &inputs).expect("report");
-    step("report", started);
-
-    let started = Clock::start();
-    pantau::workbook::write(&report, WorkbookVariant::Donor, "en", donor).expect("donor workbook");
-    step("workbook", started);
-
-    println!("SHAPE {}", shape(&report.participants));
+    println!("SHAPE {shape}");
     format!(
         "flags {}, {} indicator figures, {} participant rows, {} MB",
         stored.total,
         figures,
-        report.participants.len(),
+        rows,
         size_mb(donor)
     )
 }

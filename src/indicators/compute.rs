@@ -246,15 +246,21 @@ impl<'r> Columns<'r> {
         // Per chunk: its length, its ids (column-major within the chunk) and each column's
         // distinct values in the order first seen.
         type Chunk<'r> = (usize, Vec<u32>, Vec<Vec<Option<&'r Value>>>);
+        // The names in the records' own order, so that one walk along a record finds them all
+        // (`Record::lookup_sorted`); `order[k]` is the column of the `k`-th of them.
+        let mut order: Vec<usize> = (0..width).collect();
+        order.sort_by(|a, b| super::name_order(&names[*a], &names[*b]));
+        let sorted: Vec<&str> = order.iter().map(|column| names[*column].as_str()).collect();
         let chunks: Vec<Chunk<'r>> = records
             .par_chunks(CHUNK)
             .map(|chunk| {
                 let mut index: Vec<Index<'r>> = vec![Index::default(); width];
                 let mut distinct: Vec<Vec<Option<&'r Value>>> = vec![Vec::new(); width];
                 let mut ids = vec![0u32; chunk.len() * width];
+                let mut found: Vec<Option<&'r Value>> = vec![None; width];
                 for (row, record) in chunk.iter().enumerate() {
-                    for (column, name) in names.iter().enumerate() {
-                        let value = record.lookup(name);
+                    record.lookup_sorted(&sorted, &mut found);
+                    for (&column, &value) in order.iter().zip(&found) {
                         let values = &mut distinct[column];
                         ids[column * chunk.len() + row] =
                             *index[column].entry(ValueKey::of(value)).or_insert_with(|| {

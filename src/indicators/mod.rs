@@ -15,5 +15,5 @@ pub use compute::{
     Breakdown, Columns, CompiledIndicator, Figure, Groups, IndicatorResult, Part, compile,
 };
 pub use derive::{WG_DOMAINS, age_group, age_on, disability, minimum_wage};
-pub use record::{Names, Record, RecordEnv};
+pub use record::{Names, Record, RecordEnv, name_order};
 pub use suppression::suppress;

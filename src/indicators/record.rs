@@ -127,6 +127,48 @@ impl Record {
         }
     }
 
+    /// The values of `names` as [`Record::lookup`] finds each, into `found` (one slot per name).
+    /// `names` must be in [`name_order`]: then one walk along the record's own
+    /// values (and its base's) finds them all, where a lookup per name searched both again.
+    pub fn lookup_sorted<'r>(&'r self, names: &[&str], found: &mut [Option<&'r Value>]) {
+        match self.base.as_deref() {
+            Some(base) => base.lookup_sorted(names, found),
+            None => found.fill(None),
+        }
+        let mut own = self.values.iter().peekable();
+        for (slot, name) in found.iter_mut().zip(names) {
+            while own
+                .next_if(|(known, _)| name_order(known, name).is_lt())
+                .is_some()
+            {}
+            // Peeked, not taken: `names` may hold a name twice.
+            if let Some((known, value)) = own.peek()
+                && **known == **name
+            {
+                *slot = Some(value);
+            }
+        }
+    }
+
+    /// Adds the values whose name this record does not set yet, in one sort. The record's own
+    /// values win, and of a name given twice the first, as [`Record::set_if_absent`] one at a
+    /// time would leave them.
+    pub fn extend_absent(&mut self, values: impl IntoIterator<Item = (Arc<str>, Value)>) {
+        let known = self.values.len();
+        for (name, value) in values {
+            if self.values[..known]
+                .binary_search_by(|(have, _)| name_order(have, &name))
+                .is_err()
+            {
+                self.values.push((name, value));
+            }
+        }
+        // Stable: of equal names the first stays first, and is kept.
+        self.values.sort_by(|(a, _), (b, _)| name_order(a, b));
+        self.values
+            .dedup_by(|(later, _), (first, _)| later == first);
+    }
+
     /// The values this record sets itself (not those it reads from its base), by name: what
     /// the job cache stores.
     pub fn own_values(&self) -> impl Iterator<Item = (&str, &Value)> {
@@ -144,7 +186,7 @@ impl Record {
 /// The order of a record's names: by length, then byte by byte. Lengths tell most names apart
 /// with one comparison of two integers, where comparing the text first compared the shared
 /// prefixes (`baseline.`, `attended_`, `income_`) of most pairs.
-fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.len()
         .cmp(&b.len())
         .then_with(|| a.as_bytes().cmp(b.as_bytes()))
@@ -156,6 +198,15 @@ fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
 pub struct Names(HashMap<Box<str>, Arc<str>, NameHash>);
 
 impl Names {
+    /// The shared copy of `prefix` followed by `name`, without making the joined text when it
+    /// is already known (`baseline.` and each baseline answer's name, per record).
+    pub fn joined(&mut self, prefix: &str, name: &str, scratch: &mut String) -> Arc<str> {
+        scratch.clear();
+        scratch.push_str(prefix);
+        scratch.push_str(name);
+        self.get(scratch)
+    }
+
     /// The shared copy of `name`.
     pub fn get(&mut self, name: &str) -> Arc<str> {
         if let Some(shared) = self.0.get(name) {
@@ -249,5 +300,69 @@ mod tests {
                 .is_sorted_by(|a, b| name_order(a, b).is_le()),
             "kept in name order"
         );
+    }
+
+    #[test]
+    fn names_found_in_one_walk_are_those_each_lookup_finds() {
+        let mut roster = Record::new();
+        roster
+            .set_text("sex", "P")
+            .set_num("age", 41.0)
+            .set_text("baseline.income_total", "0")
+            .set_text("province", "Jawa Barat");
+        let roster = Arc::new(roster);
+        let mut wave = Record::over(Arc::clone(&roster));
+        wave.set_num("responded", 1.0)
+            .set_num("age", 42.0)
+            .set_text("income_total", "1500000");
+        let mut names = vec![
+            "age",
+            "sex",
+            "zzz",
+            "a",
+            "province",
+            "responded",
+            "income_total",
+            "baseline.income_total",
+            "sex",
+            "missing_name_longer_than_all",
+        ];
+        names.sort_by(|a, b| name_order(a, b));
+        for record in [&*roster, &wave, &Record::new()] {
+            let mut found = vec![Some(&Value::Bool(true)); names.len()];
+            record.lookup_sorted(&names, &mut found);
+            let each: Vec<Option<&Value>> = names.iter().map(|name| record.lookup(name)).collect();
+            assert_eq!(found, each);
+        }
+    }
+
+    #[test]
+    fn values_added_where_absent_keep_the_records_own_and_the_first_of_a_name() {
+        let mut record = Record::from_values(
+            vec![
+                (Arc::from("disability"), Value::Num(1.0)),
+                (Arc::from("province"), Value::Str("Bali".into())),
+            ],
+            4,
+        );
+        let mut one_by_one = record.clone();
+        let added: Vec<(Arc<str>, Value)> = [
+            ("disability", "yes"),
+            ("sex", "L"),
+            ("age", "30"),
+            ("sex", "P"),
+            ("nik", "3201"),
+        ]
+        .into_iter()
+        .map(|(name, text)| (Arc::from(name), Value::Str(text.into())))
+        .collect();
+        for (name, value) in added.clone() {
+            one_by_one.set_if_absent(&name, value);
+        }
+        record.extend_absent(added);
+        assert_eq!(record, one_by_one);
+        assert_eq!(record.get("disability"), Value::Num(1.0));
+        assert_eq!(record.get("sex"), Value::Str("L".into()));
+        assert_eq!(record.own_values().count(), 5);
     }
 }

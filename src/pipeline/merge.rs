@@ -55,10 +55,14 @@ pub fn roster_records(
         None => HashMap::new(),
     };
     let mut records = BTreeMap::new();
+    let mut names = Names::default();
     for id in ids {
         let roster = attributes.remove(&id).unwrap_or_default();
         let baseline_answers = baseline.get(&id);
-        records.insert(id, Arc::new(record(roster, baseline_answers, context)));
+        records.insert(
+            id,
+            Arc::new(record(roster, baseline_answers, context, &mut names)),
+        );
     }
     Ok(records)
 }
@@ -175,7 +179,7 @@ pub fn merge_cached(
     drop(cached);
     let built: Vec<(i64, Record, Option<Fresh>)> = paired
         .into_par_iter()
-        .map(|(participant, entry)| {
+        .map_init(Names::default, |names, (participant, entry)| {
             let id = participant.id;
             let baseline_text = baseline.get(&id).copied();
             let fingerprint =
@@ -197,7 +201,7 @@ pub fn merge_cached(
                                 context.baseline_wave.unwrap_or_default()
                             )
                         })?;
-                    let record = undated_record(roster, answers.as_ref(), context.reference);
+                    let record = undated_record(roster, answers.as_ref(), context.reference, names);
                     let bytes = cache::encode(record.own_values());
                     (record, Some((fingerprint, bytes)))
                 }
@@ -268,19 +272,17 @@ fn wave_records_cached(
             let (mut record, fresh) = match entry.filter(|(stored, _)| *stored == fingerprint) {
                 Some((_, record)) => (record.layered_over(Arc::clone(base)), None),
                 None => {
-                    let values: Vec<(String, Value)> = answers_as_text(text)
+                    // Names shared from the start, values made once: encoded for the cache
+                    // and kept in the record from the same list (in the answers' order, as
+                    // before).
+                    let values: Vec<(Arc<str>, Value)> = answers_as_text(text)
                         .with_context(|| {
                             format!("the answers of a response in wave {wave} are not JSON")
                         })?
                         .into_iter()
-                        .map(|(name, text)| (name, Value::Str(text)))
+                        .map(|(name, text)| (names.get(&name), Value::Str(text)))
                         .collect();
-                    let bytes =
-                        cache::encode(values.iter().map(|(name, value)| (name.as_str(), value)));
-                    let values = values
-                        .into_iter()
-                        .map(|(name, value)| (names.get(&name), value))
-                        .collect();
+                    let bytes = cache::encode(values.iter().map(|(name, value)| (&**name, value)));
                     let record = Record::from_values(values, 2).layered_over(Arc::clone(base));
                     (record, Some((fingerprint, bytes)))
                 }
@@ -327,8 +329,9 @@ fn record(
     roster_values: BTreeMap<String, String>,
     baseline: Option<&BTreeMap<String, String>>,
     context: &MergeContext,
+    names: &mut Names,
 ) -> Record {
-    let mut record = undated_record(roster_values, baseline, context.reference);
+    let mut record = undated_record(roster_values, baseline, context.reference, names);
     add_dated(&mut record, context);
     record
 }
@@ -340,9 +343,15 @@ pub(crate) fn undated_record(
     roster_values: BTreeMap<String, String>,
     baseline: Option<&BTreeMap<String, String>>,
     reference: &Reference,
+    names: &mut Names,
 ) -> Record {
     let roster = &roster_values;
-    let mut record = Record::new();
+    // The derived values first, in the order they were always set (a later one of the same
+    // name wins), with room for the roster's values and the four dated ones, so that the
+    // record is allocated once. Names come from `names`: one copy per name per thread, not
+    // one per record.
+    let mut derived: Vec<(Arc<str>, Value)> =
+        Vec::with_capacity(4 + baseline.map_or(0, BTreeMap::len));
     // The wage before the layoff: the roster's last wage, else what the participant said in
     // the baseline.
     let pre_layoff_wage = roster
@@ -350,15 +359,19 @@ pub(crate) fn undated_record(
         .or_else(|| baseline.and_then(|answers| answers.get("pre_layoff_wage")))
         .filter(|text| !text.is_empty());
     if let Some(wage) = pre_layoff_wage.and_then(|text| text.parse::<f64>().ok()) {
-        record.set_num("pre_layoff_wage", wage);
+        derived.push((names.get("pre_layoff_wage"), Value::Num(wage)));
     }
     if let Some(answers) = baseline {
-        record.set_num("baseline.responded", 1.0);
+        derived.push((names.get("baseline.responded"), Value::Num(1.0)));
+        let mut scratch = String::new();
         for (name, value) in answers {
-            record.set_text(format!("baseline.{name}"), value.clone());
+            derived.push((
+                names.joined("baseline.", name, &mut scratch),
+                Value::Str(value.clone()),
+            ));
         }
     } else {
-        record.set_num("baseline.responded", 0.0);
+        derived.push((names.get("baseline.responded"), Value::Num(0.0)));
     }
     let from_wg = indicators::disability(
         indicators::WG_DOMAINS
@@ -369,26 +382,33 @@ pub(crate) fn undated_record(
         .get("disability")
         .map(|value| value.starts_with("yes"));
     if let Some(disabled) = from_wg.or(from_roster) {
-        record.set_num("disability", if disabled { 1.0 } else { 0.0 });
+        derived.push((
+            names.get("disability"),
+            Value::Num(if disabled { 1.0 } else { 0.0 }),
+        ));
     }
     let province = roster.get("province").cloned().or_else(|| {
         let prefix: u8 = roster.get("nik")?.get(0..2)?.parse().ok()?;
         Some(reference.province_by_nik_prefix(prefix)?.name.clone())
     });
     if let Some(province) = province {
-        record.set("province", Value::Str(province));
+        derived.push((names.get("province"), Value::Str(province)));
     }
     // The roster's own values go in last, moved rather than copied; a derived value of the
     // same name (`disability` as 1/0) takes precedence over the roster's text. The roster's
     // `age`, `age_group`, `age40plus` and `ump` stay for now: [`add_dated`] replaces them
     // when it can derive them, as the derived value wins.
-    for (name, value) in roster_values {
-        if record.lookup(&name).is_none() {
-            record.set_text(name, value);
-        }
-    }
+    let mut record = Record::from_values(derived, roster_values.len() + DATED_NAMES);
+    record.extend_absent(
+        roster_values
+            .into_iter()
+            .map(|(name, value)| (names.get(&name), Value::Str(value))),
+    );
     record
 }
+
+/// How many values [`add_dated`] may add to a record (room kept for them when it is built).
+const DATED_NAMES: usize = 4;
 
 /// Adds what depends on the day of the run to a record from [`undated_record`]: `age` (at
 /// `context.on`, from the birth date, else the roster's age), `age_group`, `age40plus` and
