@@ -11,9 +11,20 @@
 //! is a miss and the record is built again. A cached record can therefore never be older than
 //! its inputs; at worst a changed input costs a rebuild.
 //!
+//! An entry names its values by number: each name is stored once, in `job_cache_names`
+//! (migration 0014), and numbered by the run that first used it ([`Dictionary`]); numbers
+//! are never given twice, and an entry naming a number the dictionary does not hold is a miss.
+//! Numbers, and text spelling an integer or a day (as answers and roster values do), are kept
+//! as binary integers and spelt out again byte for byte when read (see the encoding's
+//! constants).
+//!
 //! A run reads the whole cache on a thread of its own ([`Cache::start_loading`]), decoding
 //! each entry straight into a [`Record`], while the job does its other reads; the merge then
-//! moves each record whose fingerprint matches out of the cache.
+//! moves each record whose fingerprint matches out of the cache. The records it builds are
+//! encoded on the threads that build them and written after the merge on another thread with
+//! a connection of its own ([`Cache::write_behind`]), while the job computes its indicators
+//! and writes its workbooks; the job waits for it before recording the run. The writing is
+//! one transaction: a cache that cannot be written stays as it was, and the next run rebuilds.
 //!
 //! What depends on the day of the run (age, age group, the minimum wage of the year) is not
 //! cached: it is added to every record after it is built or read back (see
@@ -557,6 +568,9 @@ impl Batch {
         if built.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
+        let entries = built.len();
+        let mut bytes = 0usize;
         // In key order: the table keeps the records in its primary key's B-tree (WITHOUT
         // ROWID), so entries written wave by wave would land all over it, splitting pages and
         // reading each one back through the WAL; in key order a first run appends. Waves are
@@ -627,10 +641,19 @@ impl Batch {
                         &entry.bytes[..]
                     ])
                     .context("cannot write the job cache")?;
+                bytes += entry.bytes.len();
                 // The entry's bytes are freed here, as it is written.
             }
         }
         tx.commit().context("cannot write the job cache")?;
+        // Counts and sizes only: nothing of what the records hold.
+        tracing::info!(
+            entries,
+            bytes,
+            names_added = added.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "job cache written"
+        );
         Ok(())
     }
 }
