@@ -428,9 +428,7 @@ fn read_names(conn: &Connection) -> anyhow::Result<(Vec<Option<Arc<str>>>, Numbe
         let name = row.get_ref(1)?.as_str()?;
         numbering.stored.0 += 1;
         numbering.stored.1 = numbering.stored.1.max(id.saturating_add(1));
-        let place = usize::try_from(id)
-            .ok()
-            .filter(|place| *place < MAX_NAMES);
+        let place = usize::try_from(id).ok().filter(|place| *place < MAX_NAMES);
         let Some(place) = place else {
             // Not a number this pantau gives: the dictionary is not its own.
             numbering.afresh = true;
@@ -616,7 +614,8 @@ impl Batch {
                 .context("cannot clear the job cache")?;
         }
         {
-            let mut statement = tx.prepare("INSERT INTO job_cache_names (id, name) VALUES (?1, ?2)")?;
+            let mut statement =
+                tx.prepare("INSERT INTO job_cache_names (id, name) VALUES (?1, ?2)")?;
             for (offset, name) in added.iter().enumerate() {
                 let id = i64::from(next) + offset as i64;
                 statement
@@ -765,7 +764,9 @@ fn canonical_day(text: &str) -> Option<i32> {
 
 /// `YYYY-MM-DD` of a day of the years 0 to 9999; None for others (never encoded as such).
 fn spell_day(day: NaiveDate) -> Option<String> {
-    let year = u32::try_from(day.year()).ok().filter(|year| *year <= 9999)?;
+    let year = u32::try_from(day.year())
+        .ok()
+        .filter(|year| *year <= 9999)?;
     let mut text = [b'-'; 10];
     for (place, (number, width)) in [(0, (year, 4)), (5, (day.month(), 2)), (8, (day.day(), 2))] {
         let mut rest = number;
@@ -781,8 +782,10 @@ fn spell_day(day: NaiveDate) -> Option<String> {
 /// integer is an `f64`), and not -0 (which would come back as 0).
 fn whole(number: f64) -> Option<i64> {
     const LIMIT: f64 = 9_007_199_254_740_992.0;
-    (number.fract() == 0.0 && number.abs() <= LIMIT && !(number == 0.0 && number.is_sign_negative()))
-        .then_some(number as i64)
+    (number.fract() == 0.0
+        && number.abs() <= LIMIT
+        && !(number == 0.0 && number.is_sign_negative()))
+    .then_some(number as i64)
 }
 
 /// The values of an encoded entry with their names from `names` (by number); None when the
@@ -954,7 +957,9 @@ mod tests {
         let old = format_1(&values).len();
         assert!(bytes.len() * 2 < old, "{} bytes against {old}", bytes.len());
         for (name, _) in &values {
-            let found = bytes.windows(name.len()).any(|window| window == name.as_bytes());
+            let found = bytes
+                .windows(name.len())
+                .any(|window| window == name.as_bytes());
             assert!(!found || name.len() < 3, "{name} spelt out in the entry");
         }
     }
@@ -1070,7 +1075,12 @@ mod tests {
         let (_dir, conn) = database();
         let first = [("sex", Value::Str("P".into())), ("age", Value::Num(41.0))];
         let mut cache = Cache::load(&conn).unwrap();
-        cache.put(1, "", [1; FINGERPRINT_BYTES], first.iter().map(|(n, v)| (*n, v)));
+        cache.put(
+            1,
+            "",
+            [1; FINGERPRINT_BYTES],
+            first.iter().map(|(n, v)| (*n, v)),
+        );
         cache.write_behind(&conn).wait().unwrap();
 
         // The next run knows both names and adds two more, one of them in a new wave.
@@ -1081,8 +1091,18 @@ mod tests {
         let third = [("income_total", Value::Str("2500000".into()))];
         let mut cache = Cache::load(&conn).unwrap();
         assert!(cache.get(1, "", &[1; FINGERPRINT_BYTES]).is_some());
-        cache.put(2, "", [2; FINGERPRINT_BYTES], second.iter().map(|(n, v)| (*n, v)));
-        cache.put(2, "m3", [3; FINGERPRINT_BYTES], third.iter().map(|(n, v)| (*n, v)));
+        cache.put(
+            2,
+            "",
+            [2; FINGERPRINT_BYTES],
+            second.iter().map(|(n, v)| (*n, v)),
+        );
+        cache.put(
+            2,
+            "m3",
+            [3; FINGERPRINT_BYTES],
+            third.iter().map(|(n, v)| (*n, v)),
+        );
         assert_eq!(cache.built(), 2);
         cache.save(&conn).unwrap();
 
@@ -1119,8 +1139,18 @@ mod tests {
         let (_dir, conn) = database();
         let values = [("sex", Value::Str("P".into())), ("age", Value::Num(41.0))];
         let mut cache = Cache::load(&conn).unwrap();
-        cache.put(1, "", [1; FINGERPRINT_BYTES], values.iter().map(|(n, v)| (*n, v)));
-        cache.put(2, "", [2; FINGERPRINT_BYTES], values[..1].iter().map(|(n, v)| (*n, v)));
+        cache.put(
+            1,
+            "",
+            [1; FINGERPRINT_BYTES],
+            values.iter().map(|(n, v)| (*n, v)),
+        );
+        cache.put(
+            2,
+            "",
+            [2; FINGERPRINT_BYTES],
+            values[..1].iter().map(|(n, v)| (*n, v)),
+        );
         cache.save(&conn).unwrap();
 
         // One name lost: the entries using it are misses, not records without it.
@@ -1136,7 +1166,12 @@ mod tests {
         let mut cache = Cache::load(&conn).unwrap();
         assert!(cache.get(2, "", &[2; FINGERPRINT_BYTES]).is_none());
         let other = [("province", Value::Str("Banten".into()))];
-        cache.put(2, "", [4; FINGERPRINT_BYTES], other.iter().map(|(n, v)| (*n, v)));
+        cache.put(
+            2,
+            "",
+            [4; FINGERPRINT_BYTES],
+            other.iter().map(|(n, v)| (*n, v)),
+        );
         cache.save(&conn).unwrap();
         let kept: Vec<(i64, Vec<u8>)> = conn
             .prepare("SELECT participant_id, fingerprint FROM job_cache")
@@ -1156,9 +1191,17 @@ mod tests {
         let (_dir, conn) = database();
         let mut cache = Cache::load(&conn).unwrap();
         let values = [("sex", Value::Str("P".into()))];
-        cache.put(1, "", [1; FINGERPRINT_BYTES], values.iter().map(|(n, v)| (*n, v)));
-        conn.execute("INSERT INTO job_cache_names (id, name) VALUES (0, 'age')", [])
-            .unwrap();
+        cache.put(
+            1,
+            "",
+            [1; FINGERPRINT_BYTES],
+            values.iter().map(|(n, v)| (*n, v)),
+        );
+        conn.execute(
+            "INSERT INTO job_cache_names (id, name) VALUES (0, 'age')",
+            [],
+        )
+        .unwrap();
         let err = cache.write_behind(&conn).wait().unwrap_err();
         assert!(format!("{err:#}").contains("names changed"), "{err:#}");
         let entries: i64 = conn
