@@ -35,6 +35,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_search_grams.sql")),
     M::up(include_str!("migrations/0011_submission_path.sql")),
     M::up(include_str!("migrations/0012_import_columns.sql")),
+    M::up(include_str!("migrations/0014_job_cache_names.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

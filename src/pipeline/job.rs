@@ -357,9 +357,12 @@ fn steps(
         variant: WorkbookVariant::Manager,
     };
     progress.timings.lap("forms");
-    let mut report = assemble_with(conn, &inputs, &read, cache, &mut progress.timings)
+    let (mut report, saving) = assemble_with(conn, &inputs, &read, cache, &mut progress.timings)
         .context("cannot assemble the report")?;
     drop(read);
+    progress
+        .counts
+        .insert("merged_records_rebuilt".into(), saving.built().into());
     progress.inputs.insert(
         "rosters".into(),
         report
@@ -409,6 +412,16 @@ fn steps(
     }
     let results = write_workbooks(&report, extras.as_ref(), &reports_dir, &planned);
     progress.timings.lap("workbooks");
+    // The records built anew were written to the job cache meanwhile; the run is recorded
+    // once that is over. The cache only saves later runs work, so a cache that could not be
+    // written (left as it was: one transaction) is a warning, and the next run rebuilds.
+    if let Err(err) = saving.wait() {
+        progress.warnings.push(format!(
+            "the job cache was not written, so the next run builds every merged record again: \
+             {err:#}"
+        ));
+    }
+    progress.timings.lap("job cache written");
     // Every workbook written is listed, even when another failed.
     let mut failed = None;
     for (workbook, result) in planned.iter().zip(results) {

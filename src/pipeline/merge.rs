@@ -154,7 +154,7 @@ pub struct Merged {
 
 /// [`roster_records`] and [`wave_records_from`] for every wave in `waves`, from inputs already
 /// read, reusing what `cache` holds for records whose inputs did not change and keeping the
-/// others in it (written by [`Cache::save`]). The records are the same as those the two
+/// others in it (written by [`Cache::write_behind`]). The records are the same as those the two
 /// functions build; records are built on every core.
 pub fn merge_cached(
     conn: &Connection,
@@ -171,6 +171,7 @@ pub fn merge_cached(
     // Each participant with the entry the cache holds for it, paired on this thread (the
     // entries move into the records built from them).
     let mut cached = cache.take_wave("");
+    let dictionary = cache.dictionary();
     let paired: Vec<_> = inputs
         .participants
         .iter()
@@ -202,7 +203,7 @@ pub fn merge_cached(
                             )
                         })?;
                     let record = undated_record(roster, answers.as_ref(), context.reference, names);
-                    let bytes = cache::encode(record.own_values());
+                    let bytes = dictionary.encode(record.own_values());
                     (record, Some((fingerprint, bytes)))
                 }
             };
@@ -248,6 +249,7 @@ fn wave_records_cached(
         .query_map([wave], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let mut cached = cache.take_wave(wave);
+    let dictionary = cache.dictionary();
     let paired: Vec<_> = invited
         .into_iter()
         .map(|id| (id, cached.remove(&id)))
@@ -282,7 +284,7 @@ fn wave_records_cached(
                         .into_iter()
                         .map(|(name, text)| (names.get(&name), Value::Str(text)))
                         .collect();
-                    let bytes = cache::encode(values.iter().map(|(name, value)| (&**name, value)));
+                    let bytes = dictionary.encode(values.iter().map(|(name, value)| (&**name, value)));
                     let record = Record::from_values(values, 2).layered_over(Arc::clone(base));
                     (record, Some((fingerprint, bytes)))
                 }

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 /// not an attacker's choice, so a fast fixed hash will do.
 type Fast = foldhash::fast::FixedState;
 
-use super::cache::{Cache, Loading, Scope};
+use super::cache::{Cache, Loading, Saving, Scope};
 use super::inputs::Inputs;
 use super::merge::{self, MergeContext};
 use super::quality;
@@ -153,20 +153,26 @@ pub fn assemble_timed(
 ) -> anyhow::Result<Report> {
     let cache = Cache::start_loading(conn);
     let read = Inputs::read(conn).context("cannot read the roster values and answers")?;
-    assemble_with(conn, inputs, &read, cache, timings)
+    let (report, saving) = assemble_with(conn, inputs, &read, cache, timings)?;
+    // The cache only saves the next run work: one that cannot be written is no failed report.
+    if let Err(err) = saving.wait() {
+        tracing::warn!(error = %format!("{err:#}"), "the job cache was not written");
+    }
+    Ok(report)
 }
 
 /// [`assemble_timed`] from participants and responses already read (the job reads them once
 /// for the quality check and the report). Merged records come from the job `cache` (being read
 /// since the caller started it) where their inputs did not change; the records built anew are
-/// written to it.
+/// written to it on a thread of their own while the report is assembled: the caller waits for
+/// the [`Saving`] (dropping it waits too).
 pub fn assemble_with(
     conn: &Connection,
     inputs: &ReportInputs,
     read: &Inputs,
     cache: Loading,
     timings: &mut Timings,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<(Report, Saving)> {
     let config = inputs.config;
     let tz = config.programme.time_zone;
     let local = inputs.run_at.with_timezone(&tz).naive_local();
@@ -186,7 +192,7 @@ pub fn assemble_with(
     let wave_names: Vec<&str> = config.waves.iter().map(|w| w.name.as_str()).collect();
     let merged = merge::merge_cached(conn, &context, &wave_names, read, &mut cache, &scope)
         .context("cannot merge the roster and the responses")?;
-    cache.save(conn).context("cannot keep the merged records")?;
+    let saving = cache.write_behind(conn);
     let roster = merged.roster;
     let waves: BTreeMap<&str, Vec<(i64, Record)>> = merged
         .waves
@@ -236,7 +242,7 @@ pub fn assemble_with(
         WorkbookVariant::Manager => Some(manager_extras(conn, config, inputs.run_at)?),
     };
     timings.lap("manager extras");
-    Ok(Report {
+    let report = Report {
         programme: config.programme.name.clone(),
         country: config.programme.country.clone(),
         run_at: local,
@@ -253,7 +259,8 @@ pub fn assemble_with(
         minimum_wages,
         quality,
         manager,
-    })
+    };
+    Ok((report, saving))
 }
 
 /// Every indicator over its scope, in configuration order, each wave in configuration order:

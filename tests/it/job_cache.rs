@@ -10,7 +10,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use pantau::config::{Config, WorkbookVariant};
-use pantau::pipeline::job::{JobContext, Mode, Origin, run_once};
+use pantau::pipeline::job::{JobContext, Mode, Origin, RunRecord, run_once};
 use pantau::pipeline::report::{Forms, ReportInputs, assemble};
 use pantau::reference::Reference;
 use pantau::report::Report;
@@ -62,6 +62,11 @@ fn cells_of(path: &Path) -> Cells {
 /// Runs the job (report only, at the fixture's date) and reads back every workbook it wrote,
 /// by file name.
 fn workbooks(conn: &mut Connection, config: &Config) -> BTreeMap<String, Cells> {
+    job(conn, config).1
+}
+
+/// Runs the job as [`workbooks`] does; returns its record too.
+fn job(conn: &mut Connection, config: &Config) -> (RunRecord, BTreeMap<String, Cells>) {
     let reference = Reference::builtin();
     let context = JobContext {
         config,
@@ -75,14 +80,15 @@ fn workbooks(conn: &mut Connection, config: &Config) -> BTreeMap<String, Cells> 
     let record = run_once(conn, &context).unwrap();
     assert!(record.succeeded(), "{:?}", record.error);
     assert_eq!(record.outputs.len(), 3, "{:?}", record.outputs);
-    record
+    let books = record
         .outputs
         .iter()
         .map(|output| {
             let name = output.rsplit('/').next().unwrap().to_owned();
             (name, cells_of(&config.reports_dir().join(output)))
         })
-        .collect()
+        .collect();
+    (record, books)
 }
 
 fn fingerprints(conn: &Connection) -> BTreeMap<(i64, String), Vec<u8>> {
@@ -260,5 +266,105 @@ fn an_incremental_run_gives_the_full_runs_report_and_workbooks_and_rebuilds_only
         rebuilt,
         before.keys().cloned().collect::<BTreeSet<_>>(),
         "every entry is rebuilt"
+    );
+}
+
+/// The warning a run gives when its records could not be kept.
+const NOT_WRITTEN: &str = "the job cache was not written";
+
+fn rebuilt_count(record: &RunRecord) -> i64 {
+    record.counts["merged_records_rebuilt"].as_i64().unwrap()
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_is_a_warning_and_the_next_run_builds_it() {
+    let dir = programme(&shipped_forms());
+    let config = load_config(dir.path());
+    let mut conn = pantau::db::open(&config.database()).unwrap();
+    load_fixture(&mut conn);
+    let entries = count(&conn, "SELECT count(*) FROM participants")
+        + count(&conn, "SELECT count(*) FROM responses");
+    // The disk fills up after a few entries were written.
+    conn.execute_batch(
+        "CREATE TRIGGER job_cache_full BEFORE INSERT ON job_cache
+         WHEN (SELECT count(*) FROM job_cache) >= 5
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let (failed, failed_books) = job(&mut conn, &config);
+    assert!(failed.succeeded(), "{:?}", failed.error);
+    let warning = failed
+        .warnings
+        .iter()
+        .find(|warning| warning.contains(NOT_WRITTEN))
+        .unwrap_or_else(|| panic!("no warning about the cache: {:?}", failed.warnings));
+    assert!(warning.contains("database or disk is full"), "{warning}");
+    assert_eq!(rebuilt_count(&failed), entries);
+    // Nothing half-written: not the five entries, not the names.
+    assert_eq!(count(&conn, "SELECT count(*) FROM job_cache"), 0);
+    assert_eq!(count(&conn, "SELECT count(*) FROM job_cache_names"), 0);
+    // The run record stored says so too.
+    let stored: String = conn
+        .query_row(
+            "SELECT warnings FROM report_runs WHERE id = ?1",
+            [failed.id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(stored.contains(NOT_WRITTEN), "{stored}");
+
+    // Room again: the next run builds every record again, keeps them, and reports the same.
+    conn.execute_batch("DROP TRIGGER job_cache_full").unwrap();
+    let (next, next_books) = job(&mut conn, &config);
+    assert!(
+        !next.warnings.iter().any(|w| w.contains(NOT_WRITTEN)),
+        "{:?}",
+        next.warnings
+    );
+    assert_eq!(rebuilt_count(&next), entries);
+    assert_eq!(count(&conn, "SELECT count(*) FROM job_cache"), entries);
+    assert_eq!(failed_books, next_books);
+    // And the one after reuses all of it.
+    let (last, last_books) = job(&mut conn, &config);
+    assert_eq!(rebuilt_count(&last), 0);
+    assert_eq!(last_books, next_books);
+}
+
+/// An entry as format 1 wrote it, names spelt out: here a woman in Papua, aged 99.
+fn format_1_entry() -> Vec<u8> {
+    let mut bytes = 2u32.to_le_bytes().to_vec();
+    for (name, text) in [("sex", "P"), ("province", "Papua")] {
+        bytes.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(text.as_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn entries_of_the_older_format_are_rebuilt_not_misread() {
+    let dir = programme(&shipped_forms());
+    let config = load_config(dir.path());
+    let mut conn = pantau::db::open(&config.database()).unwrap();
+    load_fixture(&mut conn);
+    let (first, first_books) = job(&mut conn, &config);
+    let entries = rebuilt_count(&first);
+    assert!(entries > 0);
+    // Every entry's record replaced by one of format 1 under its current fingerprint, so
+    // that only the encoding can tell it apart.
+    conn.execute("UPDATE job_cache SET record = ?1", [format_1_entry()])
+        .unwrap();
+    let (second, second_books) = job(&mut conn, &config);
+    assert_eq!(rebuilt_count(&second), entries, "every entry is a miss");
+    assert_eq!(second_books, first_books);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM job_cache WHERE substr(record, 1, 2) = X'CA02'"
+        ),
+        entries,
+        "every entry is written again in the current format"
     );
 }
