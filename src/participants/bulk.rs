@@ -6,7 +6,11 @@
 //! lookup indexes on NIK, phone, email and participant id, the search table and its indexes)
 //! plus the trigram index, which FTS5 flushes to its B-trees at every statement that writes
 //! through a trigger: three quarters of a million-row import went there. Built at the end,
-//! the indexes are sorted once and the trigram index is written in one pass.
+//! the indexes are sorted once and the trigram index is written in one pass. That includes
+//! the uniqueness of `participants.participant_key` and `pseudonym` (named indexes since
+//! migration 0013): the import's own maps (`import::identity`) keep keys and pseudonyms apart
+//! meanwhile, and building the unique indexes at the end would still fail the import, whole,
+//! on a repeat.
 //!
 //! What the triggers would have derived from each row's JSON (the search table's columns, the
 //! tokens of the index of name pieces, the funnel counts) comes instead from the values the
