@@ -514,7 +514,11 @@ mod tests {
             tx.execute(
                 "INSERT INTO participants (participant_key, pseudonym, created_at)
                  VALUES (?1, ?2, ?3)",
-                [format!("nik:{}", n * 7919 % PEOPLE), format!("P-{n}"), AT.into()],
+                [
+                    format!("nik:{}", n * 7919 % PEOPLE),
+                    format!("P-{n}"),
+                    AT.into(),
+                ],
             )
             .unwrap();
             let id = tx.last_insert_rowid();
@@ -523,7 +527,10 @@ mod tests {
             values.insert("nik".to_owned(), format!("{:016}", n * 104_729 % 1_000_003));
             values.insert("cohort".to_owned(), format!("Angkatan {}", n % 40));
             let mut attrs = String::new();
-            attributes::encode(values.iter().map(|(k, v)| (k.as_str(), v.as_str())), &mut attrs);
+            attributes::encode(
+                values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &mut attrs,
+            );
             rows.insert(id, &attrs, &attributes::Lookup::of(&values), None, AT)
                 .unwrap();
             let pieces = name_pieces(&values["name"]);
@@ -535,7 +542,10 @@ mod tests {
         let before = std::fs::metadata(&log).map_or(0, |m| m.len());
         load.finish().unwrap();
         let after = std::fs::metadata(&log).map_or(0, |m| m.len());
-        assert_eq!(after, before, "pages were spilled to the log before the commit");
+        assert_eq!(
+            after, before,
+            "pages were spilled to the log before the commit"
+        );
         // And the transaction's pages did outgrow the sorter's cache, which would have
         // spilled them without the threshold.
         let pages: i64 = tx

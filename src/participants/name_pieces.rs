@@ -137,7 +137,10 @@ mod tests {
 
     #[test]
     fn each_piece_is_written_once_whatever_its_case() {
-        assert_eq!(from_sql("Anna").as_deref(), Some("61 616E 6E 6E6E 6E 6E61 61 61"));
+        assert_eq!(
+            from_sql("Anna").as_deref(),
+            Some("61 616E 6E 6E6E 6E 6E61 61 61")
+        );
         assert_eq!(name_pieces("Anna").as_deref(), Some("61 616E 6E 6E6E 6E61"));
         // Different pieces that share bytes or a length stay apart.
         assert_eq!(name_pieces("aé").as_deref(), Some("61 61C3A9 C3A9"));

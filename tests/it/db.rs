@@ -429,7 +429,9 @@ fn migration_0013_rebuilds_participants_and_keeps_every_row_referring_to_them() 
     };
     for table in children {
         assert!(
-            before.iter().any(|row| row.starts_with(&format!("{table}:"))),
+            before
+                .iter()
+                .any(|row| row.starts_with(&format!("{table}:"))),
             "{table} has a row before the step"
         );
     }
@@ -457,7 +459,11 @@ fn migration_0013_rebuilds_participants_and_keeps_every_row_referring_to_them() 
         .unwrap();
     assert_eq!(
         indexes,
-        ["participants_erased", "participants_key", "participants_pseudonym"]
+        [
+            "participants_erased",
+            "participants_key",
+            "participants_pseudonym"
+        ]
     );
     for (key, pseudonym) in [("nik:3174052208770009", "P-NEW"), ("nik:new", "P-AAAA7777")] {
         let err = conn
