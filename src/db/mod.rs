@@ -35,6 +35,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_search_grams.sql")),
     M::up(include_str!("migrations/0011_submission_path.sql")),
     M::up(include_str!("migrations/0012_import_columns.sql")),
+    // Rebuilds `participants`: foreign keys must be off (see `migrate`), and are checked.
+    M::up(include_str!("migrations/0013_participant_keys.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0014_job_cache_names.sql")),
 ];
 
@@ -178,10 +180,17 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     // the retry finds the schema current and does nothing. Deferred is restored afterwards so
     // that long read transactions (a report) do not hold the write lock.
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    // Foreign keys off while the steps run: a step that rebuilds a table others reference
+    // (0013) drops the old one, which with foreign keys on would delete the rows referring to
+    // it (ON DELETE CASCADE). SQLite ignores this pragma inside a transaction, so it is set
+    // here, around the steps; such a step checks the keys before it commits instead
+    // (`M::foreign_key_check`). Set back whatever happened.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     let migrations = migrations();
     let result = migrations
         .to_latest(conn)
         .or_else(|first| migrations.to_latest(conn).map_err(|_| first));
     conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     result.context("a schema migration failed")
 }

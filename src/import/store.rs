@@ -99,8 +99,11 @@ pub(super) struct Store<'a, 'c> {
     directory: Directory,
     /// Import id → whether it imported a file of this file's name.
     same_file: HashMap<i64, bool>,
-    /// Participants this file already wrote, with the row that did.
-    seen: HashMap<i64, (String, usize)>,
+    /// Participants this file already wrote, with the row that did: its sheet as a place in
+    /// `sheets`, so that a million new participants cost no copy of a sheet name each.
+    seen: HashMap<i64, (usize, usize), foldhash::fast::RandomState>,
+    /// The names of the sheets `seen` refers to, in the order first met.
+    sheets: Vec<String>,
     /// A first import's bulk load, which new participants go through.
     bulk: Option<BulkLoad<'a>>,
     /// The statements adding a participant, prepared once.
@@ -127,7 +130,8 @@ impl<'a, 'c> Store<'a, 'c> {
             now: super::attempt::timestamp(options.now),
             directory: Directory::new(tx, rows)?,
             same_file: HashMap::new(),
-            seen: HashMap::with_capacity(rows),
+            seen: HashMap::with_capacity_and_hasher(rows, Default::default()),
+            sheets: Vec::new(),
             bulk,
             add_participant: tx.prepare(
                 "INSERT INTO participants (participant_key, pseudonym, created_at)
@@ -189,7 +193,8 @@ impl<'a, 'c> Store<'a, 'c> {
                 self.out.new += 1;
             }
             Resolution::Existing(participant) => {
-                if let Some((sheet, row)) = self.seen.get(&participant) {
+                if let Some(&(sheet, row)) = self.seen.get(&participant) {
+                    let sheet = self.sheets.get(sheet).map_or("", String::as_str);
                     problems.push(problem(
                         Severity::Error,
                         None,
@@ -202,8 +207,7 @@ impl<'a, 'c> Store<'a, 'c> {
                     self.reject(problems);
                     return Ok(());
                 }
-                self.seen
-                    .insert(participant, (record.sheet.clone(), record.row));
+                self.saw(participant, record);
                 let changed = self.update(participant, prepared, &mut |name, message| {
                     problems.push(problem(Severity::Warning, place(name), message))
                 })?;
@@ -352,9 +356,21 @@ impl<'a, 'c> Store<'a, 'c> {
             }
         }
         self.directory.remember_key(key, participant);
-        self.seen
-            .insert(participant, (record.sheet.clone(), record.row));
+        self.saw(participant, record);
         Ok(())
+    }
+
+    /// Notes that `record` wrote `participant`.
+    fn saw(&mut self, participant: i64, record: &RosterRecord) {
+        // Rows come sheet by sheet: the last name is nearly always the one.
+        let sheet = match self.sheets.iter().rposition(|name| *name == record.sheet) {
+            Some(place) => place,
+            None => {
+                self.sheets.push(record.sheet.clone());
+                self.sheets.len() - 1
+            }
+        };
+        self.seen.insert(participant, (sheet, record.row));
     }
 
     /// Applies a record to an existing participant under the conflict rule; true when

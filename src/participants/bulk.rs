@@ -6,7 +6,11 @@
 //! lookup indexes on NIK, phone, email and participant id, the search table and its indexes)
 //! plus the trigram index, which FTS5 flushes to its B-trees at every statement that writes
 //! through a trigger: three quarters of a million-row import went there. Built at the end,
-//! the indexes are sorted once and the trigram index is written in one pass.
+//! the indexes are sorted once and the trigram index is written in one pass. That includes
+//! the uniqueness of `participants.participant_key` and `pseudonym` (named indexes since
+//! migration 0013): the import's own maps (`import::identity`) keep keys and pseudonyms apart
+//! meanwhile, and building the unique indexes at the end would still fail the import, whole,
+//! on a repeat.
 //!
 //! What the triggers would have derived from each row's JSON (the search table's columns, the
 //! tokens of the index of name pieces, the funnel counts) comes instead from the values the
@@ -231,10 +235,69 @@ impl<'c> BulkLoad<'c> {
                 insert.execute(params![birth_date, age_group, people, a1, a2, a3])?;
             }
         }
-        for sql in self.indexes.iter().chain(&self.triggers) {
-            conn.execute(sql, [])?;
-        }
-        Ok(())
+        let sorting = ParallelSort::begin(conn)?;
+        let built = self
+            .indexes
+            .iter()
+            .chain(&self.triggers)
+            .try_for_each(|sql| conn.execute(sql, []).map(drop));
+        sorting.end()?;
+        built
+    }
+}
+
+/// SQLite's sorter on two cores while [`BulkLoad::finish`] builds the indexes.
+///
+/// With a page cache the size of the import (up to 2 GiB), each index's keys fit in the
+/// sorter's memory, and SQLite sorts them in one list on the connection's own thread
+/// whatever `PRAGMA threads` says: a serial tail of several CPU seconds at a million rows
+/// while the second core idles (nothing else runs by then). With a small cache, the sorter
+/// cuts the keys into runs of that size, sorts and writes each run on a helper thread while
+/// the connection's thread reads on, and merges them on both. The pages of the transaction
+/// must stay in memory meanwhile: with a spill threshold above any import's pages, SQLite
+/// lets the cache outgrow its size instead of writing pages out to the log before the
+/// commit. (`cache_spill = OFF` would not do: inside a transaction SQLite keeps the pager's
+/// flags as they were at its start, while a threshold applies at once.)
+struct ParallelSort<'c> {
+    conn: &'c Connection,
+    /// The settings to put back: cache size, spill threshold, helper threads.
+    before: (i64, i64, i64),
+}
+
+/// Helper threads the sorter may start: one, beside the connection's own, for two cores.
+const SORTER_THREADS: i64 = 1;
+
+/// The sorter's runs: small enough to give the helper thread several, large enough that
+/// merging them stays cheap (SQLite's own minimum is 250 pages, 1 MiB). Negative: KiB.
+const SORTER_RUN_KIB: i64 = -16 * 1024;
+
+/// A spill threshold no import reaches: 2^30 pages of 4 KiB are 4 TiB.
+const NEVER_SPILL_PAGES: i64 = 1 << 30;
+
+impl<'c> ParallelSort<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<ParallelSort<'c>> {
+        let get = |pragma: &str| conn.pragma_query_value(None, pragma, |row| row.get(0));
+        let sorting = ParallelSort {
+            conn,
+            before: (get("cache_size")?, get("cache_spill")?, get("threads")?),
+        };
+        // The threshold first, so that the smaller cache never writes a page out.
+        conn.pragma_update(None, "cache_spill", NEVER_SPILL_PAGES)?;
+        conn.pragma_update(None, "cache_size", SORTER_RUN_KIB)?;
+        conn.pragma_update(None, "threads", SORTER_THREADS)?;
+        Ok(sorting)
+    }
+
+    /// Puts the settings back, the cache size before the spill threshold for the same reason.
+    fn end(self) -> rusqlite::Result<()> {
+        let (cache_size, cache_spill, threads) = self.before;
+        self.conn.pragma_update(None, "threads", threads)?;
+        self.conn.pragma_update(None, "cache_size", cache_size)?;
+        // Reading gives 0 when spilling is off, else the threshold in pages or the cache
+        // size, whichever is larger; writing 1 puts back SQLite's default, the cache size.
+        // pantau sets no other.
+        self.conn
+            .pragma_update(None, "cache_spill", i64::from(cache_spill != 0))
     }
 }
 
@@ -268,6 +331,16 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap()
+    }
+
+    /// The connection settings [`ParallelSort`] changes: cache size, spill threshold
+    /// (pages), helper threads.
+    fn settings(conn: &Connection) -> (i64, i64, i64) {
+        let get = |pragma: &str| {
+            conn.pragma_query_value(None, pragma, |row| row.get(0))
+                .unwrap()
+        };
+        (get("cache_size"), get("cache_spill"), get("threads"))
     }
 
     fn add(conn: &Connection, key: &str, attrs: &str) -> i64 {
@@ -371,6 +444,9 @@ mod tests {
         }
         let mut bulk = crate::db::open_in_memory().unwrap();
         let before = schema(&bulk);
+        // A cache as an import sets it, which the index builds shrink for a while.
+        bulk.pragma_update(None, "cache_size", -200_000).unwrap();
+        let settings_before = settings(&bulk);
         let tx = bulk.transaction().unwrap();
         let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
         assert!(schema(&tx).len() < before.len());
@@ -396,6 +472,9 @@ mod tests {
         load.finish().unwrap();
         tx.commit().unwrap();
         assert_eq!(schema(&bulk), before);
+        assert_eq!(settings(&bulk), settings_before);
+        assert_eq!((settings_before.0, settings_before.2), (-200_000, 0));
+        assert!(settings_before.1 > 0, "spilling is on");
         let expected = derived(&by_rows);
         assert_eq!(expected.2, vec![1, 3]);
         assert_eq!(expected.3, vec![1, 3]);
@@ -418,6 +497,71 @@ mod tests {
         let id = add(&bulk, "nik:6", r#"{"name":"Dewi Baru"}"#);
         assert_eq!(derived(&bulk).2, vec![1, 3, id]);
         assert_eq!(derived(&bulk).3, vec![1, 3, id]);
+    }
+
+    #[test]
+    fn the_index_builds_write_nothing_to_the_log_before_the_commit() {
+        // Enough participants that their pages outgrow the sorter's small cache.
+        const PEOPLE: i64 = 60_000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bulk.db");
+        let mut conn = crate::db::open(&path).unwrap();
+        conn.pragma_update(None, "cache_size", -1_000_000).unwrap();
+        let tx = conn.transaction().unwrap();
+        let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
+        let mut rows = attributes::NewValues::prepare(&tx).unwrap();
+        for n in 0..PEOPLE {
+            tx.execute(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, ?3)",
+                [
+                    format!("nik:{}", n * 7919 % PEOPLE),
+                    format!("P-{n}"),
+                    AT.into(),
+                ],
+            )
+            .unwrap();
+            let id = tx.last_insert_rowid();
+            let mut values = BTreeMap::new();
+            values.insert("name".to_owned(), format!("Peserta Nomor {n} Lestari"));
+            values.insert("nik".to_owned(), format!("{:016}", n * 104_729 % 1_000_003));
+            values.insert("cohort".to_owned(), format!("Angkatan {}", n % 40));
+            let mut attrs = String::new();
+            attributes::encode(
+                values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &mut attrs,
+            );
+            rows.insert(id, &attrs, &attributes::Lookup::of(&values), None, AT)
+                .unwrap();
+            let pieces = name_pieces(&values["name"]);
+            load.add(id, &values, pieces.as_deref(), &Funnel::of(&values))
+                .unwrap();
+        }
+        drop(rows);
+        let log = path.with_file_name("bulk.db-wal");
+        let before = std::fs::metadata(&log).map_or(0, |m| m.len());
+        load.finish().unwrap();
+        let after = std::fs::metadata(&log).map_or(0, |m| m.len());
+        assert_eq!(
+            after, before,
+            "pages were spilled to the log before the commit"
+        );
+        // And the transaction's pages did outgrow the sorter's cache, which would have
+        // spilled them without the threshold.
+        let pages: i64 = tx
+            .pragma_query_value(None, "page_count", |row| row.get(0))
+            .unwrap();
+        assert!(pages * 4096 > -SORTER_RUN_KIB * 1024, "{pages} pages");
+        tx.commit().unwrap();
+        let indexed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM participants INDEXED BY participants_key
+                 WHERE participant_key >= 'nik:'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexed, PEOPLE);
     }
 
     #[test]

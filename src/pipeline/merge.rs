@@ -284,7 +284,8 @@ fn wave_records_cached(
                         .into_iter()
                         .map(|(name, text)| (names.get(&name), Value::Str(text)))
                         .collect();
-                    let bytes = dictionary.encode(values.iter().map(|(name, value)| (&**name, value)));
+                    let bytes =
+                        dictionary.encode(values.iter().map(|(name, value)| (&**name, value)));
                     let record = Record::from_values(values, 2).layered_over(Arc::clone(base));
                     (record, Some((fingerprint, bytes)))
                 }

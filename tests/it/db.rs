@@ -52,8 +52,8 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     // 2 = FULL.
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
     assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
-    // The latest step is 0014_job_cache_names.sql (0013 is not on this branch).
-    assert_eq!(pantau::db::MIGRATION_COUNT, 13);
+    // The latest step is 0014_job_cache_names.sql.
+    assert_eq!(pantau::db::MIGRATION_COUNT, 14);
     assert_eq!(count(&conn, "job_lock"), 1);
 }
 
@@ -350,4 +350,191 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
     assert_eq!(written.0, 1);
     assert!(written.1.contains("Dewi Lestari"), "{}", written.1);
     assert_eq!(history(&conn), before);
+}
+
+#[test]
+fn migration_0013_rebuilds_participants_and_keeps_every_row_referring_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    let at = "2025-01-01T00:00:00Z";
+    // Every table that references participants (all with ON DELETE CASCADE).
+    let children = [
+        "participant_rows",
+        "participant_row_history",
+        "participant_search",
+        "invitations",
+        "email_opt_outs",
+        "data_quality_flags",
+        "job_cache",
+    ];
+    let rows = |conn: &Connection| -> Vec<String> {
+        let mut all = Vec::new();
+        for table in ["participants"].iter().chain(&children) {
+            let mut statement = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+                .unwrap();
+            let width = statement.column_count();
+            let found = statement
+                .query_map([], |row| {
+                    let mut text = format!("{table}:");
+                    for i in 0..width {
+                        text.push_str(&format!(" {:?}", row.get::<_, rusqlite::types::Value>(i)?));
+                    }
+                    Ok(text)
+                })
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            all.extend(found);
+        }
+        all
+    };
+    // The step before 0013, with a participant in every child table and one in none.
+    let before = {
+        let mut conn = Connection::open(&path).unwrap();
+        pantau::db::migrations().to_version(&mut conn, 12).unwrap();
+        conn.execute_batch(
+            "INSERT INTO waves (name, form_file, updated_at) VALUES ('baseline', 'baseline.xlsx', 'a');
+             INSERT INTO participants (id, participant_key, pseudonym, created_at)
+             VALUES (7, 'nik:3174052208770009', 'P-AAAA7777', '2025-01-01T00:00:00Z'),
+                    (9, 'phone:6281234567890', 'P-BBBB9999', '2025-01-01T00:00:00Z');
+             INSERT INTO invitations
+                 (id, participant_id, wave, token, status, issued_at, opens_at, closes_at)
+             VALUES (1, 7, 'baseline', 'tok', 'sent', 'a', 'b', 'c');
+             INSERT INTO email_opt_outs (participant_id, invitation_id, opted_out_at)
+             VALUES (7, 1, 'd');
+             INSERT INTO data_quality_flags (participant_id, wave, code, reason, created_at)
+             VALUES (7, 'baseline', 'income_implausible', 'r', 'e');
+             INSERT INTO job_cache (participant_id, wave, fingerprint, record)
+             VALUES (7, '', x'01', x'02');",
+        )
+        .unwrap();
+        pantau::participants::attributes::set_values(
+            &conn,
+            7,
+            &[("name", "Dewi Lestari"), ("nik", "3174052208770009")],
+            None,
+            at,
+        )
+        .unwrap();
+        pantau::participants::attributes::record_changes(
+            &conn,
+            7,
+            &[("name", Some("Dewi Lestari"))],
+            None,
+            at,
+        )
+        .unwrap();
+        rows(&conn)
+    };
+    for table in children {
+        assert!(
+            before
+                .iter()
+                .any(|row| row.starts_with(&format!("{table}:"))),
+            "{table} has a row before the step"
+        );
+    }
+    // The step itself, as `db::migrate` runs it (foreign keys off for the steps): every row
+    // kept, the job cache's included (0014, the next step, empties the job cache on purpose).
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        pantau::db::migrations().to_version(&mut conn, 13).unwrap();
+        assert_eq!(rows(&conn), before);
+    }
+    // Opened as pantau opens it: foreign keys on for the connection, off for the steps.
+    let conn = pantau::db::open(&path).unwrap();
+    assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
+    assert_eq!(pragma_text(&conn, "foreign_keys"), "1");
+    let without_cache = |rows: Vec<String>| -> Vec<String> {
+        rows.into_iter()
+            .filter(|row| !row.starts_with("job_cache:"))
+            .collect()
+    };
+    assert_eq!(without_cache(rows(&conn)), without_cache(before.clone()));
+    let dangling: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(dangling, 0);
+    // The uniqueness is the named indexes', and as strict as the constraints were.
+    let indexes: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'participants'
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "participants_erased",
+            "participants_key",
+            "participants_pseudonym"
+        ]
+    );
+    for (key, pseudonym) in [("nik:3174052208770009", "P-NEW"), ("nik:new", "P-AAAA7777")] {
+        let err = conn
+            .execute(
+                "INSERT INTO participants (participant_key, pseudonym, created_at)
+                 VALUES (?1, ?2, 'f')",
+                [key, pseudonym],
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("UNIQUE"), "{err}");
+    }
+    // The funnel's triggers came back with the table: a new participant is counted.
+    let people = |conn: &Connection| -> i64 {
+        conn.query_row(
+            "SELECT ifnull(sum(people), 0) FROM funnel_counts",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    let counted = people(&conn);
+    conn.execute(
+        "INSERT INTO participants (participant_key, pseudonym, created_at)
+         VALUES ('nik:new', 'P-NEW', 'f')",
+        [],
+    )
+    .unwrap();
+    assert_eq!(people(&conn), counted + 1);
+    // And the references hold on the new table: erasing participant 7 takes its rows along.
+    conn.execute("DELETE FROM participants WHERE id = 7", [])
+        .unwrap();
+    for table in children {
+        let left: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM {table} WHERE participant_id = 7"),
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0, "{table}");
+    }
+}
+
+#[test]
+fn migration_0013_refuses_to_run_with_foreign_keys_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("pantau.db")).unwrap();
+    pantau::db::migrations().to_version(&mut conn, 12).unwrap();
+    conn.execute_batch(
+        "INSERT INTO participants (id, participant_key, pseudonym, created_at)
+         VALUES (7, 'nik:1', 'P-1', 'a');
+         INSERT INTO job_cache (participant_id, wave, fingerprint, record)
+         VALUES (7, '', x'01', x'02');",
+    )
+    .unwrap();
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    let err = pantau::db::migrations().to_latest(&mut conn).unwrap_err();
+    assert!(format!("{err:?}").contains("foreign_keys = 0"), "{err:?}");
+    assert_eq!(user_version(&conn), 12);
+    assert_eq!(count(&conn, "job_cache"), 1);
 }
