@@ -38,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     // Rebuilds `participants`: foreign keys must be off (see `migrate`), and are checked.
     M::up(include_str!("migrations/0013_participant_keys.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0014_job_cache_names.sql")),
+    M::up(include_str!("migrations/0015_search_backlog.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

@@ -21,7 +21,6 @@ use super::ImportOptions;
 use super::identity::{Directory, Ident};
 use crate::participants::attributes;
 use crate::participants::bulk::{BulkLoad, Funnel};
-use crate::participants::name_pieces::name_pieces;
 use crate::roster::{RosterRecord, RowProblem, Severity, SheetSummary};
 
 /// Attributes whose values are personal data; a conflict message names them without their
@@ -53,32 +52,22 @@ pub(super) struct Prepared {
     pub record: RosterRecord,
     /// The record's values as the stored `attrs` object ([`attributes::encode`]).
     pub attrs: String,
-    /// The tokens of the record's name for the index of short name pieces, computed only for
-    /// a first import ([`BulkLoad::add`]).
-    pub pieces: Option<String>,
     /// What the record adds to the funnel counts, computed only for a first import.
     pub funnel: Option<Funnel>,
 }
 
 impl Prepared {
-    /// Encodes `record`'s values, and its name's pieces when `bulk`.
+    /// Encodes `record`'s values, and its funnel counts when `bulk`.
     pub(super) fn new(record: RosterRecord, bulk: bool) -> Prepared {
         let mut attrs = String::with_capacity(512);
         attributes::encode(
             record.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             &mut attrs,
         );
-        let (pieces, funnel) = match bulk {
-            true => (
-                record.get("name").and_then(name_pieces),
-                Some(Funnel::of(&record.values)),
-            ),
-            false => (None, None),
-        };
+        let funnel = bulk.then(|| Funnel::of(&record.values));
         Prepared {
             record,
             attrs,
-            pieces,
             funnel,
         }
     }
@@ -342,13 +331,7 @@ impl<'a, 'c> Store<'a, 'c> {
                 Some(funnel) => std::borrow::Cow::Borrowed(funnel),
                 None => std::borrow::Cow::Owned(Funnel::of(&record.values)),
             };
-            bulk.add(
-                participant,
-                &record.values,
-                prepared.pieces.as_deref(),
-                &funnel,
-            )
-            .context("cannot store a participant's search values")?;
+            bulk.add(participant, &funnel);
         }
         for (name, value) in &record.values {
             if let Some(ident) = Ident::of_attribute(name) {

@@ -1,22 +1,23 @@
 //! A first import into an empty programme: the participants' rows are written bare, and the
-//! indexes, the trigram index and the funnel counts are built once at the end instead of row
-//! by row.
+//! indexes and the funnel counts are built once at the end instead of row by row; the admin
+//! search's structures wait until after the commit.
 //!
 //! Row by row, each new participant costs some fifteen B-tree insertions in random places (the
 //! lookup indexes on NIK, phone, email and participant id, the search table and its indexes)
 //! plus the trigram index, which FTS5 flushes to its B-trees at every statement that writes
 //! through a trigger: three quarters of a million-row import went there. Built at the end,
-//! the indexes are sorted once and the trigram index is written in one pass. That includes
-//! the uniqueness of `participants.participant_key` and `pseudonym` (named indexes since
-//! migration 0013): the import's own maps (`import::identity`) keep keys and pseudonyms apart
-//! meanwhile, and building the unique indexes at the end would still fail the import, whole,
-//! on a repeat.
+//! the indexes are sorted once. That includes the uniqueness of
+//! `participants.participant_key` and `pseudonym` (named indexes since migration 0013): the
+//! import's own maps (`import::identity`) keep keys and pseudonyms apart meanwhile, and
+//! building the unique indexes at the end would still fail the import, whole, on a repeat.
 //!
-//! What the triggers would have derived from each row's JSON (the search table's columns, the
-//! tokens of the index of name pieces, the funnel counts) comes instead from the values the
-//! import already holds in Rust, through [`BulkLoad::add`]: SQLite parsing every row's JSON
-//! again for each of them, and computing the name pieces character by character in SQL, was
-//! half of a first import's CPU, on one core after the last row was read.
+//! The search table, its trigram index and its index of name pieces are not written at all:
+//! the import records the range of participants it added in `search_backlog` (migration
+//! 0015), and [`super::search_index`] adds them after the commit, outside the import's time
+//! (a third of a million-row import's CPU went there, for the admin search only).
+//!
+//! The funnel counts come from the values the import already holds in Rust, through
+//! [`BulkLoad::add`], rather than from SQLite parsing every row's JSON again in a trigger.
 //!
 //! Everything happens inside the import's transaction: the indexes and triggers are dropped
 //! there and created again before it commits, so a rolled-back or killed import leaves the
@@ -27,16 +28,16 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, Statement, params};
+use rusqlite::{Connection, params};
 
 use super::attributes::push_json_string;
 
-/// The tables whose indexes and triggers wait until the end.
+/// The tables whose indexes and triggers wait until the end. (`participant_search` is not
+/// written: its triggers, which fire on its own writes, stay.)
 const TABLES: &[&str] = &[
     "participants",
     "participant_rows",
     "participant_row_history",
-    "participant_search",
 ];
 
 /// Indexes kept during a first import: their entries arrive in key order (every row's
@@ -100,9 +101,8 @@ type FunnelCounts =
 #[derive(Debug)]
 pub struct BulkLoad<'c> {
     conn: &'c Connection,
-    /// Prepared once: `prepare_cached` hashes and compares the SQL text at every call.
-    search: Statement<'c>,
-    pieces: Statement<'c>,
+    /// The first and last participant added, for the search backlog.
+    added: Option<(i64, i64)>,
     /// `CREATE INDEX` statements, as the schema holds them.
     indexes: Vec<String>,
     /// `CREATE TRIGGER` statements, as the schema holds them.
@@ -127,13 +127,7 @@ impl<'c> BulkLoad<'c> {
         }
         let mut load = BulkLoad {
             conn,
-            search: conn.prepare(
-                "INSERT INTO participant_search
-                     (participant_id, name, phone, nik, cohort, union_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?,
-            pieces: conn
-                .prepare("INSERT INTO participant_search_grams (rowid, grams) VALUES (?1, ?2)")?,
+            added: None,
             indexes: Vec::new(),
             triggers: Vec::new(),
             funnel: FunnelCounts::default(),
@@ -172,32 +166,15 @@ impl<'c> BulkLoad<'c> {
         Ok(Some(load))
     }
 
-    /// Writes what the triggers would have written for a participant whose roster row was
-    /// just inserted with `values`: its `participant_search` row, its name pieces (`pieces`,
-    /// from [`super::name_pieces::name_pieces`] of its name), and its funnel counts (`funnel`,
-    /// [`Funnel::of`] its values, kept until [`BulkLoad::finish`]). Participants must come in
-    /// id order, as an import creates them, so that both tables are written by appending.
-    pub fn add(
-        &mut self,
-        participant: i64,
-        values: &BTreeMap<String, String>,
-        pieces: Option<&str>,
-        funnel: &Funnel,
-    ) -> rusqlite::Result<()> {
-        let get = |name: &str| values.get(name).map(String::as_str);
-        // The same values as the trigger `participant_rows_search_insert` (0004).
-        self.search.execute(params![
-            participant,
-            get("name"),
-            get("phone"),
-            get("nik"),
-            get("cohort"),
-            get("union")
-        ])?;
-        // The trigger `participant_search_grams_insert` (0010) skips a name without pieces.
-        if let Some(pieces) = pieces {
-            self.pieces.execute(params![participant, pieces])?;
-        }
+    /// Counts what the trigger `funnel_row_insert` (0007) would have counted for a
+    /// participant whose roster row was just inserted (`funnel`, [`Funnel::of`] its values,
+    /// kept until [`BulkLoad::finish`]), and notes it for the search backlog. Participants
+    /// must come in id order, as an import creates them.
+    pub fn add(&mut self, participant: i64, funnel: &Funnel) {
+        self.added = Some(match self.added {
+            Some((first, _)) => (first, participant),
+            None => (participant, participant),
+        });
         let counts = match self.funnel.get_mut(&funnel.key) {
             Some(counts) => counts,
             None => self.funnel.entry(funnel.key.clone()).or_default(),
@@ -206,19 +183,16 @@ impl<'c> BulkLoad<'c> {
         for (count, attended) in counts[1..].iter_mut().zip(funnel.attended) {
             *count += i64::from(attended);
         }
-        Ok(())
     }
 
-    /// Builds what the triggers would have kept and [`BulkLoad::add`] did not write (the
-    /// trigram index, the funnel counts), then creates the indexes and triggers again.
+    /// Writes the funnel counts and the search backlog, then creates the indexes and
+    /// triggers again.
     pub fn finish(mut self) -> rusqlite::Result<()> {
         let conn = self.conn;
         conn.pragma_update(None, "ignore_check_constraints", false)?;
-        // FTS5 reads the search table (plain columns, no JSON) in one pass.
-        conn.execute(
-            "INSERT INTO participant_search_text (participant_search_text) VALUES ('rebuild')",
-            [],
-        )?;
+        if let Some((first, last)) = self.added {
+            super::search_index::defer(conn, first, last)?;
+        }
         // What `dashboard::recount_funnel` would count: the programme had no participants, so
         // every participant is one added here.
         conn.execute("DELETE FROM funnel_counts", [])?;
@@ -314,7 +288,7 @@ impl Drop for BulkLoad<'_> {
 mod tests {
     use super::*;
     use crate::participants::attributes;
-    use crate::participants::name_pieces::name_pieces;
+    use crate::participants::search_index;
 
     const AT: &str = "2025-03-01T02:00:00Z";
 
@@ -464,14 +438,20 @@ mod tests {
             let values = attributes::decode(attrs);
             rows.insert(id, attrs, &attributes::Lookup::of(&values), None, AT)
                 .unwrap();
-            let pieces = values.get("name").and_then(|name| name_pieces(name));
-            load.add(id, &values, pieces.as_deref(), &Funnel::of(&values))
-                .unwrap();
+            load.add(id, &Funnel::of(&values));
         }
         drop(rows);
         load.finish().unwrap();
         tx.commit().unwrap();
         assert_eq!(schema(&bulk), before);
+        // The search structures wait for the indexer, which adds every participant.
+        assert_eq!(derived(&bulk).0, Vec::<String>::new());
+        assert_eq!(search_index::waiting(&bulk).unwrap(), PEOPLE.len() as i64);
+        assert_eq!(
+            search_index::catch_up(&mut bulk).unwrap(),
+            PEOPLE.len() as i64
+        );
+        assert_eq!(search_index::waiting(&bulk).unwrap(), 0);
         assert_eq!(settings(&bulk), settings_before);
         assert_eq!((settings_before.0, settings_before.2), (-200_000, 0));
         assert!(settings_before.1 > 0, "spilling is on");
@@ -502,7 +482,7 @@ mod tests {
     #[test]
     fn the_index_builds_write_nothing_to_the_log_before_the_commit() {
         // Enough participants that their pages outgrow the sorter's small cache.
-        const PEOPLE: i64 = 60_000;
+        const PEOPLE: i64 = 80_000;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bulk.db");
         let mut conn = crate::db::open(&path).unwrap();
@@ -533,9 +513,7 @@ mod tests {
             );
             rows.insert(id, &attrs, &attributes::Lookup::of(&values), None, AT)
                 .unwrap();
-            let pieces = name_pieces(&values["name"]);
-            load.add(id, &values, pieces.as_deref(), &Funnel::of(&values))
-                .unwrap();
+            load.add(id, &Funnel::of(&values));
         }
         drop(rows);
         let log = path.with_file_name("bulk.db-wal");

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod erase;
 pub mod export;
 pub mod name_pieces;
+pub mod search_index;
 
 use rusqlite::{Connection, OptionalExtension};
 

@@ -21,6 +21,7 @@ pub mod admin;
 pub mod i18n;
 pub mod layout;
 pub mod rate_limit;
+pub mod search_indexer;
 pub mod security;
 pub mod state;
 pub mod survey;

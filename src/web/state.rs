@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::form::Form;
 
 use super::rate_limit::Limiter;
+use super::search_indexer::SearchIndexer;
 use super::survey::commit::Committer;
 
 /// The server's shared state, built once at startup.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub posts: Limiter,
     /// The writer thread every final submission is committed through, in groups.
     pub submissions: Committer,
+    /// The thread adding a first import's participants to the admin search.
+    pub search_indexer: SearchIndexer,
 }
 
 impl AppState {
@@ -55,8 +58,10 @@ impl AppState {
         let database = config.database();
         crate::db::open(&database)?;
         let submissions = Committer::start(&database)?;
+        let search_indexer = SearchIndexer::start(&database)?;
         Ok(AppState {
             submissions,
+            search_indexer,
             pages: Limiter::new(config.server.token_pages_per_minute),
             posts: Limiter::new(config.server.posts_per_minute),
             forms,

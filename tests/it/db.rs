@@ -52,8 +52,8 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     // 2 = FULL.
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
     assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
-    // The latest step is 0014_job_cache_names.sql.
-    assert_eq!(pantau::db::MIGRATION_COUNT, 14);
+    // The latest step is 0015_search_backlog.sql.
+    assert_eq!(pantau::db::MIGRATION_COUNT, 15);
     assert_eq!(count(&conn, "job_lock"), 1);
 }
 

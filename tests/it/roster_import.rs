@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use calamine::Reader;
 use chrono::{DateTime, NaiveDate, Utc};
 use pantau::import::{FileOutcome, ImportOptions, ImportStatus, NoProgress, import_file};
+use pantau::participants::search_index;
 use pantau::reference::Reference;
 use pantau::roster::{
     Aliases, RosterRules, Severity, StreamError, XlsxStream, parse_roster, parse_roster_parts,
@@ -910,6 +911,7 @@ fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
             "SELECT (SELECT count(*) FROM participant_search)
                   + (SELECT count(*) FROM participant_search_text)
                   + (SELECT count(*) FROM funnel_counts)
+                  + (SELECT count(*) FROM search_backlog)
                   + (SELECT count(*) FROM roster_imports)",
             [],
             |row| row.get(0),
@@ -923,7 +925,11 @@ fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
     assert_eq!(code, 0, "{lines:?}");
     assert_eq!(site.participants(), 5);
     assert_eq!(schema_of(&site), schema);
-    let conn = site.db();
+    // Searchable once the indexer (the server's, or the admin list's) has added them.
+    let mut conn = site.db();
+    assert_eq!(search_index::waiting(&conn).unwrap(), 5);
+    assert_eq!(search_index::catch_up(&mut conn).unwrap(), 5);
+    assert_eq!(schema_of(&site), schema);
     let searchable: i64 = conn
         .query_row(
             "SELECT count(*) FROM participant_search_text WHERE participant_search_text MATCH
@@ -1131,6 +1137,8 @@ fn rows_stored_out_of_order_are_read_whole_and_import() {
         outcome.problems
     );
     assert_eq!(outcome.counts.new, 6);
+    assert_eq!(library.count("SELECT count(*) FROM participant_search"), 0);
+    assert_eq!(search_index::catch_up(&mut library.conn).unwrap(), 6);
     assert_eq!(library.count("SELECT count(*) FROM participant_search"), 6);
 }
 

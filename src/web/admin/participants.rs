@@ -15,7 +15,7 @@ use super::frame::{admin_page, csrf, db, message, see_other};
 use super::gate::Staff;
 use super::texts::Texts;
 use crate::accounts::{Permission, Scope, audit};
-use crate::participants::{self, ErasePolicy, ParticipantError};
+use crate::participants::{self, ErasePolicy, ParticipantError, search_index};
 use crate::web::layout::page;
 use crate::web::state::AppState;
 
@@ -61,6 +61,9 @@ pub struct Found {
     pub rows: Vec<Row>,
     /// Whether another page follows.
     pub more: bool,
+    /// Participants a first import stored that the search cannot find yet
+    /// ([`crate::participants::search_index`]).
+    pub waiting: i64,
 }
 
 const STATUSES: &[&str] = &[
@@ -334,7 +337,26 @@ pub fn search(
     let mut rows: Vec<Row> = rows.collect::<rusqlite::Result<_>>()?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    Ok(Found { rows, more })
+    Ok(Found {
+        rows,
+        more,
+        waiting: search_index::waiting(conn)?,
+    })
+}
+
+/// [`search`], after adding the participants waiting for the search index when there are at
+/// most `inline_limit` of them, so that a small roster is searchable right after its import;
+/// more are left to the server's indexer (`web::search_indexer`), and the page says so.
+fn find(
+    conn: &mut Connection,
+    filters: &Filters,
+    scope: Option<&Scope>,
+    inline_limit: i64,
+) -> anyhow::Result<Found> {
+    if (1..=inline_limit).contains(&search_index::waiting(conn)?) {
+        search_index::catch_up(conn)?;
+    }
+    Ok(search(conn, filters, scope)?)
 }
 
 fn page_link(filters: &Filters, page: i64) -> String {
@@ -361,7 +383,7 @@ pub async fn list(
     let filters = std::sync::Arc::new(filters);
     let shared = std::sync::Arc::clone(&filters);
     let found = db(&state, texts, move |conn| {
-        Ok(search(conn, &shared, scope.as_ref())?)
+        find(conn, &shared, scope.as_ref(), search_index::INLINE_LIMIT)
     })
     .await;
     let found = match found {
@@ -381,10 +403,17 @@ pub async fn list(
 
 /// The list page's content: the search form and one page of results.
 pub fn list_body(texts: &Texts, filters: &Filters, found: &Found) -> Markup {
-    let Found { rows, more } = found;
+    let Found {
+        rows,
+        more,
+        waiting,
+    } = found;
     let more = *more;
     let page_number = filters.page.unwrap_or(1).max(1);
     html! {
+        @if *waiting > 0 {
+            p.notice role="status" { (waiting) " " (texts.search_waiting) }
+        }
         form method="get" action="/admin/participants" {
             label for="q" { (texts.search) }
             input id="q" type="text" name="q" value=(filters.q) placeholder=(texts.search_hint);
@@ -769,6 +798,41 @@ pub async fn export(staff: Staff, state: web::Data<AppState>, id: web::Path<i64>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn few_waiting_participants_are_indexed_at_once_many_are_announced() {
+        let people = [
+            ("id:1", r#"{"name":"Siti Aminah","cohort":"A"}"#),
+            ("id:2", r#"{"name":"Budi Hartono","cohort":"B"}"#),
+            ("id:3", r#"{"name":"Sri Aminah","cohort":"A"}"#),
+        ];
+        let texts = super::super::texts::texts("id");
+        let filters = Filters {
+            q: "aminah".into(),
+            ..Filters::default()
+        };
+        let mut conn = crate::db::open_in_memory().unwrap();
+        search_index::first_import(&mut conn, &people);
+        // More than the page adds itself: nothing found yet, and the page says why.
+        let found = find(&mut conn, &filters, None, 2).unwrap();
+        assert!(found.rows.is_empty());
+        assert_eq!(found.waiting, 3);
+        let page = list_body(texts, &filters, &found).into_string();
+        assert!(page.contains("3 peserta dari impor terakhir"), "{page}");
+        // Few enough: added first, then found; no notice.
+        let found = find(&mut conn, &filters, None, 3).unwrap();
+        let names: Vec<_> = found.rows.iter().map(|r| r.name.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("Siti Aminah".to_owned()),
+                Some("Sri Aminah".to_owned())
+            ]
+        );
+        assert_eq!(found.waiting, 0);
+        let page = list_body(texts, &filters, &found).into_string();
+        assert!(!page.contains("peserta dari impor terakhir"), "{page}");
+    }
 
     #[test]
     fn short_name_fragments_become_the_token_of_their_piece() {

@@ -37,6 +37,8 @@ pub struct Texts {
     pub session: &'static str,
     pub search: &'static str,
     pub search_hint: &'static str,
+    /// After a count of participants: why the search does not find them yet.
+    pub search_waiting: &'static str,
     pub union: &'static str,
     pub status: &'static str,
     pub any: &'static str,
@@ -134,6 +136,8 @@ pub const INDONESIAN: Texts = Texts {
     session: "Sesi",
     search: "Cari",
     search_hint: "Nama, nomor HP atau potongan NIK",
+    search_waiting: "peserta dari impor terakhir belum masuk indeks pencarian; indeks sedang \
+                     dibangun, muat ulang halaman ini sebentar lagi.",
     union: "Serikat",
     status: "Status",
     any: "Semua",
@@ -231,6 +235,8 @@ pub const ENGLISH: Texts = Texts {
     session: "Session",
     search: "Search",
     search_hint: "Name, phone number or part of a NIK",
+    search_waiting: "participants from the last import are not in the search index yet; it is \
+                     being built, reload this page in a moment.",
     union: "Union",
     status: "Status",
     any: "Any",
