@@ -38,6 +38,15 @@ impl Cell {
         matches!(self, Cell::Empty)
     }
 
+    /// [`Cell::display`], moving a text's `String` out rather than copying it (the roster
+    /// check owns its rows' cells, and most of them are text).
+    pub fn into_display(self) -> String {
+        match self {
+            Cell::Text(text) | Cell::Error(text) => text,
+            other => other.display(),
+        }
+    }
+
     /// The cell as a person would read it, for messages and for keeping unknown columns.
     pub fn display(&self) -> String {
         match self {
@@ -52,6 +61,22 @@ impl Cell {
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
         }
     }
+}
+
+/// `text` lower-cased into `buffer` when it is ASCII and fits, without allocating; `None`
+/// otherwise, and the caller lower-cases it the general way. For ASCII text the two agree,
+/// so the common case (a roster's `L`, `P`, `1`, `hadir`) costs no allocation per cell.
+pub(super) fn ascii_lowercase<'b, const N: usize>(
+    text: &str,
+    buffer: &'b mut [u8; N],
+) -> Option<&'b str> {
+    if text.len() > N || !text.is_ascii() {
+        return None;
+    }
+    let folded = &mut buffer[..text.len()];
+    folded.copy_from_slice(text.as_bytes());
+    folded.make_ascii_lowercase();
+    std::str::from_utf8(folded).ok()
 }
 
 /// Excel's formula errors, as they arrive in CSV exports where they are plain text.
@@ -86,8 +111,32 @@ mod tests {
     }
 
     #[test]
+    fn ascii_text_is_lower_cased_in_place_and_other_text_is_left_to_the_caller() {
+        let mut buffer = [0u8; 8];
+        assert_eq!(ascii_lowercase("HaDiR", &mut buffer), Some("hadir"));
+        assert_eq!(ascii_lowercase("", &mut buffer), Some(""));
+        assert_eq!(ascii_lowercase("ÇA", &mut buffer), None);
+        assert_eq!(ascii_lowercase("too long!", &mut buffer), None);
+    }
+
+    #[test]
     fn numbers_display_without_a_fraction() {
         assert_eq!(Cell::Number(81234567890.0).display(), "81234567890");
         assert_eq!(Cell::Number(2.5).display(), "2.5");
+        for cell in [
+            Cell::Empty,
+            Cell::text(" Budi "),
+            Cell::text("#REF!"),
+            Cell::Number(2.5),
+            Cell::Bool(true),
+            Cell::DateTime(
+                chrono::NaiveDate::from_ymd_opt(2024, 1, 12)
+                    .unwrap()
+                    .and_hms_opt(8, 30, 0)
+                    .unwrap(),
+            ),
+        ] {
+            assert_eq!(cell.clone().into_display(), cell.display(), "{cell:?}");
+        }
     }
 }
