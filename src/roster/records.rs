@@ -451,38 +451,46 @@ fn parse_sheet(
 /// Participants already met in the file, to refuse a second row of the same person.
 #[derive(Default)]
 struct Seen {
-    /// Key → (place of its sheet in `sheets`, spreadsheet row number) of its first row.
-    keys: HashMap<SeenKey, (usize, usize), foldhash::fast::RandomState>,
+    /// Key → (place of its sheet in `sheets`, spreadsheet row number) of its first row, kept
+    /// small: a million-row roster holds a million of them.
+    keys: HashMap<SeenKey, (u32, u32), foldhash::fast::RandomState>,
     /// The names of the sheets checked so far, so that a million keys keep no sheet name each.
     sheets: Vec<String>,
 }
 
 /// A participant key as the check remembers it: a NIK or phone number (all digits, by then)
-/// as a number, which costs no allocation and hashes in one step; anything else as it is.
+/// as a number, which costs no allocation and hashes in one step; anything else as its text.
+/// Both carry the key's kind (0 id, 1 NIK, 2 phone), so that keys of two kinds never meet.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum SeenKey {
-    /// The kind (0 NIK, 1 phone), the number of digits (so that leading zeros still count)
-    /// and the digits' value.
+    /// The kind, the number of digits (so that leading zeros still count) and their value.
     Digits(u8, u8, u64),
-    Other(ParticipantKey),
+    /// The kind and the key's text.
+    Text(u8, Box<str>),
 }
 
 impl SeenKey {
     fn of(key: &ParticipantKey) -> SeenKey {
-        let (kind, digits) = match key {
-            ParticipantKey::Nik(digits) => (0, digits),
-            ParticipantKey::Phone(digits) => (1, digits),
-            ParticipantKey::Id(_) => return SeenKey::Other(key.clone()),
+        let (kind, text) = match key {
+            ParticipantKey::Id(id) => (0, id),
+            ParticipantKey::Nik(digits) => (1, digits),
+            ParticipantKey::Phone(digits) => (2, digits),
         };
         // 19 digits always fit a u64.
-        if (1..=19).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && let Ok(value) = digits.parse::<u64>()
+        if kind > 0
+            && (1..=19).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(value) = text.parse::<u64>()
         {
-            return SeenKey::Digits(kind, digits.len() as u8, value);
+            return SeenKey::Digits(kind, text.len() as u8, value);
         }
-        SeenKey::Other(key.clone())
+        SeenKey::Text(kind, text.as_str().into())
     }
+}
+
+/// A count or place kept in 32 bits; no roster comes near 4 billion rows or sheets.
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Where a sheet's values go in a record. A record's values are kept sorted by attribute
@@ -644,12 +652,12 @@ impl RowCheck<'_, '_> {
                     .to_owned(),
             ),
             Some(key) => {
-                if let Some((first_sheet, first_row)) = self
-                    .seen
-                    .keys
-                    .insert(SeenKey::of(key), (self.sheet_index, row_number))
-                {
-                    let first_sheet = &self.seen.sheets[first_sheet];
+                if let Some((first_sheet, first_row)) = self.seen.keys.insert(
+                    SeenKey::of(key),
+                    (small(self.sheet_index), small(row_number)),
+                ) {
+                    let first_sheet = usize::try_from(first_sheet).unwrap_or(usize::MAX);
+                    let first_sheet = self.seen.sheets.get(first_sheet).map_or("", String::as_str);
                     row_error(format!(
                         "the same participant ({}) is already on sheet {first_sheet:?}, row \
                          {first_row}; keep one row per person",
@@ -923,6 +931,14 @@ fn tidy_text(text: String) -> String {
 /// Whether `text` has no leading, trailing or repeated whitespace, and none but plain spaces:
 /// then collapsing its whitespace leaves it as it is.
 fn is_tidy(text: &str) -> bool {
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+        return !bytes.first().is_some_and(space)
+            && !bytes.last().is_some_and(space)
+            && !bytes.iter().any(|b| space(b) && *b != b' ')
+            && !bytes.windows(2).any(|pair| pair == b"  ");
+    }
     // At the start, a space would be a leading one.
     let mut after_space = true;
     for c in text.chars() {
