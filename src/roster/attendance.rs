@@ -11,8 +11,17 @@ pub fn parse_attendance(cell: &Cell) -> Result<bool, String> {
         Cell::Number(n) if *n == 1.0 => Ok(true),
         Cell::Number(n) if *n == 0.0 => Ok(false),
         Cell::Text(text) => {
-            let folded = text.trim().to_lowercase();
-            match folded.as_str() {
+            let mut buffer = [0u8; 16];
+            let trimmed = text.trim();
+            let lowered;
+            let folded = match super::cell::ascii_lowercase(trimmed, &mut buffer) {
+                Some(folded) => folded,
+                None => {
+                    lowered = trimmed.to_lowercase();
+                    lowered.as_str()
+                }
+            };
+            match folded {
                 "1" | "ya" | "y" | "yes" | "hadir" | "h" | "✓" | "✔" | "√" | "v" | "true"
                 | "benar" | "ok" => Ok(true),
                 "0" | "tidak" | "t" | "no" | "n" | "tidak hadir" | "tdk hadir" | "absen"

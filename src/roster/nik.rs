@@ -34,6 +34,16 @@ impl Nik {
         reference: &Reference,
         today: NaiveDate,
     ) -> Result<(Nik, Vec<String>), String> {
+        Nik::parse_with_facts(cell, reference, today).map(|(nik, _, warnings)| (nik, warnings))
+    }
+
+    /// [`Nik::parse`], also handing back what the NIK says ([`Nik::facts`]), which checking
+    /// it worked out anyway: the roster check compares them with the row's sex and birth date.
+    pub fn parse_with_facts(
+        cell: &Cell,
+        reference: &Reference,
+        today: NaiveDate,
+    ) -> Result<(Nik, NikFacts, Vec<String>), String> {
         let mut warnings = Vec::new();
         let digits = match cell {
             Cell::Number(n) => {
@@ -67,19 +77,24 @@ impl Nik {
         }
         let nik = Nik(digits);
         // Validates the province prefix and the birth date.
-        nik.facts(reference, today)?;
+        let facts = nik.facts(reference, today)?;
         if &nik.0[2..4] == "00" || &nik.0[4..6] == "00" {
             warnings.push(format!(
                 "NIK {} has regency or district code 00, which is not issued",
                 nik.0
             ));
         }
-        Ok((nik, warnings))
+        Ok((nik, facts, warnings))
     }
 
     /// The 16 digits.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The 16 digits, without copying them.
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     /// Province, birth date and sex encoded in the NIK.
@@ -157,11 +172,11 @@ fn text_digits(text: &str) -> Result<String, String> {
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-'))
         .collect();
-    let lower = text.to_ascii_lowercase();
-    if lower.contains('e')
-        && lower
+    // Scientific notation ("3.20101E+15"), told apart without a lower-cased copy.
+    if text.contains(['e', 'E'])
+        && text
             .chars()
-            .all(|c| c.is_ascii_digit() || ".,e+-".contains(c))
+            .all(|c| c.is_ascii_digit() || ".,eE+-".contains(c))
     {
         return Err(format!(
             "NIK {text} shows in scientific notation, so its digits are lost; format the \

@@ -16,8 +16,8 @@ impl Phone {
     /// recovers.
     pub fn parse(cell: &Cell) -> Result<Phone, String> {
         let raw = match cell {
-            Cell::Text(text) => text.clone(),
-            Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 => format!("{n:.0}"),
+            Cell::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 => format!("{n:.0}").into(),
             Cell::Empty => return Err("phone number is empty".to_owned()),
             other => {
                 return Err(format!(
@@ -51,12 +51,20 @@ impl Phone {
                 "phone number {raw:?} is not an Indonesian mobile number (08… with 10 to 13 digits)"
             ));
         }
-        Ok(Phone(format!("62{national}")))
+        let mut number = String::with_capacity(2 + national.len());
+        number.push_str("62");
+        number.push_str(national);
+        Ok(Phone(number))
     }
 
     /// The number as `62…`, digits only.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The number as `62…`, without copying it.
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     /// The number as people in Indonesia write it, `0812-3456-7890`.

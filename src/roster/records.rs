@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::package::{Merge, RowRuns, SheetMarks};
 use super::{
-    Aliases, Cell, Field, Nik, Phone, Rupiah, Sex, Sheet, SheetPart, find_header_row,
+    Aliases, Cell, Field, Nik, NikFacts, Phone, Rupiah, Sex, Sheet, SheetPart, find_header_row,
     parse_attendance, parse_date,
 };
 use crate::reference::Reference;
@@ -197,7 +197,7 @@ pub fn parse_roster_parts(
     emit: &mut dyn FnMut(RosterRecord),
 ) -> ParsedRoster {
     let mut parsed = ParsedRoster::default();
-    let mut seen: HashMap<ParticipantKey, (String, usize)> = HashMap::new();
+    let mut seen = Seen::default();
     while let Some(part) = next() {
         // Rows outside a sheet cannot come from the readers; there is nothing to place them in.
         let SheetPart::Start {
@@ -296,7 +296,7 @@ fn parse_sheet(
     marks: &mut dyn FnMut(&str) -> SheetMarks,
     rules: &RosterRules,
     parsed: &mut ParsedRoster,
-    seen: &mut HashMap<ParticipantKey, (String, usize)>,
+    seen: &mut Seen,
     emit: &mut dyn FnMut(RosterRecord),
 ) {
     // The first rows, dense from the first row with a value, for finding the header.
@@ -396,9 +396,14 @@ fn parse_sheet(
     }
     // The width is known at the sheet's end; its warning goes here.
     let width_at = parsed.problems.len();
+    let layout = Layout::new(&columns);
+    seen.sheets.push(sheet.name.clone());
     let mut check = RowCheck {
         sheet: &sheet.name,
+        sheet_index: seen.sheets.len() - 1,
         columns: &columns,
+        values: vec![None; layout.names.len()],
+        layout,
         rules,
         parsed,
         seen,
@@ -412,10 +417,10 @@ fn parse_sheet(
         .map(|(index, cells)| (first_row + index, cells))
         .chain(pending);
     for (at, cells) in buffered {
-        check.row(at, &cells);
+        check.row(at, cells);
     }
     while let Some((at, cells)) = rows.row() {
-        check.row(at, &cells);
+        check.row(at, cells);
     }
     if rows.width > MAX_COLUMNS {
         parsed.problems.insert(
@@ -443,35 +448,136 @@ fn parse_sheet(
     parsed.sheets.push(summary);
 }
 
+/// Participants already met in the file, to refuse a second row of the same person.
+#[derive(Default)]
+struct Seen {
+    /// Key → (place of its sheet in `sheets`, spreadsheet row number) of its first row, kept
+    /// small: a million-row roster holds a million of them.
+    keys: HashMap<SeenKey, (u32, u32), foldhash::fast::RandomState>,
+    /// The names of the sheets checked so far, so that a million keys keep no sheet name each.
+    sheets: Vec<String>,
+}
+
+/// A participant key as the check remembers it: a NIK or phone number (all digits, by then)
+/// as a number, which costs no allocation and hashes in one step; anything else as its text.
+/// Both carry the key's kind (0 id, 1 NIK, 2 phone), so that keys of two kinds never meet.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum SeenKey {
+    /// The kind, the number of digits (so that leading zeros still count) and their value.
+    Digits(u8, u8, u64),
+    /// The kind and the key's text.
+    Text(u8, Box<str>),
+}
+
+impl SeenKey {
+    fn of(key: &ParticipantKey) -> SeenKey {
+        let (kind, text) = match key {
+            ParticipantKey::Id(id) => (0, id),
+            ParticipantKey::Nik(digits) => (1, digits),
+            ParticipantKey::Phone(digits) => (2, digits),
+        };
+        // 19 digits always fit a u64.
+        if kind > 0
+            && (1..=19).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(value) = text.parse::<u64>()
+        {
+            return SeenKey::Digits(kind, text.len() as u8, value);
+        }
+        SeenKey::Text(kind, text.as_str().into())
+    }
+}
+
+/// A count or place kept in 32 bits; no roster comes near 4 billion rows or sheets.
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Where a sheet's values go in a record. A record's values are kept sorted by attribute
+/// name, so the names are sorted once per sheet and every row's values are put in their
+/// place, rather than each value being inserted into a map (and its name compared with the
+/// others) once per cell.
+struct Layout {
+    /// The sheet's attribute names, sorted, each once.
+    names: Vec<String>,
+    /// Each column's place in `names`.
+    slots: Vec<Option<usize>>,
+    /// The places of the values the row's key and cross-checks read.
+    participant_id: Option<usize>,
+    nik: Option<usize>,
+    phone: Option<usize>,
+    sex: Option<usize>,
+    birth_date: Option<usize>,
+}
+
+impl Layout {
+    fn new(columns: &[Column]) -> Layout {
+        let mut names: Vec<String> = columns
+            .iter()
+            .flatten()
+            .map(|(name, _, _)| name.clone())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let slot = |name: &str| {
+            names
+                .binary_search_by(|probe| probe.as_str().cmp(name))
+                .ok()
+        };
+        Layout {
+            slots: columns
+                .iter()
+                .map(|column| column.as_ref().and_then(|(name, _, _)| slot(name)))
+                .collect(),
+            participant_id: slot("participant_id"),
+            nik: slot("nik"),
+            phone: slot("phone"),
+            sex: slot("sex"),
+            birth_date: slot("birth_date"),
+            names,
+        }
+    }
+}
+
 /// Checks the data rows of one sheet.
 struct RowCheck<'c, 'e> {
     sheet: &'c str,
+    /// The sheet's place in `seen.sheets`.
+    sheet_index: usize,
     columns: &'c [Column],
+    layout: Layout,
+    /// The current row's values by their place in `layout.names`; emptied after each row.
+    values: Vec<Option<String>>,
     rules: &'c RosterRules<'c>,
     parsed: &'c mut ParsedRoster,
-    seen: &'c mut HashMap<ParticipantKey, (String, usize)>,
+    seen: &'c mut Seen,
     summary: &'c mut SheetSummary,
     emit: &'e mut dyn FnMut(RosterRecord),
 }
 
 impl RowCheck<'_, '_> {
     /// Checks the row at 0-based spreadsheet row `at`: its problems are recorded, and a row
-    /// without errors goes to `emit`.
-    fn row(&mut self, at: usize, cells: &[Cell]) {
+    /// without errors goes to `emit`. The row's text values are moved into the record, not
+    /// copied.
+    fn row(&mut self, at: usize, mut cells: Vec<Cell>) {
         if cells.iter().take(MAX_COLUMNS).all(Cell::is_empty) {
             return;
         }
-        let (sheet, rules) = (self.sheet, self.rules);
+        let (sheet, rules, layout) = (self.sheet, self.rules, &self.layout);
         self.summary.rows += 1;
         self.parsed.rows_read += 1;
         let row_number = at + 1;
         let mut row_problems = Vec::new();
-        let mut values = BTreeMap::new();
+        let values = &mut self.values;
+        // What the row's NIK says, kept from checking it for the cross-checks.
+        let mut nik_facts = None;
         for (col, column) in self.columns.iter().enumerate() {
-            let Some((name, field, place)) = column else {
+            let Some((_, field, place)) = column else {
                 continue;
             };
-            let cell = cells.get(col).unwrap_or(&Cell::Empty);
+            let cell = cells
+                .get_mut(col)
+                .map_or(Cell::Empty, |cell| std::mem::replace(cell, Cell::Empty));
             let mut problem = |severity, message: String| {
                 row_problems.push(RowProblem {
                     sheet: sheet.to_owned(),
@@ -481,7 +587,7 @@ impl RowCheck<'_, '_> {
                     message,
                 })
             };
-            if let Cell::Error(error) = cell {
+            if let Cell::Error(error) = &cell {
                 problem(
                     Severity::Error,
                     format!(
@@ -490,27 +596,43 @@ impl RowCheck<'_, '_> {
                 );
                 continue;
             }
-            match normalise(*field, cell, rules) {
+            match normalise(*field, cell, rules, &mut nik_facts) {
                 Ok(Some((value, warnings))) => {
                     for warning in warnings {
                         problem(Severity::Warning, warning);
                     }
-                    values.insert(name.clone(), value);
+                    if let Some(slot) = layout.slots[col] {
+                        values[slot] = Some(value);
+                    }
                 }
                 Ok(None) => {}
                 Err(message) => problem(Severity::Error, message),
             }
         }
-        cross_check(&values, rules, &mut |message| {
-            row_problems.push(RowProblem {
-                sheet: sheet.to_owned(),
-                row: row_number,
-                column: None,
-                severity: Severity::Warning,
-                message,
-            })
-        });
-        let key = participant_key(&values);
+        let value = |slot: Option<usize>| slot.and_then(|slot| values[slot].as_deref());
+        if let Some(facts) = &nik_facts {
+            cross_check(
+                facts,
+                value(layout.sex),
+                value(layout.birth_date),
+                &mut |message| {
+                    row_problems.push(RowProblem {
+                        sheet: sheet.to_owned(),
+                        row: row_number,
+                        column: None,
+                        severity: Severity::Warning,
+                        message,
+                    })
+                },
+            );
+        }
+        let key = if let Some(id) = value(layout.participant_id) {
+            Some(ParticipantKey::Id(id.to_owned()))
+        } else if let Some(nik) = value(layout.nik) {
+            Some(ParticipantKey::Nik(nik.to_owned()))
+        } else {
+            value(layout.phone).map(|phone| ParticipantKey::Phone(phone.to_owned()))
+        };
         // A row whose key cell was itself rejected already says why; do not add a second
         // message about the missing key.
         let key_cell_rejected = row_problems.iter().any(|p| p.severity == Severity::Error);
@@ -530,10 +652,12 @@ impl RowCheck<'_, '_> {
                     .to_owned(),
             ),
             Some(key) => {
-                if let Some((first_sheet, first_row)) = self
-                    .seen
-                    .insert(key.clone(), (sheet.to_owned(), row_number))
-                {
+                if let Some((first_sheet, first_row)) = self.seen.keys.insert(
+                    SeenKey::of(key),
+                    (small(self.sheet_index), small(row_number)),
+                ) {
+                    let first_sheet = usize::try_from(first_sheet).unwrap_or(usize::MAX);
+                    let first_sheet = self.seen.sheets.get(first_sheet).map_or("", String::as_str);
                     row_error(format!(
                         "the same participant ({}) is already on sheet {first_sheet:?}, row \
                          {first_row}; keep one row per person",
@@ -545,16 +669,28 @@ impl RowCheck<'_, '_> {
         }
         let rejected = row_problems.iter().any(|p| p.severity == Severity::Error);
         self.parsed.problems.extend(row_problems);
-        if rejected {
-            self.parsed.rows_rejected += 1;
-        } else if let Some(key) = key {
-            (self.emit)(RosterRecord {
-                sheet: sheet.to_owned(),
-                row: row_number,
-                key,
-                values,
-            });
-        }
+        let key = match key {
+            Some(key) if !rejected => key,
+            _ => {
+                if rejected {
+                    self.parsed.rows_rejected += 1;
+                }
+                values.iter_mut().for_each(|value| *value = None);
+                return;
+            }
+        };
+        // Already in order: `collect` checks that and builds the map's nodes in one go.
+        let values: BTreeMap<String, String> = values
+            .iter_mut()
+            .zip(&layout.names)
+            .filter_map(|(value, name)| Some((name.clone(), value.take()?)))
+            .collect();
+        (self.emit)(RosterRecord {
+            sheet: sheet.to_owned(),
+            row: row_number,
+            key,
+            values,
+        });
     }
 }
 
@@ -651,41 +787,38 @@ fn describe_key(key: &ParticipantKey) -> String {
     }
 }
 
-fn participant_key(values: &BTreeMap<String, String>) -> Option<ParticipantKey> {
-    if let Some(id) = values.get("participant_id") {
-        return Some(ParticipantKey::Id(id.clone()));
-    }
-    if let Some(nik) = values.get("nik") {
-        return Some(ParticipantKey::Nik(nik.clone()));
-    }
-    values
-        .get("phone")
-        .map(|p| ParticipantKey::Phone(p.clone()))
-}
-
 type Normalised = Option<(String, Vec<String>)>;
 
-/// One cell to its stored text form. `Ok(None)` is an empty cell.
-fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<Normalised, String> {
+/// One cell to its stored text form. `Ok(None)` is an empty cell. A NIK's facts are put in
+/// `nik_facts`. The cell is taken, so that a text is moved into the value when it is already
+/// in its stored form.
+fn normalise(
+    field: Option<Field>,
+    cell: Cell,
+    rules: &RosterRules,
+    nik_facts: &mut Option<NikFacts>,
+) -> Result<Normalised, String> {
     let plain = |value: String| Ok(Some((value, Vec::new())));
     if let Some(Field::Attended(_)) = field {
-        return plain(if parse_attendance(cell)? { "1" } else { "0" }.to_owned());
+        return plain(if parse_attendance(&cell)? { "1" } else { "0" }.to_owned());
     }
     if cell.is_empty() {
         return Ok(None);
     }
     let Some(field) = field else {
-        return plain(cell.display());
+        return plain(cell.into_display());
     };
     match field {
         Field::Nik => {
-            let (nik, warnings) = Nik::parse(cell, rules.reference, rules.today)?;
-            Ok(Some((nik.as_str().to_owned(), warnings)))
+            let (nik, facts, warnings) =
+                Nik::parse_with_facts(&cell, rules.reference, rules.today)?;
+            *nik_facts = Some(facts);
+            Ok(Some((nik.into_string(), warnings)))
         }
-        Field::Phone => plain(Phone::parse(cell)?.as_str().to_owned()),
-        Field::Sex => plain(Sex::parse(cell)?.code().to_owned()),
+        Field::Phone => plain(Phone::parse(&cell)?.into_string()),
+        Field::Sex => plain(Sex::parse(&cell)?.code().to_owned()),
         Field::BirthDate | Field::LayoffDate | Field::TrainingDate | Field::EnrolmentDate => {
-            let date = parse_date(cell, rules.today)?;
+            let date = parse_date(&cell, rules.today)?;
             let mut warnings = Vec::new();
             if date > rules.today {
                 return Err(format!("date {date} is in the future"));
@@ -698,10 +831,10 @@ fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<N
                     ));
                 }
             }
-            Ok(Some((date.format("%Y-%m-%d").to_string(), warnings)))
+            Ok(Some((date_text(date), warnings)))
         }
         Field::LastWage => {
-            let amount = Rupiah::parse(cell)?;
+            let amount = Rupiah::parse(&cell)?;
             let mut warnings = Vec::new();
             if amount.0 > 0 && amount.0 < 100_000 {
                 warnings.push(format!(
@@ -711,7 +844,7 @@ fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<N
             }
             Ok(Some((amount.0.to_string(), warnings)))
         }
-        Field::Age => match cell {
+        Field::Age => match &cell {
             Cell::Number(n) if n.fract() == 0.0 && (10.0..=100.0).contains(n) => {
                 plain(format!("{n:.0}"))
             }
@@ -728,7 +861,7 @@ fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<N
             )),
         },
         Field::Email => {
-            let email = cell.display().to_lowercase();
+            let email = lowercase(cell.into_display());
             let valid = email.split_once('@').is_some_and(|(user, domain)| {
                 !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
             }) && !email.contains(char::is_whitespace);
@@ -769,7 +902,7 @@ fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<N
             };
             plain(value)
         }
-        Field::ParticipantId => plain(cell.display().trim().to_uppercase()),
+        Field::ParticipantId => plain(uppercase_trimmed(cell.into_display())),
         Field::Name
         | Field::Address
         | Field::Province
@@ -781,33 +914,96 @@ fn normalise(field: Option<Field>, cell: &Cell, rules: &RosterRules) -> Result<N
         | Field::LastEmployer
         | Field::Sector
         | Field::Cohort
-        | Field::TrainingLocation => plain(tidy_text(&cell.display())),
+        | Field::TrainingLocation => plain(tidy_text(cell.into_display())),
         Field::Attended(_) => unreachable!("handled above"),
     }
 }
 
 /// Collapses runs of spaces; names typed in capitals stay as typed, since "MUHAMMAD" may be how
-/// the person writes it.
-fn tidy_text(text: &str) -> String {
+/// the person writes it. Text that is already tidy (nearly all) is handed back as it is.
+fn tidy_text(text: String) -> String {
+    if is_tidy(&text) {
+        return text;
+    }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Warnings when the NIK disagrees with the roster's sex or birth date, or names a province
-/// other than the roster's.
+/// Whether `text` has no leading, trailing or repeated whitespace, and none but plain spaces:
+/// then collapsing its whitespace leaves it as it is.
+fn is_tidy(text: &str) -> bool {
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+        return !bytes.first().is_some_and(space)
+            && !bytes.last().is_some_and(space)
+            && !bytes.iter().any(|b| space(b) && *b != b' ')
+            && !bytes.windows(2).any(|pair| pair == b"  ");
+    }
+    // At the start, a space would be a leading one.
+    let mut after_space = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if after_space || c != ' ' {
+                return false;
+            }
+            after_space = true;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || text.is_empty()
+}
+
+/// `text` lower-cased, in place when it is ASCII (where the two ways agree).
+fn lowercase(mut text: String) -> String {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        text
+    } else {
+        text.to_lowercase()
+    }
+}
+
+/// `text` trimmed and upper-cased, in place when it is ASCII and needs no trimming.
+fn uppercase_trimmed(mut text: String) -> String {
+    let trimmed = text.trim();
+    if trimmed.len() == text.len() && text.is_ascii() {
+        text.make_ascii_uppercase();
+        text
+    } else {
+        trimmed.to_uppercase()
+    }
+}
+
+/// A date as stored, `yyyy-mm-dd` (chrono's `%Y-%m-%d`), written digit by digit: formatting
+/// it through chrono's format strings was a tenth of the roster check's time.
+fn date_text(date: NaiveDate) -> String {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        // chrono writes such years with a sign.
+        return date.format("%Y-%m-%d").to_string();
+    }
+    let mut text = String::with_capacity(10);
+    for (value, digits) in [(year as u32, 4), (date.month(), 2), (date.day(), 2)] {
+        if !text.is_empty() {
+            text.push('-');
+        }
+        for place in (0..digits).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            text.push(char::from(b'0' + digit as u8));
+        }
+    }
+    text
+}
+
+/// Warnings when the NIK disagrees with the roster's sex or birth date.
 fn cross_check(
-    values: &BTreeMap<String, String>,
-    rules: &RosterRules,
+    facts: &NikFacts,
+    sex: Option<&str>,
+    birth: Option<&str>,
     warn: &mut dyn FnMut(String),
 ) {
-    let Some(nik) = values.get("nik") else {
-        return;
-    };
-    let Ok(facts) = Nik::parse(&Cell::text(nik), rules.reference, rules.today)
-        .and_then(|(nik, _)| nik.facts(rules.reference, rules.today))
-    else {
-        return;
-    };
-    if let Some(sex) = values.get("sex")
+    if let Some(sex) = sex
         && sex != facts.sex.code()
     {
         warn(format!(
@@ -815,8 +1011,8 @@ fn cross_check(
             facts.sex.code()
         ));
     }
-    if let Some(birth) = values.get("birth_date")
-        && *birth != facts.birth_date.format("%Y-%m-%d").to_string()
+    if let Some(birth) = birth
+        && birth != date_text(facts.birth_date)
     {
         warn("birth date disagrees with the birth date in the NIK".to_owned());
     }

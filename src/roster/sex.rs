@@ -18,12 +18,26 @@ impl Sex {
             Cell::Text(text) => text,
             other => return Err(format!("sex {:?} is not one of L/P", other.display())),
         };
-        let folded: String = text
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .collect();
-        match folded.as_str() {
+        // Letters only, lower-cased: "Laki - Laki" is "lakilaki". ASCII spellings (nearly
+        // all) are folded on the stack.
+        let mut buffer = [0u8; 16];
+        let mut letters = 0;
+        let owned: String;
+        let folded = if text.is_ascii() && text.len() <= buffer.len() {
+            for byte in text.bytes().filter(u8::is_ascii_alphabetic) {
+                buffer[letters] = byte.to_ascii_lowercase();
+                letters += 1;
+            }
+            std::str::from_utf8(&buffer[..letters]).unwrap_or_default()
+        } else {
+            owned = text
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .collect();
+            owned.as_str()
+        };
+        match folded {
             "l" | "m" | "lk" | "lakilaki" | "laki" | "pria" | "male" | "man" | "cowok" => {
                 Ok(Sex::Male)
             }

@@ -141,10 +141,15 @@ impl<'b> XlsxStream<'b> {
                     continue;
                 }
                 let (_, cells) = row.get_or_insert_with(|| (at, Vec::with_capacity(last_length)));
-                if cells.len() <= column {
-                    cells.resize(column + 1, Cell::Empty);
+                // Cells come left to right, nearly always one next to the other.
+                if cells.len() == column {
+                    cells.push(value);
+                } else {
+                    if cells.len() < column {
+                        cells.resize(column + 1, Cell::Empty);
+                    }
+                    cells[column] = value;
                 }
-                cells[column] = value;
             }
             if let Some((number, cells)) = row.take()
                 && !emit(SheetPart::Row(number, cells))

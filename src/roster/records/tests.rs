@@ -113,3 +113,98 @@ fn participant_ids_win_over_nik() {
     let parsed = parse("ID Peserta,NIK,Nama\nevm-001,3201014507850003,Siti\n");
     assert_eq!(parsed.records[0].key, ParticipantKey::Id("EVM-001".into()));
 }
+
+#[test]
+fn dates_are_written_as_chrono_writes_them() {
+    let mut dates = vec![
+        NaiveDate::from_ymd_opt(0, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(7, 3, 9).unwrap(),
+        NaiveDate::from_ymd_opt(999, 12, 31).unwrap(),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+        NaiveDate::from_ymd_opt(-1, 6, 15).unwrap(),
+        NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+    ];
+    let mut day = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+    while day.year() < 2031 {
+        dates.push(day);
+        day += chrono::Duration::days(13);
+    }
+    for date in dates {
+        assert_eq!(date_text(date), date.format("%Y-%m-%d").to_string());
+    }
+}
+
+#[test]
+fn tidy_text_is_kept_and_untidy_text_collapsed() {
+    for text in [
+        "",
+        "Budi Santoso",
+        "A",
+        " Budi",
+        "Budi ",
+        "Budi  Santoso",
+        "Budi\tSantoso",
+        "Budi\u{b}Santoso",
+        "a b c",
+        "a  b",
+        "Budi\u{a0}Santoso",
+        "Siti\u{3000} Aminah",
+        "  ",
+        "Ñoño  Ümit",
+    ] {
+        let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(tidy_text(text.to_owned()), collapsed, "{text:?}");
+        assert_eq!(is_tidy(text), collapsed == text, "{text:?}");
+    }
+}
+
+#[test]
+fn case_changes_in_place_agree_with_the_general_ones() {
+    for text in ["Budi@Mail.COM", "ÇAĞRI@örnek.id", "", "x"] {
+        assert_eq!(lowercase(text.to_owned()), text.to_lowercase());
+    }
+    for text in ["p-001", " p-001 ", "straße", "İd-7", "\u{a0}ab"] {
+        assert_eq!(
+            uppercase_trimmed(text.to_owned()),
+            text.trim().to_uppercase()
+        );
+    }
+}
+
+#[test]
+fn seen_keys_tell_every_key_apart() {
+    let keys = [
+        ParticipantKey::Nik("3201014507850003".into()),
+        ParticipantKey::Phone("3201014507850003".into()),
+        ParticipantKey::Id("3201014507850003".into()),
+        ParticipantKey::Phone("6281234567890".into()),
+        ParticipantKey::Phone("06281234567890".into()),
+        ParticipantKey::Phone("99999999999999999999".into()),
+        ParticipantKey::Phone("62812x".into()),
+    ];
+    for (i, a) in keys.iter().enumerate() {
+        for (j, b) in keys.iter().enumerate() {
+            assert_eq!(SeenKey::of(a) == SeenKey::of(b), i == j, "{a} {b}");
+        }
+    }
+    assert!(matches!(SeenKey::of(&keys[0]), SeenKey::Digits(1, 16, _)));
+}
+
+#[test]
+fn a_records_values_are_sorted_by_name_whatever_the_column_order() {
+    let parsed = parse(
+        "Upah Terakhir,Nama,NIK,Ukuran Baju,Jenis Kelamin,No. HP,Alamat\n\
+         3500000,Budi  Santoso,3201011203900001,XL,L,081234567890,Jl. Mawar 1\n",
+    );
+    assert!(!parsed.has_errors(), "{:?}", messages(&parsed));
+    let record = &parsed.records[0];
+    let names: Vec<&str> = record.values.keys().map(String::as_str).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    assert_eq!(record.get("name"), Some("Budi Santoso"));
+    assert_eq!(record.get("extra_ukuran_baju"), Some("XL"));
+    assert_eq!(record.get("phone"), Some("6281234567890"));
+    assert_eq!(record.get("last_wage"), Some("3500000"));
+    assert_eq!(record.values.len(), 7);
+}
