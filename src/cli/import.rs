@@ -67,6 +67,17 @@ pub fn run(
             ImportStatus::Failed => failed += 1,
         }
     }
+    // A first import leaves the admin search to the server (`participants::search_index`);
+    // a small one is added by the admin list itself, so only a large one is worth a word.
+    if !json
+        && let Ok(waiting) = crate::participants::search_index::waiting(&conn)
+        && waiting > crate::participants::search_index::INLINE_LIMIT
+    {
+        println!(
+            "{waiting} participants are not in the admin search yet: `pantau serve` adds them \
+             in the background"
+        );
+    }
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     if failed > 0 {
         return Err(Failure::Internal(anyhow::anyhow!(
