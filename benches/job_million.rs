@@ -720,11 +720,10 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     let mut timings = Timings::new();
     // The records built anew are written to the job cache on a thread of their own meanwhile.
     let (report, saving, stored) =
-        assemble_checked(&conn, &inputs, &read, cache, &mut timings, |conn, flags| {
+        assemble_checked(&conn, &inputs, read, cache, &mut timings, |conn, flags| {
             quality::store(conn, flags, None, now)
         })
         .expect("report");
-    drop(read);
     // The report's own phases (merge, with the job cache written; indicators; tables), for the
     // breakdown: wall milliseconds of the report step above.
     for phase in &timings.phases {

@@ -350,7 +350,7 @@ fn steps(
     let (mut report, saving, stored) = assemble_checked(
         conn,
         &inputs,
-        &read,
+        read,
         cache,
         &mut progress.timings,
         |conn, flags| quality::store(conn, flags, Some(run_id), context.now),
@@ -363,7 +363,6 @@ fn steps(
     progress
         .counts
         .insert("flags_removed".into(), stored.removed.into());
-    drop(read);
     progress
         .counts
         .insert("merged_records_rebuilt".into(), saving.built().into());
