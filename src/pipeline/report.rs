@@ -211,7 +211,7 @@ pub fn assemble_checked<T>(
     let mut store = Some(store);
     let mut stored = None;
     let unchecked = (finding.is_none()).then(|| Arc::clone(&read));
-    let (report, saving) = {
+    let result = {
         let mut after_merge = |conn: &Connection| -> anyhow::Result<()> {
             let flags = match (finding.take(), &unchecked) {
                 (Some(thread), _) => thread
@@ -227,9 +227,14 @@ pub fn assemble_checked<T>(
             }
             Ok(())
         };
-        assemble_inner(conn, inputs, read, cache, timings, &mut after_merge)?
+        assemble_inner(conn, inputs, read, cache, timings, &mut after_merge)
     };
+    // A report that failed before its merge was done leaves no check running behind it.
+    if let Some(thread) = finding.take() {
+        let _ = thread.join();
+    }
     drop(unchecked);
+    let (report, saving) = result?;
     let stored = stored.ok_or_else(|| anyhow!("the data-quality flags were not stored"))?;
     Ok((report, saving, stored))
 }
