@@ -15,8 +15,9 @@
 //! (`VmHWM`, or `/usr/bin/time -v` for Python) is its own. pantau's job child runs the job as
 //! `pantau run` does after the import, from an empty job cache, and reports each step: one
 //! shared read of roster values and answers (the job cache read on its thread meanwhile), the
-//! data-quality flags from it, the report from it (`assemble_with`: merge and job cache
-//! written, indicators, tables, each phase's wall time as well) and the donor workbook. Then,
+//! report from it (`assemble_checked`: merge with the data-quality flags found beside it and
+//! stored, job cache written, indicators, tables, each phase's wall time as well) and the
+//! donor workbook. Then,
 //! outside the job's total, merge and indicators measured apart on the same data.
 //!
 //! Responses come from a pool: synthetic answers cost about a millisecond each (the form is
@@ -42,7 +43,7 @@ use pantau::pipeline::cache::Cache;
 use pantau::pipeline::inputs::Inputs;
 use pantau::pipeline::merge::{MergeContext, roster_records, wave_records_from};
 use pantau::pipeline::quality;
-use pantau::pipeline::report::{Forms, ReportInputs, assemble_with};
+use pantau::pipeline::report::{Forms, ReportInputs, assemble_checked};
 use pantau::pipeline::timing::Timings;
 use pantau::reference::Reference;
 use pantau::report::{Cell, ParticipantTable};
@@ -680,7 +681,7 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339(RUN_AT)
         .expect("time")
         .with_timezone(&Utc);
-    let mut conn = pantau::db::open(db).expect("database");
+    let conn = pantau::db::open(db).expect("database");
     // Each step's own peak: the high-water mark is read, then reset (`clear_refs` 5), so that
     // the report's peak is not hidden behind the merge and indicators measured apart.
     let step = |name: &str, started: Clock| {
@@ -702,10 +703,9 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     let read = Inputs::read(&conn).expect("read roster values and answers");
     step("read", started);
 
+    // The data-quality check runs inside the report, beside the merge (`assemble_checked`);
+    // this step is kept, empty, so that the figures' columns stay those of earlier runs.
     let started = Clock::start();
-    let flags = quality::find_in(&read).expect("flags");
-    let stored = quality::store(&mut conn, &flags, None, now).expect("store flags");
-    drop(flags);
     step("flags", started);
 
     let started = Clock::start();
@@ -719,9 +719,11 @@ fn job(data: &Path, db: &Path, donor: &Path) -> String {
     };
     let mut timings = Timings::new();
     // The records built anew are written to the job cache on a thread of their own meanwhile.
-    let (report, saving) =
-        assemble_with(&conn, &inputs, &read, cache, &mut timings).expect("report");
-    drop(read);
+    let (report, saving, stored) =
+        assemble_checked(&conn, &inputs, read, cache, &mut timings, |conn, flags| {
+            quality::store(conn, flags, None, now)
+        })
+        .expect("report");
     // The report's own phases (merge, with the job cache written; indicators; tables), for the
     // breakdown: wall milliseconds of the report step above.
     for phase in &timings.phases {

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use super::cache::Cache;
 use super::inputs::Inputs;
 use super::quality;
-use super::report::{Forms, ReportInputs, assemble_with};
+use super::report::{Forms, ReportInputs, assemble_checked};
 use super::timing::{PhaseTime, Timings};
 use crate::config::{Config, Secrets, WorkbookVariant};
 use crate::email::{Transport, WrittenWorkbook};
@@ -331,18 +331,6 @@ fn steps(
     // One read of roster values and answers for the quality check and the report.
     let read = Inputs::read(conn).context("cannot read the roster values and answers")?;
     progress.timings.lap("read roster values and answers");
-    let flags = quality::find_in(&read).context("cannot check the data quality")?;
-    let stored = quality::store(conn, &flags, Some(run_id), context.now)
-        .context("cannot store the data-quality flags")?;
-    progress.counts.insert("flags".into(), stored.total.into());
-    progress
-        .counts
-        .insert("flags_added".into(), stored.added.into());
-    progress
-        .counts
-        .insert("flags_removed".into(), stored.removed.into());
-    progress.timings.lap("quality flags");
-
     let forms_dir = config.forms_dir();
     let forms = Forms::load(config, &forms_dir)?;
     progress.inputs.insert(
@@ -357,9 +345,24 @@ fn steps(
         variant: WorkbookVariant::Manager,
     };
     progress.timings.lap("forms");
-    let (mut report, saving) = assemble_with(conn, &inputs, &read, cache, &mut progress.timings)
-        .context("cannot assemble the report")?;
-    drop(read);
+    // The quality check runs beside the merge; its flags are stored before the report counts
+    // them.
+    let (mut report, saving, stored) = assemble_checked(
+        conn,
+        &inputs,
+        read,
+        cache,
+        &mut progress.timings,
+        |conn, flags| quality::store(conn, flags, Some(run_id), context.now),
+    )
+    .context("cannot assemble the report")?;
+    progress.counts.insert("flags".into(), stored.total.into());
+    progress
+        .counts
+        .insert("flags_added".into(), stored.added.into());
+    progress
+        .counts
+        .insert("flags_removed".into(), stored.removed.into());
     progress
         .counts
         .insert("merged_records_rebuilt".into(), saving.built().into());

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use serde::Deserialize;
 
 use super::inputs::Inputs;
@@ -467,13 +467,16 @@ pub struct StoreSummary {
 /// Makes `data_quality_flags` hold exactly `flags`, in one transaction: new ones are added
 /// with `run_id`, changed reasons updated, flags no longer found removed. A flag that stays
 /// keeps its first `created_at` and run, so staff see since when it has been open.
+///
+/// Takes a shared connection (the report stores flags in the middle of its own reads), so
+/// it must not be called inside a transaction already open on `conn`.
 pub fn store(
-    conn: &mut Connection,
+    conn: &Connection,
     flags: &[Flag],
     run_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<StoreSummary> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let mut existing: HashMap<(i64, Option<String>, String), (i64, String)> = HashMap::new();
     {
         let mut statement =

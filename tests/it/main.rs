@@ -22,6 +22,7 @@ mod job_cache;
 mod office;
 mod page_weight;
 mod pipeline;
+mod pipeline_inputs;
 mod proxies_and_logs;
 mod roster_import;
 mod schedule;

@@ -140,7 +140,7 @@ fn now() -> DateTime<Utc> {
 
 #[test]
 fn storing_twice_adds_nothing_and_a_gone_cause_is_removed() {
-    let mut conn = crate::db::open_in_memory().unwrap();
+    let conn = crate::db::open_in_memory().unwrap();
     conn.execute_batch(
         "INSERT INTO participants (id, participant_key, pseudonym, created_at)
              VALUES (1, 'id:A', 'P-A', '2026-01-01T00:00:00Z'),
@@ -159,11 +159,11 @@ fn storing_twice_adds_nothing_and_a_gone_cause_is_removed() {
         flag(1, code::INCOME_RANGE, "a"),
         flag(2, code::OUT_OF_WINDOW, "b"),
     ];
-    let summary = store(&mut conn, &first, None, now()).unwrap();
+    let summary = store(&conn, &first, None, now()).unwrap();
     assert_eq!((summary.added, summary.removed, summary.total), (2, 0, 2));
-    let again = store(&mut conn, &first, None, now()).unwrap();
+    let again = store(&conn, &first, None, now()).unwrap();
     assert_eq!((again.added, again.removed, again.total), (0, 0, 2));
-    let later = store(&mut conn, &[flag(1, code::INCOME_RANGE, "a2")], None, now()).unwrap();
+    let later = store(&conn, &[flag(1, code::INCOME_RANGE, "a2")], None, now()).unwrap();
     assert_eq!((later.added, later.removed, later.total), (0, 1, 1));
     let reason: String = conn
         .query_row("SELECT reason FROM data_quality_flags", [], |row| {
