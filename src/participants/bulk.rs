@@ -284,6 +284,32 @@ impl Drop for BulkLoad<'_> {
     }
 }
 
+/// Adds one participant (key, `attrs` JSON) as `import::store` does during a bulk load: the
+/// participant, its row with its lookup columns and an implicit history, then what the
+/// triggers would have counted. For tests of a first import's results.
+#[cfg(test)]
+pub(crate) fn add_in_bulk(
+    conn: &Connection,
+    rows: &mut super::attributes::NewValues,
+    load: &mut BulkLoad,
+    key: &str,
+    attrs: &str,
+) -> i64 {
+    const AT: &str = "2025-03-01T02:00:00Z";
+    conn.execute(
+        "INSERT INTO participants (participant_key, pseudonym, created_at)
+         VALUES (?1, ?1, ?2)",
+        [key, AT],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    let values = super::attributes::decode(attrs);
+    rows.insert(id, attrs, &super::attributes::Lookup::of(&values), None, AT)
+        .unwrap();
+    load.add(id, &Funnel::of(&values));
+    id
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,19 +452,7 @@ mod tests {
         assert!(schema(&tx).len() < before.len());
         let mut rows = attributes::NewValues::prepare(&tx).unwrap();
         for (key, attrs) in PEOPLE {
-            // As `import::store` adds a participant: the row with its lookup columns and an
-            // implicit history, then what the triggers would have derived.
-            tx.execute(
-                "INSERT INTO participants (participant_key, pseudonym, created_at)
-                 VALUES (?1, ?1, ?2)",
-                [key, AT],
-            )
-            .unwrap();
-            let id = tx.last_insert_rowid();
-            let values = attributes::decode(attrs);
-            rows.insert(id, attrs, &attributes::Lookup::of(&values), None, AT)
-                .unwrap();
-            load.add(id, &Funnel::of(&values));
+            add_in_bulk(&tx, &mut rows, &mut load, key, attrs);
         }
         drop(rows);
         load.finish().unwrap();

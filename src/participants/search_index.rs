@@ -183,24 +183,12 @@ fn set_aside(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 /// [`super::bulk::BulkLoad`]: in the backlog, not in the search structures.
 #[cfg(test)]
 pub(crate) fn first_import(conn: &mut Connection, people: &[(&str, &str)]) {
-    use super::attributes;
-    use super::bulk::{BulkLoad, Funnel};
-    const AT: &str = "2025-03-01T02:00:00Z";
+    use super::bulk::{BulkLoad, add_in_bulk};
     let tx = conn.transaction().unwrap();
     let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
-    let mut rows = attributes::NewValues::prepare(&tx).unwrap();
+    let mut rows = super::attributes::NewValues::prepare(&tx).unwrap();
     for (key, attrs) in people {
-        tx.execute(
-            "INSERT INTO participants (participant_key, pseudonym, created_at)
-             VALUES (?1, ?1, ?2)",
-            [key, AT],
-        )
-        .unwrap();
-        let id = tx.last_insert_rowid();
-        let values = attributes::decode(attrs);
-        rows.insert(id, attrs, &attributes::Lookup::of(&values), None, AT)
-            .unwrap();
-        load.add(id, &Funnel::of(&values));
+        add_in_bulk(&tx, &mut rows, &mut load, key, attrs);
     }
     drop(rows);
     load.finish().unwrap();
