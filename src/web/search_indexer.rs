@@ -73,23 +73,21 @@ fn pause(stop: &(Mutex<bool>, Condvar), pause: Duration) -> bool {
 
 fn run(database: &Path, stop: &(Mutex<bool>, Condvar)) {
     let mut conn: Option<Connection> = None;
-    loop {
-        if pause(stop, Duration::ZERO) {
-            return;
-        }
-        let outcome = match conn.as_mut() {
-            Some(conn) => {
-                search_index::catch_up_chunk(conn, search_index::CHUNK).map_err(anyhow::Error::from)
-            }
-            None => crate::db::open(database).and_then(|opened| {
-                crate::db::configure_for_server(&opened)?;
-                conn = Some(opened);
-                Ok(-1)
+    while !pause(stop, Duration::ZERO) {
+        // Opened on first use, and again after a failure to open (a database being replaced).
+        let opened = match conn.take() {
+            Some(open) => Ok(open),
+            None => crate::db::open(database).and_then(|open| {
+                crate::db::configure_for_server(&open)?;
+                Ok(open)
             }),
         };
+        let outcome = opened.and_then(|mut open| {
+            let added = search_index::catch_up_chunk(&mut open, search_index::CHUNK);
+            conn = Some(open);
+            Ok(added?)
+        });
         let wait = match outcome {
-            // Just opened: look at once.
-            Ok(-1) => continue,
             Ok(0) => POLL,
             Ok(added) => {
                 tracing::info!(participants = added, "search index: participants added");
