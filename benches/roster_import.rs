@@ -4,6 +4,11 @@
 //! import's time: see `participants::search_index`), (c) imported again unchanged, (d) imported again with 1% of its rows changed, and
 //! (e) read by `pandas.read_excel(engine="calamine")` when Python has pandas.
 //!
+//! (a) and (b) run in turn `PANTAU_BENCH_REPEATS` times (default 3), each (b) into a fresh
+//! database, and the ratio is taken between their medians: calamine's own time varies by a
+//! quarter from one run to the next on the shared machine (10.6 to 13.9 s within minutes, the
+//! same work), too much for one run of each to compare.
+//!
 //! Run with `cargo bench --bench roster_import`; `PANTAU_BENCH_ROWS=100000` for a smaller file.
 //! The workbooks are generated once and cached under `target/bench-data/`. Each phase runs in a
 //! child process of this binary so that its peak memory (`VmHWM`) is its own.
@@ -58,9 +63,16 @@ fn main() {
     let changed = data.join("changed").join(&name);
     prepare(rows, &file, &changed);
     let db_dir = data.join(format!("db-{rows}"));
-    let _ = std::fs::remove_dir_all(&db_dir);
-    std::fs::create_dir_all(&db_dir).expect("bench database folder");
     let db = db_dir.join("pantau.db");
+    let fresh_database = || {
+        let _ = std::fs::remove_dir_all(&db_dir);
+        std::fs::create_dir_all(&db_dir).expect("bench database folder");
+    };
+    let repeats: usize = std::env::var("PANTAU_BENCH_REPEATS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
 
     println!(
         "roster import benchmark: {rows} rows x 16 columns, {} MB",
@@ -70,13 +82,29 @@ fn main() {
         "{:<44} {:>10} {:>8} {:>12}  detail",
         "phase", "seconds", "CPU s", "peak MiB"
     );
-    let phases = [
-        (
-            "calamine",
-            "(a) calamine alone: open + range + cells",
-            &file,
-        ),
-        ("import", "(b) pantau import into a fresh database", &file),
+    let line = |label: &str, (secs, kib, cpu_secs, detail): &(f64, u64, f64, String)| {
+        println!(
+            "{label:<44} {secs:>10.2} {cpu_secs:>8.2} {:>12.0}  {detail}",
+            *kib as f64 / 1024.0
+        );
+    };
+    // (a) and (b) in turn, (b) into a fresh database each time; the last (b)'s database is
+    // the one the later phases work on.
+    let mut calamine = Vec::new();
+    let mut import = Vec::new();
+    for run in 1..=repeats {
+        let read = child("calamine", &file, &db);
+        line(&format!("(a) calamine alone, run {run}"), &read);
+        calamine.push(read);
+        fresh_database();
+        let imported = child("import", &file, &db);
+        line(
+            &format!("(b) pantau import, fresh database, run {run}"),
+            &imported,
+        );
+        import.push(imported);
+    }
+    let later = [
         (
             "search-index",
             "(b2) admin search index, after (b)'s commit",
@@ -85,17 +113,23 @@ fn main() {
         ("import", "(c) re-import, unchanged file", &file),
         ("import", "(d) re-import, 1% of rows changed", &changed),
     ];
-    let mut seconds = Vec::new();
-    let mut cpu = Vec::new();
-    for (phase, label, path) in phases {
-        let (secs, kib, cpu_secs, detail) = child(phase, path, &db);
-        println!(
-            "{label:<44} {secs:>10.2} {cpu_secs:>8.2} {:>12.0}  {detail}",
-            kib as f64 / 1024.0
-        );
-        seconds.push(secs);
-        cpu.push(cpu_secs);
+    let mut results = Vec::new();
+    for (phase, label, path) in later {
+        let result = child(phase, path, &db);
+        line(label, &result);
+        results.push(result);
     }
+    let (calamine_secs, calamine_cpu) = medians(&calamine);
+    let (import_secs, import_cpu) = medians(&import);
+    println!(
+        "{:<44} {calamine_secs:>10.2} {calamine_cpu:>8.2}",
+        "(a) calamine alone, median"
+    );
+    println!(
+        "{:<44} {import_secs:>10.2} {import_cpu:>8.2}  peak {:.0} MiB at most",
+        "(b) pantau import, median",
+        import.iter().map(|r| r.1).max().unwrap_or(0) as f64 / 1024.0
+    );
     match pandas(&file) {
         Some(secs) => println!(
             "{:<44} {secs:>10.2} {:>12}  python benches/pandas_read.py",
@@ -106,15 +140,32 @@ fn main() {
         ),
     }
     println!(
-        "full import / calamine alone: {:.2}x wall (target 1.3x), {:.2}x CPU",
-        seconds[1] / seconds[0],
-        cpu[1] / cpu[0]
+        "full import / calamine alone, medians of {repeats}: {:.2}x wall (target 1.3x), {:.2}x CPU",
+        import_secs / calamine_secs,
+        import_cpu / calamine_cpu
     );
+    let changed = &results[2];
     println!(
-        "1% changed re-import / calamine alone: {:.2}x wall, {:.2}x CPU",
-        seconds[4] / seconds[0],
-        cpu[4] / cpu[0]
+        "1% changed re-import / calamine alone (median): {:.2}x wall, {:.2}x CPU",
+        changed.0 / calamine_secs,
+        changed.2 / calamine_cpu
     );
+}
+
+/// The medians of wall and CPU seconds (each on its own) of `runs`.
+fn medians(runs: &[(f64, u64, f64, String)]) -> (f64, f64) {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let middle = values.len() / 2;
+        match values.len() % 2 {
+            1 => values[middle],
+            _ => (values[middle - 1] + values[middle]) / 2.0,
+        }
+    };
+    (
+        median(runs.iter().map(|r| r.0).collect()),
+        median(runs.iter().map(|r| r.2).collect()),
+    )
 }
 
 /// Generates the roster and its 1%-changed copy unless cached.

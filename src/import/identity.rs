@@ -10,14 +10,14 @@
 
 use std::collections::HashSet;
 
-/// The directory's maps. foldhash rather than std's SipHash: hashing three identifiers, a
-/// key and a pseudonym per row was a few per cent of a first import's storing thread, and
-/// foldhash's per-process random seed still keeps a crafted roster from choosing collisions.
-type Map<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
-type Set = HashSet<String, foldhash::fast::RandomState>;
-
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction};
+
+use super::values_index::ValuesIndex;
+
+/// The pseudonyms in use, as the 40 bits they were drawn from. foldhash rather than std's
+/// SipHash: one lookup per new participant on the storing thread.
+type Drawn = HashSet<u64, foldhash::fast::RandomState>;
 
 /// The attributes that identify a participant, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +64,11 @@ impl Ident {
 
 /// Identifiers loaded in memory.
 struct Loaded {
-    idents: [Map<i64>; 3],
-    keys: Map<i64>,
-    pseudonyms: Set,
+    idents: [ValuesIndex; 3],
+    keys: ValuesIndex,
+    /// Pseudonyms that [`pseudonym`] can draw, by their bits: another text can never equal a
+    /// new one, so it need not be kept.
+    pseudonyms: Drawn,
 }
 
 /// Looks participants up by identifier, either in loaded maps or with queries.
@@ -107,7 +109,7 @@ impl Directory {
         value: &str,
     ) -> anyhow::Result<Option<i64>> {
         if let Some(loaded) = &self.loaded {
-            return Ok(loaded.idents[ident.slot()].get(value).copied());
+            return Ok(loaded.idents[ident.slot()].get(value));
         }
         let sql = match ident {
             Ident::Id => FIND_BY_ROSTER_ID,
@@ -123,7 +125,7 @@ impl Directory {
     /// The participant with this `participant_key`.
     pub(super) fn find_key(&self, tx: &Transaction, key: &str) -> anyhow::Result<Option<i64>> {
         if let Some(loaded) = &self.loaded {
-            return Ok(loaded.keys.get(key).copied());
+            return Ok(loaded.keys.get(key));
         }
         tx.prepare_cached("SELECT id FROM participants WHERE participant_key = ?1")?
             .query_row([key], |row| row.get(0))
@@ -135,16 +137,14 @@ impl Directory {
     /// must learn it too). The first participant seen with a shared phone keeps it.
     pub(super) fn remember(&mut self, ident: Ident, value: &str, participant: i64) {
         if let Some(loaded) = &mut self.loaded {
-            loaded.idents[ident.slot()]
-                .entry(value.to_owned())
-                .or_insert(participant);
+            loaded.idents[ident.slot()].insert_if_absent(value, participant);
         }
     }
 
     /// Notes a new participant's key.
-    pub(super) fn remember_key(&mut self, key: String, participant: i64) {
+    pub(super) fn remember_key(&mut self, key: &str, participant: i64) {
         if let Some(loaded) = &mut self.loaded {
-            loaded.keys.insert(key, participant);
+            loaded.keys.set(key, participant);
         }
     }
 
@@ -154,9 +154,10 @@ impl Directory {
     /// the check.
     pub(super) fn new_pseudonym(&mut self, tx: &Transaction) -> anyhow::Result<String> {
         loop {
-            let pseudonym = pseudonym(self.random.take5()?);
+            let bits = self.random.take5()?;
+            let pseudonym = pseudonym(bits);
             let taken = match &mut self.loaded {
-                Some(loaded) => !loaded.pseudonyms.insert(pseudonym.clone()),
+                Some(loaded) => !loaded.pseudonyms.insert(bits),
                 None => tx
                     .prepare_cached("SELECT 1 FROM participants WHERE pseudonym = ?1")?
                     .query_row([&pseudonym], |_| Ok(()))
@@ -174,18 +175,21 @@ impl Directory {
 fn load(tx: &Transaction, capacity: usize) -> anyhow::Result<Loaded> {
     // Sized once: grown by doubling, a million entries were rehashed twenty times each, into
     // fresh memory the kernel zeroed first (a tenth of a first import's storing thread).
+    // Bytes per value: a phone or a NIK is 13 to 16, a participant id about ten, a key three
+    // or four more.
     let mut loaded = Loaded {
-        idents: std::array::from_fn(|_| {
-            Map::with_capacity_and_hasher(capacity, Default::default())
-        }),
-        keys: Map::with_capacity_and_hasher(capacity, Default::default()),
-        pseudonyms: Set::with_capacity_and_hasher(capacity, Default::default()),
+        idents: std::array::from_fn(|_| ValuesIndex::with_capacity(capacity, 16)),
+        keys: ValuesIndex::with_capacity(capacity, 20),
+        pseudonyms: Drawn::with_capacity_and_hasher(capacity, Default::default()),
     };
     let mut statement = tx.prepare("SELECT id, participant_key, pseudonym FROM participants")?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        loaded.keys.insert(row.get(1)?, row.get(0)?);
-        loaded.pseudonyms.insert(row.get(2)?);
+        let key: &str = row.get_ref(1)?.as_str()?;
+        loaded.keys.set(key, row.get(0)?);
+        if let Some(bits) = drawn_bits(row.get_ref(2)?.as_str()?) {
+            loaded.pseudonyms.insert(bits);
+        }
     }
     // Each identifier from its own index, in (value, participant) order: no JSON is parsed,
     // and the first participant with a shared phone keeps it.
@@ -195,9 +199,9 @@ fn load(tx: &Transaction, capacity: usize) -> anyhow::Result<Loaded> {
             "SELECT {column}, participant_id FROM participant_rows WHERE {column} IS NOT NULL"
         ))?;
         let mut rows = statement.query([])?;
-        let map = &mut loaded.idents[ident.slot()];
+        let index = &mut loaded.idents[ident.slot()];
         while let Some(row) = rows.next()? {
-            map.entry(row.get(0)?).or_insert(row.get(1)?);
+            index.insert_if_absent(row.get_ref(0)?.as_str()?, row.get(1)?);
         }
     }
     Ok(loaded)
@@ -211,6 +215,15 @@ const FIND_BY_PHONE: &str =
     "SELECT participant_id FROM participant_rows WHERE phone = ?1 ORDER BY participant_id LIMIT 1";
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The 40 bits [`pseudonym`] made `text` from; `None` for any other text.
+fn drawn_bits(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix("P-").filter(|d| d.len() == 8)?;
+    digits.bytes().try_fold(0u64, |bits, digit| {
+        let value = CROCKFORD.iter().position(|&c| c == digit)?;
+        Some(bits << 5 | value as u64)
+    })
+}
 
 fn pseudonym(bits: u64) -> String {
     let mut out = String::with_capacity(10);
@@ -259,5 +272,27 @@ mod tests {
             .map(|_| pseudonym(random.take5().unwrap()))
             .collect();
         assert!(drawn.len() >= 1999);
+    }
+
+    #[test]
+    fn pseudonyms_give_back_the_bits_they_were_drawn_from() {
+        let mut random = RandomBytes::default();
+        for _ in 0..2000 {
+            let bits = random.take5().unwrap();
+            assert_eq!(drawn_bits(&pseudonym(bits)), Some(bits));
+        }
+        assert_eq!(drawn_bits("P-ZZZZZZZZ"), Some((1 << 40) - 1));
+        // Texts a draw cannot make: lower case, I L O U, another length or prefix.
+        for other in [
+            "P-0000000",
+            "P-000000000",
+            "p-00000000",
+            "P-0000000I",
+            "P-abcdefgh",
+            "Q-00000000",
+            "",
+        ] {
+            assert_eq!(drawn_bits(other), None, "{other}");
+        }
     }
 }

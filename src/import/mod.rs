@@ -41,6 +41,7 @@ mod error_workbook;
 mod identity;
 mod stages;
 mod store;
+mod values_index;
 
 #[cfg(test)]
 mod tests;

@@ -73,6 +73,50 @@ impl Prepared {
     }
 }
 
+/// The participants a file wrote, with the row that did (sheet as a place, row number).
+///
+/// The participants it created have consecutive ids, each the table's largest plus one inside
+/// the import's transaction: they are kept in a vector from the first of them, which a first
+/// import of a million rows fills in order, instead of a hash table it would write at random
+/// (48 MB of fresh memory). Any other participant, and a created one out of that sequence,
+/// goes to the map.
+struct Seen {
+    first_created: Option<i64>,
+    created: Vec<(usize, usize)>,
+    others: HashMap<i64, (usize, usize), foldhash::fast::RandomState>,
+}
+
+impl Seen {
+    fn with_capacity(rows: usize) -> Seen {
+        Seen {
+            first_created: None,
+            created: Vec::with_capacity(rows),
+            others: HashMap::default(),
+        }
+    }
+
+    fn get(&self, participant: i64) -> Option<(usize, usize)> {
+        let in_sequence = self
+            .first_created
+            .and_then(|first| usize::try_from(participant.checked_sub(first)?).ok())
+            .and_then(|place| self.created.get(place));
+        in_sequence
+            .or_else(|| self.others.get(&participant))
+            .copied()
+    }
+
+    fn insert(&mut self, participant: i64, row: (usize, usize), created: bool) {
+        if created {
+            let first = *self.first_created.get_or_insert(participant);
+            if first.checked_add(self.created.len() as i64) == Some(participant) {
+                self.created.push(row);
+                return;
+            }
+        }
+        self.others.insert(participant, row);
+    }
+}
+
 /// How a record was matched.
 enum Resolution {
     New,
@@ -90,7 +134,7 @@ pub(super) struct Store<'a, 'c> {
     same_file: HashMap<i64, bool>,
     /// Participants this file already wrote, with the row that did: its sheet as a place in
     /// `sheets`, so that a million new participants cost no copy of a sheet name each.
-    seen: HashMap<i64, (usize, usize), foldhash::fast::RandomState>,
+    seen: Seen,
     /// The names of the sheets `seen` refers to, in the order first met.
     sheets: Vec<String>,
     /// A first import's bulk load, which new participants go through.
@@ -119,7 +163,7 @@ impl<'a, 'c> Store<'a, 'c> {
             now: super::attempt::timestamp(options.now),
             directory: Directory::new(tx, rows)?,
             same_file: HashMap::new(),
-            seen: HashMap::with_capacity_and_hasher(rows, Default::default()),
+            seen: Seen::with_capacity(rows),
             sheets: Vec::new(),
             bulk,
             add_participant: tx.prepare(
@@ -182,7 +226,7 @@ impl<'a, 'c> Store<'a, 'c> {
                 self.out.new += 1;
             }
             Resolution::Existing(participant) => {
-                if let Some(&(sheet, row)) = self.seen.get(&participant) {
+                if let Some((sheet, row)) = self.seen.get(participant) {
                     let sheet = self.sheets.get(sheet).map_or("", String::as_str);
                     problems.push(problem(
                         Severity::Error,
@@ -196,7 +240,7 @@ impl<'a, 'c> Store<'a, 'c> {
                     self.reject(problems);
                     return Ok(());
                 }
-                self.saw(participant, record);
+                self.saw(participant, record, false);
                 let changed = self.update(participant, prepared, &mut |name, message| {
                     problems.push(problem(Severity::Warning, place(name), message))
                 })?;
@@ -338,13 +382,13 @@ impl<'a, 'c> Store<'a, 'c> {
                 self.directory.remember(ident, value, participant);
             }
         }
-        self.directory.remember_key(key, participant);
-        self.saw(participant, record);
+        self.directory.remember_key(&key, participant);
+        self.saw(participant, record, true);
         Ok(())
     }
 
-    /// Notes that `record` wrote `participant`.
-    fn saw(&mut self, participant: i64, record: &RosterRecord) {
+    /// Notes that `record` wrote `participant`, which it `created` or updated.
+    fn saw(&mut self, participant: i64, record: &RosterRecord, created: bool) {
         // Rows come sheet by sheet: the last name is nearly always the one.
         let sheet = match self.sheets.iter().rposition(|name| *name == record.sheet) {
             Some(place) => place,
@@ -353,7 +397,7 @@ impl<'a, 'c> Store<'a, 'c> {
                 self.sheets.len() - 1
             }
         };
-        self.seen.insert(participant, (sheet, record.row));
+        self.seen.insert(participant, (sheet, record.row), created);
     }
 
     /// Applies a record to an existing participant under the conflict rule; true when
@@ -512,5 +556,45 @@ impl<'a, 'c> Store<'a, 'c> {
             .prepare_cached("SELECT pseudonym FROM participants WHERE id = ?1")?
             .query_row([participant], |row| row.get(0))
             .context("cannot read a participant's pseudonym")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_answers_for_created_and_updated_participants_alike() {
+        let mut seen = Seen::with_capacity(4);
+        // Updated participants first, then created ones in sequence, one out of it, and
+        // updated ones again.
+        seen.insert(3, (0, 2), false);
+        seen.insert(10, (0, 3), true);
+        seen.insert(11, (0, 4), true);
+        seen.insert(12, (1, 2), true);
+        seen.insert(20, (1, 3), true);
+        seen.insert(13, (1, 4), true);
+        seen.insert(5, (1, 5), false);
+        let expected = [
+            (3, Some((0, 2))),
+            (10, Some((0, 3))),
+            (11, Some((0, 4))),
+            (12, Some((1, 2))),
+            (20, Some((1, 3))),
+            (13, Some((1, 4))),
+            (5, Some((1, 5))),
+            (4, None),
+            (9, None),
+            (14, None),
+            (19, None),
+            (i64::MIN, None),
+            (i64::MAX, None),
+        ];
+        for (participant, row) in expected {
+            assert_eq!(seen.get(participant), row, "participant {participant}");
+        }
+        // The sequence went to the vector, the rest to the map.
+        assert_eq!(seen.created.len(), 4);
+        assert_eq!(seen.others.len(), 3);
     }
 }

@@ -46,6 +46,15 @@ pub fn encode<'v>(values: impl IntoIterator<Item = (&'v str, &'v str)>, out: &mu
 /// Appends `text` as a JSON string literal, escaped as [`encode`] escapes it.
 pub fn push_json_string(text: &str, out: &mut String) {
     out.push('"');
+    // Nearly every roster value needs no escape: one pass to see that, one copy.
+    if !text
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
         let escape: Option<&str> = match byte {

@@ -245,7 +245,8 @@ const SORTER_THREADS: i64 = 1;
 /// merging them stays cheap (SQLite's own minimum is 250 pages, 1 MiB). Negative: KiB.
 const SORTER_RUN_KIB: i64 = -16 * 1024;
 
-/// A spill threshold no import reaches: 2^30 pages of 4 KiB are 4 TiB.
+/// A spill threshold no import reaches: 2^30 pages are 4 TiB at the smallest page size pantau
+/// meets (4 KiB).
 const NEVER_SPILL_PAGES: i64 = 1 << 30;
 
 impl<'c> ParallelSort<'c> {
@@ -540,10 +541,13 @@ mod tests {
         );
         // And the transaction's pages did outgrow the sorter's cache, which would have
         // spilled them without the threshold.
-        let pages: i64 = tx
-            .pragma_query_value(None, "page_count", |row| row.get(0))
-            .unwrap();
-        assert!(pages * 4096 > -SORTER_RUN_KIB * 1024, "{pages} pages");
+        let pragma =
+            |name: &str| -> i64 { tx.pragma_query_value(None, name, |row| row.get(0)).unwrap() };
+        let (pages, page_size) = (pragma("page_count"), pragma("page_size"));
+        assert!(
+            pages * page_size > -SORTER_RUN_KIB * 1024,
+            "{pages} pages of {page_size} bytes"
+        );
         tx.commit().unwrap();
         let indexed: i64 = conn
             .query_row(

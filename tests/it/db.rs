@@ -51,10 +51,36 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     assert_eq!(pragma_text(&conn, "busy_timeout"), "5000");
     // 2 = FULL.
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
+    assert_eq!(pragma_text(&conn, "page_size"), "16384");
     assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
     // The latest step is 0015_search_backlog.sql.
     assert_eq!(pantau::db::MIGRATION_COUNT, 15);
     assert_eq!(count(&conn, "job_lock"), 1);
+}
+
+#[test]
+fn a_database_made_with_another_page_size_keeps_it_and_opens() {
+    // A file an earlier pantau (or sqlite3) created with SQLite's 4 KiB pages, in rollback
+    // mode, with a table of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    let old = Connection::open(&path).unwrap();
+    old.pragma_update(None, "page_size", 4096).unwrap();
+    old.execute_batch("CREATE TABLE kept (note TEXT); INSERT INTO kept VALUES ('here');")
+        .unwrap();
+    drop(old);
+
+    let conn = pantau::db::open(&path).unwrap();
+    assert_eq!(pragma_text(&conn, "page_size"), "4096");
+    assert_eq!(pragma_text(&conn, "journal_mode"), "wal");
+    assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
+    add_user(&conn, "sari").unwrap();
+    assert_eq!(count(&conn, "users"), 1);
+    assert_eq!(count(&conn, "kept"), 1);
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
 
 #[test]

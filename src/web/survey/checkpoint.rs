@@ -17,7 +17,7 @@
 //! While submissions keep arriving, the writer appends frames during every checkpoint, so this
 //! thread never finds the WAL wholly copied, and SQLite cannot start it again from its
 //! beginning: the WAL would grow for as long as a burst lasts. So when this thread finds more
-//! than [`CATCH_UP_FRAMES`] in it, it asks the writer to catch up ([`Checkpointer::catch_up`]):
+//! than [`CATCH_UP_BYTES`] in it, it asks the writer to catch up ([`Checkpointer::catch_up`]):
 //! between two batches the writer checkpoints the few frames added since this thread's pass
 //! (and waits for their two fsyncs, the one stall left, once per 256 MiB of WAL), and its next
 //! commit starts the WAL from the beginning. A `RESTART` checkpoint from this thread would do
@@ -38,15 +38,16 @@ use super::pulse::{Pulse, Stage};
 /// and copying a page once for many commits that changed it is cheaper than once per commit.
 const INTERVAL: Duration = Duration::from_millis(200);
 
-/// WAL frames (pages of 4 KiB) past which the writer is asked to catch up: 256 MiB, about five
-/// seconds of submissions at 5,000 a second (2.6 frames each).
-const CATCH_UP_FRAMES: i64 = 65_536;
+/// WAL size past which the writer is asked to catch up: 256 MiB, a few seconds of
+/// submissions at 5,000 a second. Counted in frames of the database's page size (16 KiB in a
+/// database pantau created, 4 KiB in an older one): [`catch_up_frames`].
+const CATCH_UP_BYTES: i64 = 256 << 20;
 
 /// The handle the syncer wakes the checkpointer with; the thread stops when it is dropped.
 #[derive(Debug)]
 pub struct Checkpointer {
     wake: mpsc::SyncSender<()>,
-    /// Set by the thread when the WAL has grown past [`CATCH_UP_FRAMES`]; taken by the writer.
+    /// Set by the thread when the WAL has grown past [`CATCH_UP_BYTES`]; taken by the writer.
     catch_up: Arc<AtomicBool>,
 }
 
@@ -88,6 +89,7 @@ fn checkpoint_when_woken(
     pulse: &Pulse,
 ) {
     let mut last: Option<Instant> = None;
+    let catch_up_frames = catch_up_frames(conn);
     while woken.recv().is_ok() {
         if let Some(wait) = last.and_then(|last| INTERVAL.checked_sub(last.elapsed())) {
             pulse.checkpointer.set(Stage::Pausing);
@@ -95,13 +97,21 @@ fn checkpoint_when_woken(
         }
         pulse.checkpointer.set(Stage::Checkpointing);
         last = Some(Instant::now());
-        match pass(conn, CATCH_UP_FRAMES) {
+        match pass(conn, catch_up_frames) {
             Ok(ask) => catch_up.store(ask, Ordering::Relaxed),
             // The next wake-up tries again; commits never depend on a checkpoint.
             Err(err) => tracing::error!(error = %format!("{err:#}"), "cannot checkpoint the WAL"),
         }
         pulse.checkpointer.set(Stage::Idle);
     }
+}
+
+/// [`CATCH_UP_BYTES`] in WAL frames of `conn`'s database.
+fn catch_up_frames(conn: &Connection) -> i64 {
+    let page_size: i64 = conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap_or(4096);
+    CATCH_UP_BYTES / page_size.max(512)
 }
 
 /// One wake-up's work: checkpoints, and says whether the writer should catch up because the
