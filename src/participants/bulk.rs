@@ -297,18 +297,24 @@ pub(crate) fn add_in_bulk(
     attrs: &str,
 ) -> i64 {
     const AT: &str = "2025-03-01T02:00:00Z";
-    conn.execute(
-        "INSERT INTO participants (participant_key, pseudonym, created_at)
-         VALUES (?1, ?1, ?2)",
-        [key, AT],
-    )
-    .unwrap();
-    let id = conn.last_insert_rowid();
+    let id = add_participant(conn, key);
     let values = super::attributes::decode(attrs);
     rows.insert(id, attrs, &super::attributes::Lookup::of(&values), None, AT)
         .unwrap();
     load.add(id, &Funnel::of(&values));
     id
+}
+
+/// Adds a participant with `key`, its pseudonym the key too, and returns its id. For tests.
+#[cfg(test)]
+pub(crate) fn add_participant(conn: &Connection, key: &str) -> i64 {
+    conn.execute(
+        "INSERT INTO participants (participant_key, pseudonym, created_at)
+         VALUES (?1, ?1, '2025-03-01T02:00:00Z')",
+        [key],
+    )
+    .unwrap();
+    conn.last_insert_rowid()
 }
 
 #[cfg(test)]
@@ -345,13 +351,7 @@ mod tests {
     }
 
     fn add(conn: &Connection, key: &str, attrs: &str) -> i64 {
-        conn.execute(
-            "INSERT INTO participants (participant_key, pseudonym, created_at)
-             VALUES (?1, ?1, ?2)",
-            [key, AT],
-        )
-        .unwrap();
-        let id = conn.last_insert_rowid();
+        let id = add_participant(conn, key);
         attributes::insert_new(conn, id, attrs, None, AT).unwrap();
         id
     }

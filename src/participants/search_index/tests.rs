@@ -29,18 +29,14 @@ fn bulk_loaded() -> Connection {
 fn row_by_row() -> Connection {
     let conn = crate::db::open_in_memory().unwrap();
     for (key, attrs) in PEOPLE {
-        conn.execute(
-            "INSERT INTO participants (participant_key, pseudonym, created_at)
-             VALUES (?1, ?1, ?2)",
-            [key, AT],
-        )
-        .unwrap();
-        attributes::insert_new(&conn, conn.last_insert_rowid(), attrs, None, AT).unwrap();
+        let id = crate::participants::bulk::add_participant(&conn, key);
+        attributes::insert_new(&conn, id, attrs, None, AT).unwrap();
     }
     conn
 }
 
-fn ids(conn: &Connection, sql: &str) -> Vec<i64> {
+/// The first column of every row `sql` gives.
+fn column<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Vec<T> {
     let mut statement = conn.prepare(sql).unwrap();
     statement
         .query_map([], |row| row.get(0))
@@ -52,17 +48,11 @@ fn ids(conn: &Connection, sql: &str) -> Vec<i64> {
 /// The search rows, the participants the trigram index and the index of name pieces find
 /// for a few fragments, and the schema's triggers.
 fn searchable(conn: &Connection) -> (Vec<String>, Vec<Vec<i64>>, Vec<String>) {
-    let mut statement = conn
-        .prepare(
-            "SELECT json_array(participant_id, name, phone, nik, cohort, union_name)
-             FROM participant_search ORDER BY participant_id",
-        )
-        .unwrap();
-    let rows = statement
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    let rows = column(
+        conn,
+        "SELECT json_array(participant_id, name, phone, nik, cohort, union_name)
+         FROM participant_search ORDER BY participant_id",
+    );
     let found = [
         "SELECT rowid FROM participant_search_text WHERE participant_search_text MATCH '\"dew\"'
          ORDER BY rowid",
@@ -74,16 +64,12 @@ fn searchable(conn: &Connection) -> (Vec<String>, Vec<Vec<i64>>, Vec<String>) {
         "SELECT rowid FROM participant_search_grams
          WHERE participant_search_grams MATCH '\"C391\"' ORDER BY rowid",
     ]
-    .map(|sql| ids(conn, sql))
+    .map(|sql| column(conn, sql))
     .to_vec();
-    let mut statement = conn
-        .prepare("SELECT name || ':' || sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY 1")
-        .unwrap();
-    let triggers = statement
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    let triggers = column(
+        conn,
+        "SELECT name || ':' || sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY 1",
+    );
     (rows, found, triggers)
 }
 
