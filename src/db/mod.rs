@@ -18,6 +18,7 @@ use anyhow::Context;
 use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
+pub mod journal;
 #[cfg(test)]
 mod tests;
 
@@ -171,7 +172,16 @@ const MMAP_SIZE: i64 = 1 << 30;
 /// is retried here, within the same [`BUSY_TIMEOUT`]. Once a file is in WAL mode this is a
 /// single read.
 fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
-    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    enable_wal_within(conn, BUSY_TIMEOUT)
+}
+
+/// [`enable_wal`], retrying for `patience`. A file still busy after that is being written
+/// through a rollback journal by another connection ([`journal::leave_wal`], a first
+/// import): this connection then works in the file's current mode, and follows the file back to
+/// WAL when the writer switches it (SQLite reads the mode from the file at each transaction).
+fn enable_wal_within(conn: &Connection, patience: Duration) -> rusqlite::Result<String> {
+    let current = || conn.pragma_query_value(None, "journal_mode", |row| row.get::<_, String>(0));
+    let mode = current()?;
     if mode.eq_ignore_ascii_case("wal") {
         return Ok(mode);
     }
@@ -179,9 +189,11 @@ fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
             Err(rusqlite::Error::SqliteFailure(err, _))
-                if err.code == rusqlite::ErrorCode::DatabaseBusy
-                    && started.elapsed() < BUSY_TIMEOUT =>
+                if err.code == rusqlite::ErrorCode::DatabaseBusy =>
             {
+                if started.elapsed() >= patience {
+                    return current();
+                }
                 std::thread::sleep(Duration::from_millis(20));
             }
             result => return result,

@@ -54,6 +54,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::db::journal;
 use crate::participants::bulk::BulkLoad;
 use crate::reference::Reference;
 use crate::roster::{self, Aliases, ParsedRoster, RosterRules, RowProblem, Severity, SheetSummary};
@@ -212,7 +213,15 @@ pub fn import_file(
     let cache_size: Option<i64> = conn
         .pragma_query_value(None, "cache_size", |row| row.get(0))
         .ok();
+    // A first import writes the whole programme in one commit: through a rollback journal
+    // when nothing else has the file open (`db::journal`).
+    let rollback_journal = !options.dry_run
+        && BulkLoad::qualifies(conn).unwrap_or(false)
+        && journal::leave_wal(conn).unwrap_or(false);
     let result = run(conn, bytes, options, &mut outcome, started, true);
+    if rollback_journal {
+        journal::back_to_wal(conn);
+    }
     if let Some(size) = cache_size {
         let _ = conn.pragma_update(None, "cache_size", size);
     }
@@ -281,14 +290,15 @@ fn run(
         Err(reason) => return unreadable(conn, options, outcome, started, &reason),
     };
     options.progress.stage("checking", 0);
+    // Data rows at most (the header and title rows are counted too): sizes the page cache,
+    // the identifier maps and the progress bar before the rows are parsed.
+    let rows_estimate = source.rows_estimate();
     let rules = RosterRules {
         aliases: options.aliases,
         reference: options.reference,
         today: options.today,
+        rows_hint: rows_estimate,
     };
-    // Data rows at most (the header and title rows are counted too): sizes the page cache,
-    // the identifier maps and the progress bar before the rows are parsed.
-    let rows_estimate = source.rows_estimate();
     enlarge_cache(conn, rows_estimate)?;
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);

@@ -61,7 +61,7 @@ impl Prepared {
     pub(super) fn new(record: RosterRecord, bulk: bool) -> Prepared {
         let mut attrs = String::with_capacity(512);
         attributes::encode(
-            record.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            record.values.iter().map(|(k, v)| (&**k, v.as_str())),
             &mut attrs,
         );
         let funnel = bulk.then(|| Funnel::of(&record.values));
@@ -447,6 +447,7 @@ impl<'a, 'c> Store<'a, 'c> {
         let source_of = |name: &str| sources.get(name).map_or(row_source, |(import, _)| *import);
         let mut changes: Vec<(&str, Option<&str>)> = Vec::new();
         for (name, value) in &record.values {
+            let name: &str = name;
             match current.get(name) {
                 None => changes.push((name, Some(value))),
                 Some(known) if known == value => {}
@@ -462,7 +463,7 @@ impl<'a, 'c> Store<'a, 'c> {
             }
         }
         for name in current.keys() {
-            if !record.values.contains_key(name) && self.is_same_file(source_of(name))? {
+            if !record.values.contains_key(name.as_str()) && self.is_same_file(source_of(name))? {
                 changes.push((name, None));
             }
         }

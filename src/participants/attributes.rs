@@ -111,7 +111,7 @@ pub struct Lookup<'v> {
 
 impl<'v> Lookup<'v> {
     /// The lookup columns of a participant with `values`.
-    pub fn of(values: &'v BTreeMap<String, String>) -> Lookup<'v> {
+    pub fn of<K: std::borrow::Borrow<str> + Ord>(values: &'v BTreeMap<K, String>) -> Lookup<'v> {
         let get = |name: &str| values.get(name).map(String::as_str);
         Lookup {
             roster_id: get("participant_id"),

@@ -66,7 +66,7 @@ impl Funnel {
     /// What the trigger `funnel_row_insert` (0007) would count for a row with `values`:
     /// `attrs -> '$.birth_date'` is the value as the stored JSON spells it,
     /// `attrs ->> '$.attended_1' = '1'` a plain comparison.
-    pub fn of(values: &BTreeMap<String, String>) -> Funnel {
+    pub fn of<K: std::borrow::Borrow<str> + Ord>(values: &BTreeMap<K, String>) -> Funnel {
         let get = |name: &str| values.get(name).map(String::as_str);
         let as_json = |name: &str| match get(name) {
             Some(value) => {
@@ -116,13 +116,7 @@ impl<'c> BulkLoad<'c> {
     /// drops the indexes and triggers of the participant tables and returns what it dropped;
     /// otherwise changes nothing and returns `None`.
     pub fn begin(conn: &'c Connection) -> rusqlite::Result<Option<BulkLoad<'c>>> {
-        let empty: bool = conn.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM participants)
-                AND NOT EXISTS (SELECT 1 FROM participant_search)",
-            [],
-            |row| row.get(0),
-        )?;
-        if !empty {
+        if !BulkLoad::qualifies(conn)? {
             return Ok(None);
         }
         let mut load = BulkLoad {
@@ -164,6 +158,17 @@ impl<'c> BulkLoad<'c> {
         }
         conn.pragma_update(None, "ignore_check_constraints", true)?;
         Ok(Some(load))
+    }
+
+    /// Whether an import into `conn`'s programme now would be a bulk load: it has no
+    /// participants yet.
+    pub fn qualifies(conn: &Connection) -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM participants)
+                AND NOT EXISTS (SELECT 1 FROM participant_search)",
+            [],
+            |row| row.get(0),
+        )
     }
 
     /// Counts what the trigger `funnel_row_insert` (0007) would have counted for a

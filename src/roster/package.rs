@@ -282,7 +282,9 @@ fn parse_cell_ref(reference: &str) -> Option<(usize, usize)> {
 /// Rows an `.xlsx`'s worksheets hold at most, for sizing an import before its rows are read:
 /// from each worksheet's `<dimension ref="A1:P1000001"/>`, or where a writer left it out,
 /// from the part's size (a roster row takes well over 100 bytes of XML). Each sheet counts at
-/// most Excel's 1,048,576 rows, so a forged dimension cannot ask for more.
+/// most Excel's 1,048,576 rows, and no more rows than its part has room for (an empty row
+/// element, `<row r="1"/>`, takes 12 bytes): a forged dimension, or a hundred sheets each
+/// declaring a million rows, cannot make an import reserve memory for rows it does not hold.
 pub(super) fn xlsx_rows_estimate(archive: &mut Archive) -> usize {
     const EXCEL_ROWS: usize = 1_048_576;
     let Ok(parts) = xlsx_sheet_parts(archive) else {
@@ -303,7 +305,11 @@ pub(super) fn xlsx_rows_estimate(archive: &mut Archive) -> usize {
             let reference = text.split("ref=\"").nth(1)?.split('"').next()?;
             parse_merge(reference).map(|(_, (bottom, _))| bottom + 1)
         });
-        let sheet_rows = declared.unwrap_or((size / 100) as usize).min(EXCEL_ROWS);
+        let room = usize::try_from(size / 12).unwrap_or(EXCEL_ROWS);
+        let sheet_rows = declared
+            .unwrap_or((size / 100) as usize)
+            .min(room)
+            .min(EXCEL_ROWS);
         rows = rows.saturating_add(sheet_rows);
     }
     rows

@@ -3,6 +3,7 @@
 //! sheet, row and column so that a person can fix a whole file in one go.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -90,8 +91,9 @@ pub struct RosterRecord {
     /// The participant this row is about.
     pub key: ParticipantKey,
     /// Normalised values by attribute name: known fields by their canonical name, other
-    /// columns by their folded header prefixed `extra_`.
-    pub values: BTreeMap<String, String>,
+    /// columns by their folded header prefixed `extra_`. The names are shared by every record
+    /// of a sheet (a million-row roster would otherwise allocate sixteen million copies).
+    pub values: BTreeMap<Arc<str>, String>,
 }
 
 impl RosterRecord {
@@ -153,6 +155,10 @@ pub struct RosterRules<'a> {
     pub reference: &'a Reference,
     /// Today's date, for two-digit years and plausibility of birth dates.
     pub today: NaiveDate,
+    /// Rows the file is expected to hold (0 when unknown): the check's memory of the keys it
+    /// met is sized for them once, rather than grown (and rehashed) twenty times over a
+    /// million-row roster.
+    pub rows_hint: usize,
 }
 
 /// Parses every sheet of a roster file.
@@ -198,6 +204,7 @@ pub fn parse_roster_parts(
 ) -> ParsedRoster {
     let mut parsed = ParsedRoster::default();
     let mut seen = Seen::default();
+    seen.keys.reserve(rules.rows_hint);
     while let Some(part) = next() {
         // Rows outside a sheet cannot come from the readers; there is nothing to place them in.
         let SheetPart::Start {
@@ -499,7 +506,7 @@ fn small(n: usize) -> u32 {
 /// others) once per cell.
 struct Layout {
     /// The sheet's attribute names, sorted, each once.
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
     /// Each column's place in `names`.
     slots: Vec<Option<usize>>,
     /// The places of the values the row's key and cross-checks read.
@@ -512,18 +519,14 @@ struct Layout {
 
 impl Layout {
     fn new(columns: &[Column]) -> Layout {
-        let mut names: Vec<String> = columns
+        let mut names: Vec<Arc<str>> = columns
             .iter()
             .flatten()
-            .map(|(name, _, _)| name.clone())
+            .map(|(name, _, _)| Arc::from(name.as_str()))
             .collect();
         names.sort_unstable();
         names.dedup();
-        let slot = |name: &str| {
-            names
-                .binary_search_by(|probe| probe.as_str().cmp(name))
-                .ok()
-        };
+        let slot = |name: &str| names.binary_search_by(|probe| (**probe).cmp(name)).ok();
         Layout {
             slots: columns
                 .iter()
@@ -680,10 +683,10 @@ impl RowCheck<'_, '_> {
             }
         };
         // Already in order: `collect` checks that and builds the map's nodes in one go.
-        let values: BTreeMap<String, String> = values
+        let values: BTreeMap<Arc<str>, String> = values
             .iter_mut()
             .zip(&layout.names)
-            .filter_map(|(value, name)| Some((name.clone(), value.take()?)))
+            .filter_map(|(value, name)| Some((Arc::clone(name), value.take()?)))
             .collect();
         (self.emit)(RosterRecord {
             sheet: sheet.to_owned(),

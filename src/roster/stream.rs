@@ -234,6 +234,45 @@ mod tests {
     }
 
     #[test]
+    fn a_forged_dimension_asks_for_no_more_rows_than_the_sheet_has_room_for() {
+        use std::io::{Read, Write};
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        for name in ["A", "B", "C"] {
+            let sheet = workbook.add_worksheet().set_name(name).unwrap();
+            sheet.write_string(0, 0, "Nama").unwrap();
+            sheet.write_string(1, 0, "Sri").unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        let mut forged = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let mut sheet_bytes = 0;
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let name = entry.name().unwrap().into_owned();
+            let mut content = String::new();
+            entry.read_to_string(&mut content).unwrap();
+            if name.starts_with("xl/worksheets/sheet") {
+                let at = content.find("<dimension ref=\"").unwrap() + 16;
+                let end = at + content[at..].find('"').unwrap();
+                content.replace_range(at..end, "A1:P1048576");
+                sheet_bytes += content.len();
+            }
+            forged
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            forged.write_all(content.as_bytes()).unwrap();
+        }
+        let forged = forged.finish().unwrap().into_inner();
+        let stream = XlsxStream::open("r.xlsx", &forged).unwrap().unwrap();
+        assert!(stream.rows_estimate >= 3 * 2, "{}", stream.rows_estimate);
+        assert!(
+            stream.rows_estimate <= sheet_bytes / 12,
+            "{} rows estimated from {sheet_bytes} bytes of sheets",
+            stream.rows_estimate
+        );
+    }
+
+    #[test]
     fn other_files_are_not_streamed_and_damaged_ones_say_so() {
         assert!(XlsxStream::open("a.csv", b"PK\x03\x04").unwrap().is_none());
         assert!(XlsxStream::open("a.xlsx", b"hello").unwrap().is_none());

@@ -925,6 +925,10 @@ fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
     assert_eq!(code, 0, "{lines:?}");
     assert_eq!(site.participants(), 5);
     assert_eq!(schema_of(&site), schema);
+    // The killed import had left WAL for a rollback journal (`db::journal`): its hot
+    // journal was rolled back, and the file is in WAL mode again.
+    assert!(!site.path("data/pantau.db-journal").exists());
+    assert_eq!(journal_mode(&site.db()), "wal");
     // Searchable once the indexer (the server's, or the admin list's) has added them.
     let mut conn = site.db();
     assert_eq!(search_index::waiting(&conn).unwrap(), 5);
@@ -941,6 +945,83 @@ fn kill_9_during_a_first_import_leaves_the_schema_and_no_participants() {
         )
         .unwrap();
     assert!(searchable >= 1);
+}
+
+fn journal_mode(conn: &Connection) -> String {
+    conn.pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap()
+}
+
+/// A first import commits through a rollback journal only when it has the file to itself: with
+/// the survey server's connection open, it commits through the WAL, and the server reads all
+/// along, never a part of the import.
+#[test]
+fn a_first_import_beside_an_open_connection_keeps_wal_and_its_readers_reading() {
+    for beside_a_reader in [true, false] {
+        let site = Site::new();
+        drop(pantau::db::open(&site.path("data/pantau.db")).unwrap());
+        let file = site.path("pertama.xlsx");
+        write_xlsx(&roster(&Spec::new(23, 20_000)), &Style::benchmark(), &file).unwrap();
+        let reader = beside_a_reader.then(|| {
+            let conn = pantau::db::open(&site.path("data/pantau.db")).unwrap();
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let stopping = std::sync::Arc::clone(&stop);
+            let reads = std::thread::spawn(move || {
+                let mut seen = std::collections::BTreeSet::new();
+                while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                    let people: i64 = conn
+                        .query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
+                        .expect("the reader reads during the import");
+                    assert_eq!(journal_mode(&conn), "wal");
+                    seen.insert(people);
+                }
+                seen
+            });
+            (stop, reads)
+        });
+        // Watched from outside SQLite: a rollback journal is a file beside the database for
+        // as long as the import's transaction lasts.
+        let journal = site.path("data/pantau.db-journal");
+        let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let watcher = {
+            let watching = std::sync::Arc::clone(&watching);
+            std::thread::spawn(move || {
+                let mut seen = false;
+                while watching.load(std::sync::atomic::Ordering::Relaxed) && !seen {
+                    seen = journal.exists();
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                seen
+            })
+        };
+        let (code, lines) = site.json(&[], &[file]);
+        watching.store(false, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(code, 0, "{lines:?}");
+        assert_eq!(lines[0]["new"], 20_000, "{lines:?}");
+        assert_eq!(
+            watcher.join().unwrap(),
+            !beside_a_reader,
+            "a rollback journal was used (beside a reader: {beside_a_reader})"
+        );
+        if let Some((stop, reads)) = reader {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let seen = reads.join().unwrap();
+            assert!(seen.contains(&0), "{seen:?}");
+            assert!(seen.iter().all(|&n| n == 0 || n == 20_000), "{seen:?}");
+        }
+        let conn = site.db();
+        assert_eq!(
+            journal_mode(&conn),
+            "wal",
+            "beside a reader: {beside_a_reader}"
+        );
+        assert!(!site.path("data/pantau.db-journal").exists());
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        assert_eq!(site.participants(), 20_000);
+    }
 }
 
 fn site_snapshot(site: &Site) -> Vec<i64> {
@@ -974,6 +1055,7 @@ fn the_reader_never_panics_on_generated_or_damaged_files() {
         aliases: &aliases,
         reference: &reference,
         today: today(),
+        rows_hint: 0,
     };
     let mut rng = pantau::synthetic::Rng::new(99);
     let words = [

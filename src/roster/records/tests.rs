@@ -15,6 +15,7 @@ fn parse(csv: &str) -> ParsedRoster {
         aliases: &aliases,
         reference: &reference,
         today: today(),
+        rows_hint: 0,
     };
     parse_roster(&sheets, &rules)
 }
@@ -198,7 +199,7 @@ fn a_records_values_are_sorted_by_name_whatever_the_column_order() {
     );
     assert!(!parsed.has_errors(), "{:?}", messages(&parsed));
     let record = &parsed.records[0];
-    let names: Vec<&str> = record.values.keys().map(String::as_str).collect();
+    let names: Vec<&str> = record.values.keys().map(|name| &**name).collect();
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted);
