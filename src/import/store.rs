@@ -60,10 +60,7 @@ impl Prepared {
     /// Encodes `record`'s values, and its funnel counts when `bulk`.
     pub(super) fn new(record: RosterRecord, bulk: bool) -> Prepared {
         let mut attrs = String::with_capacity(512);
-        attributes::encode(
-            record.values.iter().map(|(k, v)| (&**k, v.as_str())),
-            &mut attrs,
-        );
+        attributes::encode(record.values.iter(), &mut attrs);
         let funnel = bulk.then(|| Funnel::of(&record.values));
         Prepared {
             record,
@@ -447,7 +444,6 @@ impl<'a, 'c> Store<'a, 'c> {
         let source_of = |name: &str| sources.get(name).map_or(row_source, |(import, _)| *import);
         let mut changes: Vec<(&str, Option<&str>)> = Vec::new();
         for (name, value) in &record.values {
-            let name: &str = name;
             match current.get(name) {
                 None => changes.push((name, Some(value))),
                 Some(known) if known == value => {}
@@ -463,7 +459,7 @@ impl<'a, 'c> Store<'a, 'c> {
             }
         }
         for name in current.keys() {
-            if !record.values.contains_key(name.as_str()) && self.is_same_file(source_of(name))? {
+            if !record.values.contains_key(name) && self.is_same_file(source_of(name))? {
                 changes.push((name, None));
             }
         }

@@ -111,14 +111,32 @@ pub struct Lookup<'v> {
 
 impl<'v> Lookup<'v> {
     /// The lookup columns of a participant with `values`.
-    pub fn of<K: std::borrow::Borrow<str> + Ord>(values: &'v BTreeMap<K, String>) -> Lookup<'v> {
-        let get = |name: &str| values.get(name).map(String::as_str);
+    pub fn of(values: &'v (impl FieldValues + ?Sized)) -> Lookup<'v> {
+        let get = |name: &str| values.value(name);
         Lookup {
             roster_id: get("participant_id"),
             nik: get("nik"),
             phone: get("phone"),
             email: get("email").map(str::to_ascii_lowercase),
         }
+    }
+}
+
+/// Values read by name: a roster record's, or a map of them.
+pub trait FieldValues {
+    /// The value of `name`.
+    fn value(&self, name: &str) -> Option<&str>;
+}
+
+impl FieldValues for crate::roster::Values {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+impl<K: std::borrow::Borrow<str> + Ord> FieldValues for BTreeMap<K, String> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
     }
 }
 

@@ -26,11 +26,9 @@
 //! per cohort have nothing to count) and nothing written here is ever updated by the same
 //! import (a second row about the same person is rejected).
 
-use std::collections::BTreeMap;
-
 use rusqlite::{Connection, params};
 
-use super::attributes::push_json_string;
+use super::attributes::{FieldValues, push_json_string};
 
 /// The tables whose indexes and triggers wait until the end. (`participant_search` is not
 /// written: its triggers, which fire on its own writes, stay.)
@@ -66,8 +64,8 @@ impl Funnel {
     /// What the trigger `funnel_row_insert` (0007) would count for a row with `values`:
     /// `attrs -> '$.birth_date'` is the value as the stored JSON spells it,
     /// `attrs ->> '$.attended_1' = '1'` a plain comparison.
-    pub fn of<K: std::borrow::Borrow<str> + Ord>(values: &BTreeMap<K, String>) -> Funnel {
-        let get = |name: &str| values.get(name).map(String::as_str);
+    pub fn of(values: &(impl FieldValues + ?Sized)) -> Funnel {
+        let get = |name: &str| values.value(name);
         let as_json = |name: &str| match get(name) {
             Some(value) => {
                 let mut json = String::with_capacity(value.len() + 2);
@@ -327,6 +325,7 @@ mod tests {
     use super::*;
     use crate::participants::attributes;
     use crate::participants::search_index;
+    use std::collections::BTreeMap;
 
     const AT: &str = "2025-03-01T02:00:00Z";
 

@@ -30,7 +30,7 @@ pub use phone::Phone;
 pub use read::{Sheet, column_letters, read_roster};
 pub use records::{
     ParsedRoster, ParticipantKey, RosterRecord, RosterRules, RowProblem, Severity, SheetSummary,
-    parse_roster, parse_roster_each, parse_roster_parts,
+    Values, parse_roster, parse_roster_each, parse_roster_parts,
 };
 pub use sex::Sex;
 pub use stream::{SheetPart, StreamError, XlsxStream};

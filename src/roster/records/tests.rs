@@ -199,7 +199,7 @@ fn a_records_values_are_sorted_by_name_whatever_the_column_order() {
     );
     assert!(!parsed.has_errors(), "{:?}", messages(&parsed));
     let record = &parsed.records[0];
-    let names: Vec<&str> = record.values.keys().map(|name| &**name).collect();
+    let names: Vec<&str> = record.values.keys().collect();
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted);
@@ -208,4 +208,37 @@ fn a_records_values_are_sorted_by_name_whatever_the_column_order() {
     assert_eq!(record.get("phone"), Some("6281234567890"));
     assert_eq!(record.get("last_wage"), Some("3500000"));
     assert_eq!(record.values.len(), 7);
+}
+
+#[test]
+fn values_are_found_by_name_in_order_and_a_repeated_name_keeps_its_last_value() {
+    let values: Values = [
+        ("phone", "62811"),
+        ("nik", "3201"),
+        ("name", "Sri"),
+        ("nik", "3202"),
+        ("attended_1", "1"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name, value.to_owned()))
+    .collect();
+    assert_eq!(
+        values.iter().collect::<Vec<_>>(),
+        [
+            ("attended_1", "1"),
+            ("name", "Sri"),
+            ("nik", "3202"),
+            ("phone", "62811")
+        ]
+    );
+    assert_eq!(values.len(), 4);
+    assert_eq!(values.get("nik"), Some("3202"));
+    assert_eq!(values.get("attended_1"), Some("1"));
+    assert_eq!(values.get("phone"), Some("62811"));
+    for absent in ["", "a", "nama", "zzz", "nik "] {
+        assert_eq!(values.get(absent), None, "{absent:?}");
+        assert!(!values.contains_key(absent));
+    }
+    assert!(Values::default().is_empty());
+    assert_eq!(Values::default().get("nik"), None);
 }
