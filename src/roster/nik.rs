@@ -7,13 +7,15 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use compact_str::CompactString;
+
 use super::Cell;
 use super::sex::Sex;
 use crate::reference::Reference;
 
 /// A NIK that has 16 digits, a known province prefix and a real birth date.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Nik(String);
+pub struct Nik(CompactString);
 
 /// What a valid NIK says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +65,7 @@ impl Nik {
                      16 digits"
                         .to_owned(),
                 );
-                text
+                text.into()
             }
             Cell::Text(text) => text_digits(text)?,
             Cell::Empty => return Err("NIK is empty".to_owned()),
@@ -93,7 +95,7 @@ impl Nik {
     }
 
     /// The 16 digits, without copying them.
-    pub fn into_string(self) -> String {
+    pub fn into_text(self) -> CompactString {
         self.0
     }
 
@@ -164,10 +166,10 @@ fn number_digits(n: f64) -> Result<String, String> {
     Ok(text)
 }
 
-fn text_digits(text: &str) -> Result<String, String> {
+fn text_digits(text: &str) -> Result<CompactString, String> {
     // An apostrophe is how people force Excel to keep a number as text; separators are how
     // people make 16 digits readable.
-    let cleaned: String = text
+    let cleaned: CompactString = text
         .trim_start_matches('\'')
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-'))

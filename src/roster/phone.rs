@@ -5,11 +5,13 @@
 //! A general phone-number library would accept landlines and foreign numbers, which are of no use
 //! for WhatsApp follow-up, so the Indonesian mobile rule is written out here.
 
+use compact_str::CompactString;
+
 use super::Cell;
 
 /// A normalised Indonesian mobile number such as `6281234567890`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Phone(String);
+pub struct Phone(CompactString);
 
 impl Phone {
     /// Parses a roster cell. A number cell has lost its leading 0 to Excel, which the `8…` rule
@@ -29,7 +31,7 @@ impl Phone {
         // Several numbers in one cell ("0812… / 0857…") are common; the first one is the
         // participant's own.
         let first = raw.split(['/', ',', ';']).next().unwrap_or_default();
-        let digits: String = first.chars().filter(|c| c.is_ascii_digit()).collect();
+        let digits: CompactString = first.chars().filter(|c| c.is_ascii_digit()).collect();
         if first.chars().any(|c| c.is_alphabetic()) {
             return Err(format!("phone number {raw:?} contains letters"));
         }
@@ -51,7 +53,7 @@ impl Phone {
                 "phone number {raw:?} is not an Indonesian mobile number (08… with 10 to 13 digits)"
             ));
         }
-        let mut number = String::with_capacity(2 + national.len());
+        let mut number = CompactString::with_capacity(2 + national.len());
         number.push_str("62");
         number.push_str(national);
         Ok(Phone(number))
@@ -63,7 +65,7 @@ impl Phone {
     }
 
     /// The number as `62…`, without copying it.
-    pub fn into_string(self) -> String {
+    pub fn into_text(self) -> CompactString {
         self.0
     }
 
@@ -84,7 +86,7 @@ mod tests {
     use super::*;
 
     fn ok(cell: Cell) -> String {
-        Phone::parse(&cell).unwrap().0
+        Phone::parse(&cell).unwrap().0.into()
     }
 
     #[test]

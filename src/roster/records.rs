@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use compact_str::{CompactString, ToCompactString};
+
 use chrono::{Datelike, NaiveDate};
 
 use super::package::{Merge, RowRuns, SheetMarks};
@@ -110,7 +112,7 @@ impl RosterRecord {
 /// a million-row import's checking thread). The names are shared by every record of a sheet
 /// (sixteen million copies otherwise).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Values(Vec<(Arc<str>, String)>);
+pub struct Values(Vec<(Arc<str>, CompactString)>);
 
 impl Values {
     /// The value of `name`.
@@ -154,8 +156,8 @@ type Pair<'v> = (&'v str, &'v str);
 impl<'v> IntoIterator for &'v Values {
     type Item = Pair<'v>;
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'v, (Arc<str>, String)>,
-        fn(&'v (Arc<str>, String)) -> Pair<'v>,
+        std::slice::Iter<'v, (Arc<str>, CompactString)>,
+        fn(&'v (Arc<str>, CompactString)) -> Pair<'v>,
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(name, value)| (&**name, value.as_str()))
@@ -163,11 +165,11 @@ impl<'v> IntoIterator for &'v Values {
 }
 
 /// Values from (name, value) pairs in any order; a repeated name keeps its last value.
-impl<N: Into<Arc<str>>> FromIterator<(N, String)> for Values {
-    fn from_iter<I: IntoIterator<Item = (N, String)>>(pairs: I) -> Values {
-        let mut pairs: Vec<(Arc<str>, String)> = pairs
+impl<N: Into<Arc<str>>, V: Into<CompactString>> FromIterator<(N, V)> for Values {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(pairs: I) -> Values {
+        let mut pairs: Vec<(Arc<str>, CompactString)> = pairs
             .into_iter()
-            .map(|(name, value)| (name.into(), value))
+            .map(|(name, value)| (name.into(), value.into()))
             .collect();
         // Stable: of a repeated name, the last pair ends up last, and is the one kept.
         pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
@@ -548,7 +550,7 @@ enum SeenKey {
     /// The kind, the number of digits (so that leading zeros still count) and their value.
     Digits(u8, u8, u64),
     /// The kind and the key's text.
-    Text(u8, Box<str>),
+    Text(u8, CompactString),
 }
 
 impl SeenKey {
@@ -566,7 +568,7 @@ impl SeenKey {
         {
             return SeenKey::Digits(kind, text.len() as u8, value);
         }
-        SeenKey::Text(kind, text.as_str().into())
+        SeenKey::Text(kind, CompactString::new(text))
     }
 }
 
@@ -625,7 +627,7 @@ struct RowCheck<'c, 'e> {
     columns: &'c [Column],
     layout: Layout,
     /// The current row's values by their place in `layout.names`; emptied after each row.
-    values: Vec<Option<String>>,
+    values: Vec<Option<CompactString>>,
     rules: &'c RosterRules<'c>,
     parsed: &'c mut ParsedRoster,
     seen: &'c mut Seen,
@@ -868,7 +870,7 @@ fn describe_key(key: &ParticipantKey) -> String {
     }
 }
 
-type Normalised = Option<(String, Vec<String>)>;
+type Normalised = Option<(CompactString, Vec<String>)>;
 
 /// One cell to its stored text form. `Ok(None)` is an empty cell. A NIK's facts are put in
 /// `nik_facts`. The cell is taken, so that a text is moved into the value when it is already
@@ -879,9 +881,13 @@ fn normalise(
     rules: &RosterRules,
     nik_facts: &mut Option<NikFacts>,
 ) -> Result<Normalised, String> {
-    let plain = |value: String| Ok(Some((value, Vec::new())));
+    let plain = |value: CompactString| Ok(Some((value, Vec::new())));
     if let Some(Field::Attended(_)) = field {
-        return plain(if parse_attendance(&cell)? { "1" } else { "0" }.to_owned());
+        return plain(CompactString::const_new(if parse_attendance(&cell)? {
+            "1"
+        } else {
+            "0"
+        }));
     }
     if cell.is_empty() {
         return Ok(None);
@@ -894,10 +900,10 @@ fn normalise(
             let (nik, facts, warnings) =
                 Nik::parse_with_facts(&cell, rules.reference, rules.today)?;
             *nik_facts = Some(facts);
-            Ok(Some((nik.into_string(), warnings)))
+            Ok(Some((nik.into_text(), warnings)))
         }
-        Field::Phone => plain(Phone::parse(&cell)?.into_string()),
-        Field::Sex => plain(Sex::parse(&cell)?.code().to_owned()),
+        Field::Phone => plain(Phone::parse(&cell)?.into_text()),
+        Field::Sex => plain(CompactString::const_new(Sex::parse(&cell)?.code())),
         Field::BirthDate | Field::LayoffDate | Field::TrainingDate | Field::EnrolmentDate => {
             let date = parse_date(&cell, rules.today)?;
             let mut warnings = Vec::new();
@@ -923,16 +929,16 @@ fn normalise(
                     amount.display()
                 ));
             }
-            Ok(Some((amount.0.to_string(), warnings)))
+            Ok(Some((amount.0.to_compact_string(), warnings)))
         }
         Field::Age => match &cell {
             Cell::Number(n) if n.fract() == 0.0 && (10.0..=100.0).contains(n) => {
-                plain(format!("{n:.0}"))
+                plain(compact_str::format_compact!("{n:.0}"))
             }
             Cell::Text(text) => {
                 let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
                 match digits.parse::<u32>() {
-                    Ok(age) if (10..=100).contains(&age) => plain(age.to_string()),
+                    Ok(age) if (10..=100).contains(&age) => plain(age.to_compact_string()),
                     _ => Err(format!("age {text:?} is not a number of years")),
                 }
             }
@@ -971,7 +977,7 @@ fn normalise(
                     digits.len()
                 )]
             };
-            Ok(Some((digits, warnings)))
+            Ok(Some((digits.into(), warnings)))
         }
         Field::Disability => {
             let folded = cell.display().to_lowercase();
@@ -981,7 +987,7 @@ fn normalise(
                 // A description ("tuna daksa") means yes; keep the words for the manager.
                 _ => format!("yes: {}", cell.display()),
             };
-            plain(value)
+            plain(value.into())
         }
         Field::ParticipantId => plain(uppercase_trimmed(cell.into_display())),
         Field::Name
@@ -1002,11 +1008,11 @@ fn normalise(
 
 /// Collapses runs of spaces; names typed in capitals stay as typed, since "MUHAMMAD" may be how
 /// the person writes it. Text that is already tidy (nearly all) is handed back as it is.
-fn tidy_text(text: String) -> String {
+fn tidy_text(text: CompactString) -> CompactString {
     if is_tidy(&text) {
         return text;
     }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split_whitespace().collect::<Vec<_>>().join(" ").into()
 }
 
 /// Whether `text` has no leading, trailing or repeated whitespace, and none but plain spaces:
@@ -1036,7 +1042,7 @@ fn is_tidy(text: &str) -> bool {
 }
 
 /// `text` lower-cased, in place when it is ASCII (where the two ways agree).
-fn lowercase(mut text: String) -> String {
+fn lowercase(mut text: CompactString) -> CompactString {
     if text.is_ascii() {
         text.make_ascii_lowercase();
         text
@@ -1046,25 +1052,25 @@ fn lowercase(mut text: String) -> String {
 }
 
 /// `text` trimmed and upper-cased, in place when it is ASCII and needs no trimming.
-fn uppercase_trimmed(mut text: String) -> String {
+fn uppercase_trimmed(mut text: CompactString) -> CompactString {
     let trimmed = text.trim();
     if trimmed.len() == text.len() && text.is_ascii() {
         text.make_ascii_uppercase();
         text
     } else {
-        trimmed.to_uppercase()
+        trimmed.to_uppercase().into()
     }
 }
 
 /// A date as stored, `yyyy-mm-dd` (chrono's `%Y-%m-%d`), written digit by digit: formatting
 /// it through chrono's format strings was a tenth of the roster check's time.
-fn date_text(date: NaiveDate) -> String {
+fn date_text(date: NaiveDate) -> CompactString {
     let year = date.year();
     if !(0..=9999).contains(&year) {
         // chrono writes such years with a sign.
-        return date.format("%Y-%m-%d").to_string();
+        return date.format("%Y-%m-%d").to_compact_string();
     }
-    let mut text = String::with_capacity(10);
+    let mut text = CompactString::with_capacity(10);
     for (value, digits) in [(year as u32, 4), (date.month(), 2), (date.day(), 2)] {
         if !text.is_empty() {
             text.push('-');

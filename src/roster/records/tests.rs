@@ -154,7 +154,7 @@ fn tidy_text_is_kept_and_untidy_text_collapsed() {
         "Ñoño  Ümit",
     ] {
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert_eq!(tidy_text(text.to_owned()), collapsed, "{text:?}");
+        assert_eq!(tidy_text(text.into()), collapsed, "{text:?}");
         assert_eq!(is_tidy(text), collapsed == text, "{text:?}");
     }
 }
@@ -162,13 +162,10 @@ fn tidy_text_is_kept_and_untidy_text_collapsed() {
 #[test]
 fn case_changes_in_place_agree_with_the_general_ones() {
     for text in ["Budi@Mail.COM", "ÇAĞRI@örnek.id", "", "x"] {
-        assert_eq!(lowercase(text.to_owned()), text.to_lowercase());
+        assert_eq!(lowercase(text.into()), text.to_lowercase());
     }
     for text in ["p-001", " p-001 ", "straße", "İd-7", "\u{a0}ab"] {
-        assert_eq!(
-            uppercase_trimmed(text.to_owned()),
-            text.trim().to_uppercase()
-        );
+        assert_eq!(uppercase_trimmed(text.into()), text.trim().to_uppercase());
     }
 }
 
