@@ -40,6 +40,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0013_participant_keys.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0014_job_cache_names.sql")),
     M::up(include_str!("migrations/0015_search_backlog.sql")),
+    M::up(include_str!("migrations/0016_no_email_index.sql")),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

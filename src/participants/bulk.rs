@@ -3,7 +3,7 @@
 //! search's structures wait until after the commit.
 //!
 //! Row by row, each new participant costs some fifteen B-tree insertions in random places (the
-//! lookup indexes on NIK, phone, email and participant id, the search table and its indexes)
+//! lookup indexes on NIK, phone and participant id, the search table and its indexes)
 //! plus the trigram index, which FTS5 flushes to its B-trees at every statement that writes
 //! through a trigger: three quarters of a million-row import went there. Built at the end,
 //! the indexes are sorted once. That includes the uniqueness of

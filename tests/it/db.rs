@@ -53,8 +53,19 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
     assert_eq!(pragma_text(&conn, "page_size"), "16384");
     assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
-    // The latest step is 0015_search_backlog.sql.
-    assert_eq!(pantau::db::MIGRATION_COUNT, 15);
+    // The latest step is 0016_no_email_index.sql: the email column stays, unindexed.
+    assert_eq!(pantau::db::MIGRATION_COUNT, 16);
+    let email: (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM pragma_table_info('participant_rows')
+                     WHERE name = 'email'),
+                    (SELECT count(*) FROM pragma_index_list('participant_rows')
+                     WHERE name = 'participant_rows_email')",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(email, (1, 0));
     assert_eq!(count(&conn, "job_lock"), 1);
 }
 
