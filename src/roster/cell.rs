@@ -41,8 +41,8 @@ impl Cell {
         matches!(self, Cell::Empty)
     }
 
-    /// [`Cell::display`], moving a text's `String` out rather than copying it (the roster
-    /// check owns its rows' cells, and most of them are text).
+    /// [`Cell::display`], moving a text out rather than copying it (the roster check owns its
+    /// rows' cells, and most of them are text).
     pub fn into_display(self) -> CompactString {
         match self {
             Cell::Text(text) => text,

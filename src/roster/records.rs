@@ -110,7 +110,8 @@ impl RosterRecord {
 /// row's values are laid out in that order, so a record is built without comparing names and
 /// freed without walking a tree (as a `BTreeMap`, building and dropping them took a tenth of
 /// a million-row import's checking thread). The names are shared by every record of a sheet
-/// (sixteen million copies otherwise).
+/// (sixteen million copies otherwise), and a value of up to 24 bytes is held inline, like the
+/// cell text it was taken from ([`Cell::Text`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Values(Vec<(Arc<str>, CompactString)>);
 
