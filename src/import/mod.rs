@@ -299,7 +299,7 @@ fn run(
         today: options.today,
         rows_hint: rows_estimate,
     };
-    enlarge_cache(conn, rows_estimate)?;
+    size_cache(conn, rows_estimate)?;
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
     // Checked again under the write lock: another process may have imported the same file
@@ -384,10 +384,20 @@ fn run(
             write_workbook(&sheets, outcome, options, Some(import_id))?;
         }
         drop(sheets);
+        // A first import through a rollback journal: its pages go to disk while the indexes
+        // are built (`db::journal`).
+        let written = match bulk {
+            Some(_) => journal::write_back(&tx).context("cannot write the participants")?,
+            None => None,
+        };
         bulk.map(BulkLoad::finish)
             .transpose()
             .context("cannot build the participants' indexes")?;
         attempt::complete(&tx, import_id, outcome, options, started)?;
+        written
+            .map(journal::WriteBack::wait)
+            .transpose()
+            .context("cannot write the database to the disk")?;
         tx.commit()?;
         outcome.import_id = Some(import_id);
         return Ok(());
@@ -447,15 +457,19 @@ fn write_workbook(
 
 /// A larger SQLite page cache for one big import; [`import_file`] restores the previous size.
 ///
-/// A new participant writes about 1.5 KiB: its row (the values as JSON), its history row and
-/// the index entries (participant id, NIK, phone, email, key, pseudonym, search columns) that
-/// land in random places of their B-trees. With SQLite's default 2 MiB cache most of those
-/// pages would be written out to the write-ahead log and read back soon after; a cache sized
-/// to the import (2 KiB per row, at most 2 GiB) keeps the working set in memory until the
-/// commit writes it once. Durability is unchanged: still one transaction, committed with
-/// `synchronous = FULL`.
-fn enlarge_cache(conn: &Connection, rows: usize) -> rusqlite::Result<()> {
-    let kib = (rows as i64).saturating_mul(2).min(2 << 20);
+/// A new participant writes about 1.5 KiB: its row (the values as JSON) and the index entries
+/// (participant id, NIK, phone, key, pseudonym) that land in random places of their B-trees. Through the write-ahead log, with SQLite's default 2 MiB cache most of
+/// those pages would be written out to the log and read back soon after; a cache sized to the
+/// import (2 KiB per row, at most 2 GiB) keeps the working set in memory until the commit
+/// writes it once. Through a rollback journal (a first import that has the file to itself),
+/// pages that leave the cache go straight to their place in the file, written once either
+/// way, so the cache stays at [`journal::SPILLING_CACHE_KIB`]. Durability is unchanged: still
+/// one transaction, committed with `synchronous = FULL`.
+fn size_cache(conn: &Connection, rows: usize) -> rusqlite::Result<()> {
+    let mut kib = (rows as i64).saturating_mul(2).min(2 << 20);
+    if journal::is_rollback_journal(conn)? {
+        kib = kib.min(journal::SPILLING_CACHE_KIB);
+    }
     if kib > 2_000 {
         conn.pragma_update(None, "cache_size", -kib)?;
     }
