@@ -41,6 +41,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0014_job_cache_names.sql")),
     M::up(include_str!("migrations/0015_search_backlog.sql")),
     M::up(include_str!("migrations/0016_no_email_index.sql")),
+    M::up(include_str!(
+        "migrations/0017_lookup_columns_on_participants.sql"
+    )),
 ];
 
 /// How long a connection waits for another connection's write lock before giving up with

@@ -1,7 +1,7 @@
 //! Finding the participant a roster row is about, and naming new participants.
 //!
 //! Participants are found through their identifying values (`participant_id`, `nik`, `phone`:
-//! the indexed columns `roster_id`, `nik` and `phone` of `participant_rows`) and their
+//! the indexed columns `roster_id`, `nik` and `phone` of `participants`) and their
 //! `participant_key`.
 //! For a file that is large next to the database, every identifier is loaded into hash maps
 //! once, so that a million rows cost a million hash lookups rather than three million index
@@ -50,15 +50,6 @@ impl Ident {
 
     fn slot(self) -> usize {
         self as usize
-    }
-
-    /// The indexed column of `participant_rows` holding it.
-    fn column(self) -> &'static str {
-        match self {
-            Ident::Id => "roster_id",
-            Ident::Nik => "nik",
-            Ident::Phone => "phone",
-        }
     }
 }
 
@@ -182,37 +173,30 @@ fn load(tx: &Transaction, capacity: usize) -> anyhow::Result<Loaded> {
         keys: ValuesIndex::with_capacity(capacity, 20),
         pseudonyms: Drawn::with_capacity_and_hasher(capacity, Default::default()),
     };
-    let mut statement = tx.prepare("SELECT id, participant_key, pseudonym FROM participants")?;
+    // One pass in id order: where participants share a value (a phone), the first keeps it.
+    let mut statement = tx.prepare(
+        "SELECT id, participant_key, pseudonym, roster_id, nik, phone FROM participants",
+    )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        let key: &str = row.get_ref(1)?.as_str()?;
-        loaded.keys.set(key, row.get(0)?);
+        let id: i64 = row.get(0)?;
+        loaded.keys.set(row.get_ref(1)?.as_str()?, id);
         if let Some(bits) = drawn_bits(row.get_ref(2)?.as_str()?) {
             loaded.pseudonyms.insert(bits);
         }
-    }
-    // Each identifier from its own index, in (value, participant) order: no JSON is parsed,
-    // and the first participant with a shared phone keeps it.
-    for ident in Ident::ALL {
-        let column = ident.column();
-        let mut statement = tx.prepare(&format!(
-            "SELECT {column}, participant_id FROM participant_rows WHERE {column} IS NOT NULL"
-        ))?;
-        let mut rows = statement.query([])?;
-        let index = &mut loaded.idents[ident.slot()];
-        while let Some(row) = rows.next()? {
-            index.insert_if_absent(row.get_ref(0)?.as_str()?, row.get(1)?);
+        for ident in Ident::ALL {
+            if let Some(value) = row.get_ref(3 + ident.slot())?.as_str_or_null()? {
+                loaded.idents[ident.slot()].insert_if_absent(value, id);
+            }
         }
     }
     Ok(loaded)
 }
 
-const FIND_BY_ROSTER_ID: &str = "SELECT participant_id FROM participant_rows \
-     WHERE roster_id = ?1 ORDER BY participant_id LIMIT 1";
-const FIND_BY_NIK: &str =
-    "SELECT participant_id FROM participant_rows WHERE nik = ?1 ORDER BY participant_id LIMIT 1";
-const FIND_BY_PHONE: &str =
-    "SELECT participant_id FROM participant_rows WHERE phone = ?1 ORDER BY participant_id LIMIT 1";
+const FIND_BY_ROSTER_ID: &str =
+    "SELECT id FROM participants WHERE roster_id = ?1 ORDER BY id LIMIT 1";
+const FIND_BY_NIK: &str = "SELECT id FROM participants WHERE nik = ?1 ORDER BY id LIMIT 1";
+const FIND_BY_PHONE: &str = "SELECT id FROM participants WHERE phone = ?1 ORDER BY id LIMIT 1";
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

@@ -164,8 +164,9 @@ impl<'a, 'c> Store<'a, 'c> {
             sheets: Vec::new(),
             bulk,
             add_participant: tx.prepare(
-                "INSERT INTO participants (participant_key, pseudonym, created_at)
-                 VALUES (?1, ?2, ?3)",
+                "INSERT INTO participants
+                     (participant_key, pseudonym, created_at, roster_id, nik, phone, email)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
             new_values: attributes::NewValues::prepare(tx)?,
             out: Stored::default(),
@@ -354,15 +355,23 @@ impl<'a, 'c> Store<'a, 'c> {
         let record = &prepared.record;
         let key = record.key.to_string();
         let pseudonym = self.directory.new_pseudonym(self.tx)?;
+        let lookup = attributes::Lookup::of(&record.values);
         self.add_participant
-            .execute(params![key, pseudonym, self.now])
+            .execute(params![
+                key,
+                pseudonym,
+                self.now,
+                lookup.roster_id,
+                lookup.nik,
+                lookup.phone,
+                lookup.email
+            ])
             .context("cannot add a participant")?;
         let participant = self.tx.last_insert_rowid();
         self.new_values
             .insert(
                 participant,
                 &prepared.attrs,
-                &attributes::Lookup::of(&record.values),
                 Some(self.import_id),
                 &self.now,
             )

@@ -16,12 +16,12 @@ use serde_json::{Map, Value};
 const INSERT_ROW: &str = "INSERT INTO participant_rows
     (participant_id, attrs, set_by_import, updated_at) VALUES (?1, ?2, ?3, ?4)";
 
-/// A participant's first roster row with its lookup columns, as an import writes it: the
-/// values are its whole history so far (`history_implicit`, see `0012_import_columns.sql`).
+/// A participant's first roster row as an import writes it, after the participant with its
+/// lookup columns ([`Lookup`]): the values are its whole history so far (`history_implicit`,
+/// see `0012_import_columns.sql`).
 const INSERT_IMPORTED_ROW: &str = "INSERT INTO participant_rows
-    (participant_id, attrs, set_by_import, updated_at, roster_id, nik, phone, email,
-     history_implicit)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)";
+    (participant_id, attrs, set_by_import, updated_at, history_implicit)
+    VALUES (?1, ?2, ?3, ?4, 1)";
 
 /// One history row: what an import or a hand edit changed for a participant.
 const INSERT_HISTORY: &str = "INSERT INTO participant_row_history
@@ -95,9 +95,10 @@ pub fn insert_new(
     record_changes_json(conn, participant, attrs, import, at)
 }
 
-/// The columns of `participant_rows` that participants are looked up by, as the triggers of
-/// `0012_import_columns.sql` derive them from `attrs`: the values as they are, the email in
-/// lower case (SQLite's `lower()` folds ASCII letters only, and so does this).
+/// The columns of `participants` that participants are looked up by, as the triggers of
+/// `0017_lookup_columns_on_participants.sql` derive them from the row's `attrs`: the values
+/// as they are, the email in lower case (SQLite's `lower()` folds ASCII letters only, and so
+/// does this). An import writes them with each participant it adds, before its row.
 pub struct Lookup<'v> {
     /// `participant_id`.
     pub roster_id: Option<&'v str>,
@@ -161,25 +162,16 @@ impl<'c> NewValues<'c> {
     }
 
     /// Stores the values of a participant who has none yet, all set by `import` at `at`:
-    /// `attrs` is `values` as [`encode`] writes them, `lookup` [`Lookup::of`] them.
+    /// `attrs` is the values as [`encode`] writes them. The participant was added with
+    /// [`Lookup::of`] them.
     pub fn insert(
         &mut self,
         participant: i64,
         attrs: &str,
-        lookup: &Lookup,
         import: Option<i64>,
         at: &str,
     ) -> rusqlite::Result<()> {
-        self.row.execute(params![
-            participant,
-            attrs,
-            import,
-            at,
-            lookup.roster_id,
-            lookup.nik,
-            lookup.phone,
-            lookup.email
-        ])?;
+        self.row.execute(params![participant, attrs, import, at])?;
         Ok(())
     }
 }
@@ -401,11 +393,9 @@ mod tests {
         insert_new(&conn, id, &attrs, None, AT).unwrap();
         assert_eq!(self::values(&conn, id).unwrap(), values);
         let nik: String = conn
-            .query_row(
-                "SELECT nik FROM participant_rows WHERE participant_id = ?1",
-                [id],
-                |r| r.get(0),
-            )
+            .query_row("SELECT nik FROM participants WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(nik, "3201010101010001");
     }
@@ -543,8 +533,7 @@ mod tests {
         let mut rows = NewValues::prepare(&conn).unwrap();
         let (kept, gone) = (participant(&conn, "id:1"), participant(&conn, "id:2"));
         for id in [kept, gone] {
-            rows.insert(id, &attrs, &Lookup::of(&values), Some(7), AT)
-                .unwrap();
+            rows.insert(id, &attrs, Some(7), AT).unwrap();
             assert_eq!(history(id), (2, 0), "shown by the view, no row written");
         }
         drop(rows);

@@ -291,7 +291,7 @@ impl Drop for BulkLoad<'_> {
 }
 
 /// Adds one participant (key, `attrs` JSON) as `import::store` does during a bulk load: the
-/// participant, its row with its lookup columns and an implicit history, then what the
+/// participant with its lookup columns, its row with an implicit history, then what the
 /// triggers would have counted. For tests of a first import's results.
 #[cfg(test)]
 pub(crate) fn add_in_bulk(
@@ -302,10 +302,24 @@ pub(crate) fn add_in_bulk(
     attrs: &str,
 ) -> i64 {
     const AT: &str = "2025-03-01T02:00:00Z";
-    let id = add_participant(conn, key);
     let values = super::attributes::decode(attrs);
-    rows.insert(id, attrs, &super::attributes::Lookup::of(&values), None, AT)
-        .unwrap();
+    let lookup = super::attributes::Lookup::of(&values);
+    conn.execute(
+        "INSERT INTO participants
+             (participant_key, pseudonym, created_at, roster_id, nik, phone, email)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            key,
+            AT,
+            lookup.roster_id,
+            lookup.nik,
+            lookup.phone,
+            lookup.email
+        ],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    rows.insert(id, attrs, None, AT).unwrap();
     load.add(id, &Funnel::of(&values));
     id
 }
@@ -411,8 +425,8 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         let mut seen = strings(
-            "SELECT json_array(participant_id, roster_id, nik, phone, email)
-             FROM participant_rows ORDER BY participant_id",
+            "SELECT json_array(id, roster_id, nik, phone, email)
+             FROM participants ORDER BY id",
         );
         seen.extend(strings(
             "SELECT json_array(participant_id, name, value, set_by_import, updated_at)
@@ -512,28 +526,29 @@ mod tests {
         let mut load = BulkLoad::begin(&tx).unwrap().expect("an empty programme");
         let mut rows = attributes::NewValues::prepare(&tx).unwrap();
         for n in 0..PEOPLE {
+            let nik = format!("{:016}", n * 104_729 % 1_000_003);
             tx.execute(
-                "INSERT INTO participants (participant_key, pseudonym, created_at)
-                 VALUES (?1, ?2, ?3)",
+                "INSERT INTO participants (participant_key, pseudonym, created_at, nik)
+                 VALUES (?1, ?2, ?3, ?4)",
                 [
                     format!("nik:{}", n * 7919 % PEOPLE),
                     format!("P-{n}"),
                     AT.into(),
+                    nik.clone(),
                 ],
             )
             .unwrap();
             let id = tx.last_insert_rowid();
             let mut values = BTreeMap::new();
             values.insert("name".to_owned(), format!("Peserta Nomor {n} Lestari"));
-            values.insert("nik".to_owned(), format!("{:016}", n * 104_729 % 1_000_003));
+            values.insert("nik".to_owned(), nik);
             values.insert("cohort".to_owned(), format!("Angkatan {}", n % 40));
             let mut attrs = String::new();
             attributes::encode(
                 values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 &mut attrs,
             );
-            rows.insert(id, &attrs, &attributes::Lookup::of(&values), None, AT)
-                .unwrap();
+            rows.insert(id, &attrs, None, AT).unwrap();
             load.add(id, &Funnel::of(&values));
         }
         drop(rows);

@@ -53,19 +53,23 @@ fn opening_a_file_applies_the_schema_and_the_pragmas() {
     assert_eq!(pragma_text(&conn, "synchronous"), "2");
     assert_eq!(pragma_text(&conn, "page_size"), "16384");
     assert_eq!(user_version(&conn), pantau::db::MIGRATION_COUNT);
-    // The latest step is 0016_no_email_index.sql: the email column stays, unindexed.
-    assert_eq!(pantau::db::MIGRATION_COUNT, 16);
-    let email: (i64, i64) = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM pragma_table_info('participant_rows')
-                     WHERE name = 'email'),
-                    (SELECT count(*) FROM pragma_index_list('participant_rows')
-                     WHERE name = 'participant_rows_email')",
-            [],
+    // The latest step is 0017_lookup_columns_on_participants.sql: the lookup columns are
+    // participants', three of them indexed (not the email, since 0016).
+    assert_eq!(pantau::db::MIGRATION_COUNT, 17);
+    let lookups = |table: &str| -> (i64, i64) {
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM pragma_table_info(?1)
+                     WHERE name IN ('roster_id', 'nik', 'phone', 'email')),
+                    (SELECT count(*) FROM pragma_index_list(?1)
+                     WHERE name IN (?1 || '_roster_id', ?1 || '_nik', ?1 || '_phone',
+                                    ?1 || '_email'))",
+            [table],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
-        .unwrap();
-    assert_eq!(email, (1, 0));
+        .unwrap()
+    };
+    assert_eq!(lookups("participants"), (4, 3));
+    assert_eq!(lookups("participant_rows"), (0, 0));
     assert_eq!(count(&conn, "job_lock"), 1);
 }
 
@@ -311,9 +315,11 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
         history(&conn)
     };
     let conn = pantau::db::open(&path).unwrap();
+    // Where 0017 moved them.
     let columns: (String, String, String, String, i64) = conn
         .query_row(
-            "SELECT roster_id, nik, phone, email, history_implicit FROM participant_rows",
+            "SELECT p.roster_id, p.nik, p.phone, p.email, r.history_implicit
+             FROM participants p JOIN participant_rows r ON r.participant_id = p.id",
             [],
             |row| {
                 Ok((
@@ -341,7 +347,7 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
     // Found through the new lookup index and the rebuilt trigram index.
     let by_email: i64 = conn
         .query_row(
-            "SELECT count(*) FROM participant_rows WHERE email = 'dewi@example.org'",
+            "SELECT count(*) FROM participants WHERE email = 'dewi@example.org'",
             [],
             |row| row.get(0),
         )
@@ -356,10 +362,10 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
         .unwrap();
     assert_eq!(found, 1);
     // A write that disagrees with `attrs` is corrected by the triggers.
-    conn.execute("UPDATE participant_rows SET nik = 'wrong'", [])
+    conn.execute("UPDATE participants SET nik = 'wrong'", [])
         .unwrap();
     let nik: String = conn
-        .query_row("SELECT nik FROM participant_rows", [], |row| row.get(0))
+        .query_row("SELECT nik FROM participants", [], |row| row.get(0))
         .unwrap();
     assert_eq!(nik, "3174052208770009");
     // A row whose history is implicit shows it in the view, and writes it out, with the values
@@ -390,6 +396,122 @@ fn migration_0012_fills_the_lookup_columns_and_keeps_the_history() {
 }
 
 #[test]
+fn migration_0017_moves_the_lookup_columns_to_participants_and_keeps_them_equal_to_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    let at = "2025-01-01T00:00:00Z";
+    // The step before: two participants with rows (their lookup columns in participant_rows,
+    // kept by 0012's triggers), one without.
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        // As `db::migrate` runs the steps (0013 refuses to run with foreign keys on).
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        pantau::db::migrations().to_version(&mut conn, 16).unwrap();
+        conn.execute_batch(
+            "INSERT INTO participants (id, participant_key, pseudonym, created_at) VALUES
+                 (1, 'id:EVM-1', 'P-1', '2025-01-01T00:00:00Z'),
+                 (2, 'phone:6281200000002', 'P-2', '2025-01-01T00:00:00Z'),
+                 (3, 'nik:3174052208770003', 'P-3', '2025-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        let values: [&[(&str, &str)]; 2] = [
+            &[
+                ("participant_id", "EVM-1"),
+                ("nik", "3174052208770001"),
+                ("phone", "6281200000001"),
+                ("email", "Dewi@Example.ORG"),
+            ],
+            &[("phone", "6281200000002")],
+        ];
+        for (id, values) in [1, 2].into_iter().zip(values) {
+            pantau::participants::attributes::set_values(&conn, id, values, None, at).unwrap();
+        }
+    }
+    let conn = pantau::db::open(&path).unwrap();
+    type Lookups = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let lookups = |id: i64| -> Lookups {
+        conn.query_row(
+            "SELECT roster_id, nik, phone, email FROM participants WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap()
+    };
+    let some = |text: &str| Some(text.to_owned());
+    assert_eq!(
+        lookups(1),
+        (
+            some("EVM-1"),
+            some("3174052208770001"),
+            some("6281200000001"),
+            some("dewi@example.org")
+        )
+    );
+    assert_eq!(lookups(2), (None, None, some("6281200000002"), None));
+    assert_eq!(lookups(3), (None, None, None, None));
+    // Looked up through the new indexes.
+    let uses_index = |sql: &str, index: &str| -> bool {
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let details: Vec<String> = statement
+            .query_map([], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        details.iter().any(|detail| detail.contains(index))
+    };
+    assert!(uses_index(
+        "SELECT id FROM participants WHERE nik = '3174052208770001'",
+        "participants_nik"
+    ));
+    assert!(uses_index(
+        "SELECT id FROM participants WHERE phone = '6281200000002'",
+        "participants_phone"
+    ));
+    assert!(uses_index(
+        "SELECT id FROM participants WHERE roster_id = 'EVM-1'",
+        "participants_roster_id"
+    ));
+    // A row written for the participant without one sets its columns.
+    pantau::participants::attributes::set_values(
+        &conn,
+        3,
+        &[("nik", "3174052208770003"), ("name", "Sari")],
+        None,
+        at,
+    )
+    .unwrap();
+    assert_eq!(lookups(3), (None, some("3174052208770003"), None, None));
+    // A change of the values changes them; a value cleared clears them.
+    pantau::participants::attributes::set_values(&conn, 2, &[("phone", "6281299999999")], None, at)
+        .unwrap();
+    assert_eq!(lookups(2), (None, None, some("6281299999999"), None));
+    pantau::participants::attributes::clear_values(&conn, 1, &["nik", "email"]).unwrap();
+    assert_eq!(
+        lookups(1),
+        (some("EVM-1"), None, some("6281200000001"), None)
+    );
+    // A write to the columns that disagrees with the values is put right.
+    conn.execute(
+        "UPDATE participants SET phone = '620000', email = 'x@y.z' WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        lookups(1),
+        (some("EVM-1"), None, some("6281200000001"), None)
+    );
+    // Without its row, a participant has nothing to be found by.
+    conn.execute("DELETE FROM participant_rows WHERE participant_id = 1", [])
+        .unwrap();
+    assert_eq!(lookups(1), (None, None, None, None));
+}
+
+#[test]
 fn migration_0013_rebuilds_participants_and_keeps_every_row_referring_to_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pantau.db");
@@ -407,8 +529,17 @@ fn migration_0013_rebuilds_participants_and_keeps_every_row_referring_to_them() 
     let rows = |conn: &Connection| -> Vec<String> {
         let mut all = Vec::new();
         for table in ["participants"].iter().chain(&children) {
+            // The columns these two had at 0013, which later steps keep (0017 moves the lookup
+            // columns from one to the other).
+            let columns = match *table {
+                "participants" => "id, participant_key, pseudonym, created_at, erased_at",
+                "participant_rows" => {
+                    "participant_id, attrs, set_by_import, updated_at, sources, history_implicit"
+                }
+                _ => "*",
+            };
             let mut statement = conn
-                .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+                .prepare(&format!("SELECT {columns} FROM {table} ORDER BY 1"))
                 .unwrap();
             let width = statement.column_count();
             let found = statement
@@ -512,7 +643,11 @@ fn migration_0013_rebuilds_participants_and_keeps_every_row_referring_to_them() 
         [
             "participants_erased",
             "participants_key",
-            "participants_pseudonym"
+            // The lookup indexes of 0017.
+            "participants_nik",
+            "participants_phone",
+            "participants_pseudonym",
+            "participants_roster_id"
         ]
     );
     for (key, pseudonym) in [("nik:3174052208770009", "P-NEW"), ("nik:new", "P-AAAA7777")] {
