@@ -123,7 +123,15 @@ pub fn write_back(conn: &Connection) -> rusqlite::Result<Option<WriteBack<'_>>> 
     if descriptors.is_empty() {
         return Ok(None);
     }
-    conn.cache_flush()?;
+    match conn.cache_flush() {
+        Ok(()) => {}
+        // A reader kept its lock past the busy timeout: the commit writes the pages instead,
+        // waiting for the lock again.
+        Err(rusqlite::Error::SqliteFailure(err, _)) if err.code == ErrorCode::DatabaseBusy => {
+            return Ok(None);
+        }
+        Err(err) => return Err(err),
+    }
     // Without a thread (none can be started), the commit syncs what was written.
     let sync = std::thread::Builder::new()
         .name("pantau-write-back".to_owned())
@@ -390,6 +398,27 @@ mod tests {
             .unwrap();
         assert_eq!(check, "ok");
         assert_eq!(mode(&after), "wal");
+    }
+
+    #[test]
+    fn a_reader_holding_its_lock_leaves_the_writing_to_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pantau.db");
+        let conn = super::super::open(&path).unwrap();
+        assert!(leave_wal(&conn).unwrap());
+        conn.busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        add_people(&conn, 1, 100);
+        // A reader in the middle of its transaction holds the file's shared lock, which the
+        // writing of pages must wait for.
+        let reader = Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        assert_eq!(count(&reader), 0);
+        assert!(write_back(&conn).unwrap().is_none());
+        reader.execute_batch("COMMIT").unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+        assert_eq!(count(&reader), 100);
     }
 
     #[test]
