@@ -30,9 +30,10 @@
 //! sized to a million-row import was 640 MB of fresh memory for the kernel to zero, a second of
 //! CPU, for nothing. The commit's wait for the disk can go too: [`write_back`] writes what the
 //! cache still holds and has the disk take the file on another thread while the import builds
-//! its indexes, so that the commit's own sync finds little left to do. While pages are
-//! spilled the import holds the file's exclusive lock: a connection opened meanwhile waits
-//! for the commit to read.
+//! its indexes, so that the commit's own sync finds little left to do. From its first
+//! written page the import holds the file's exclusive lock, so no other connection reads
+//! until it ends: [`super::open`] waits up to [`super::OPEN_BUSY_TIMEOUT`] for it, and a
+//! connection already open waits its busy timeout at each read.
 
 use std::marker::PhantomData;
 use std::thread::JoinHandle;
@@ -172,10 +173,13 @@ const EBADF: i32 = 9;
 fn sync_descriptors(descriptors: &[i32]) -> std::io::Result<()> {
     use std::os::fd::FromRawFd;
     for &fd in descriptors {
-        // SAFETY: `fd` is a descriptor of the database file that SQLite opened and keeps open
-        // while its connection lives, which the `WriteBack` holding this thread cannot outlive.
-        // The `File` is never dropped, so the descriptor is never closed here (closing it
-        // would release SQLite's locks on the file); the only call on it is `fdatasync`.
+        // SAFETY: `fd` was open on the database file when it was found. pantau opens the file
+        // only through SQLite, which keeps its descriptors open while its connections live
+        // (and while the process holds locks on the file); the `WriteBack` waiting for this
+        // thread borrows the connection. Were the number closed and reused meanwhile, the
+        // `fdatasync` would fail (EBADF, ignored) or sync another file of the process. The `File`
+        // is never dropped, so the descriptor is never closed here (closing it would release
+        // SQLite's locks on the file); the only call on it is `fdatasync`.
         let file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
         match file.sync_data() {
             Err(err) if err.raw_os_error() != Some(EBADF) => return Err(err),

@@ -51,6 +51,10 @@ const MIGRATIONS: &[M<'static>] = &[
 /// a burst of submissions after a WhatsApp broadcast.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long [`open`] waits for a database another connection holds locked: as long as a first
+/// import of several million rows writes through a rollback journal (`journal`).
+pub const OPEN_BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How many schema steps there are: the `user_version` of a database that is up to date.
 pub const MIGRATION_COUNT: i64 = MIGRATIONS.len() as i64;
 
@@ -88,14 +92,32 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     }
     let mut conn = Connection::open(path)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
-    configure(&conn).with_context(|| {
-        format!(
-            "cannot set up the database connection to {}",
-            path.display()
-        )
-    })?;
-    migrate(&mut conn)
-        .with_context(|| format!("cannot bring the database {} up to date", path.display()))?;
+    // A first import in another process may hold the file's exclusive lock for as long as it
+    // writes (`journal`): a server or a job started meanwhile waits for it rather than fail.
+    let started = std::time::Instant::now();
+    loop {
+        match configure(&conn) {
+            Err(rusqlite::Error::SqliteFailure(err, _))
+                if err.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < OPEN_BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            configured => {
+                configured.with_context(|| {
+                    format!(
+                        "cannot set up the database connection to {}",
+                        path.display()
+                    )
+                })?;
+                break;
+            }
+        }
+    }
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT)?;
+    let migrated = migrate(&mut conn);
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    migrated.with_context(|| format!("cannot bring the database {} up to date", path.display()))?;
     Ok(conn)
 }
 

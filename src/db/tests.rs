@@ -237,3 +237,42 @@ fn the_job_lock_has_one_row() {
         .unwrap();
     assert_eq!(taken, 1);
 }
+
+/// A first import through a rollback journal holds the file's exclusive lock from its first
+/// written page to its commit (`journal`): a process opening the database meanwhile (a server
+/// started then) waits for it, past the usual busy timeout, instead of failing.
+#[test]
+fn opening_waits_for_a_writer_holding_the_file_longer_than_the_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pantau.db");
+    let writer = open(&path).unwrap();
+    assert!(journal::leave_wal(&writer).unwrap());
+    writer.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    writer
+        .execute(
+            "INSERT INTO participants (participant_key, pseudonym, created_at)
+             VALUES ('id:1', 'P-1', ?1)",
+            [AT],
+        )
+        .unwrap();
+    let opening = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let conn = open(&path)?;
+            conn.query_row("SELECT count(*) FROM participants", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(anyhow::Error::from)
+        })
+    };
+    std::thread::sleep(BUSY_TIMEOUT + Duration::from_millis(1500));
+    if opening.is_finished() {
+        panic!(
+            "opened while the writer held the file: {:?}",
+            opening.join().unwrap()
+        );
+    }
+    writer.execute_batch("COMMIT").unwrap();
+    journal::back_to_wal(&writer);
+    assert_eq!(opening.join().unwrap().unwrap(), 1);
+}

@@ -175,7 +175,8 @@ fn load(tx: &Transaction, capacity: usize) -> anyhow::Result<Loaded> {
     };
     // One pass in id order: where participants share a value (a phone), the first keeps it.
     let mut statement = tx.prepare(
-        "SELECT id, participant_key, pseudonym, roster_id, nik, phone FROM participants",
+        "SELECT id, participant_key, pseudonym, roster_id, nik, phone FROM participants
+         ORDER BY id",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {

@@ -458,13 +458,14 @@ fn write_workbook(
 /// A larger SQLite page cache for one big import; [`import_file`] restores the previous size.
 ///
 /// A new participant writes about 1.5 KiB: its row (the values as JSON) and the index entries
-/// (participant id, NIK, phone, key, pseudonym) that land in random places of their B-trees. Through the write-ahead log, with SQLite's default 2 MiB cache most of
-/// those pages would be written out to the log and read back soon after; a cache sized to the
-/// import (2 KiB per row, at most 2 GiB) keeps the working set in memory until the commit
-/// writes it once. Through a rollback journal (a first import that has the file to itself),
-/// pages that leave the cache go straight to their place in the file, written once either
-/// way, so the cache stays at [`journal::SPILLING_CACHE_KIB`]. Durability is unchanged: still
-/// one transaction, committed with `synchronous = FULL`.
+/// (participant id, NIK, phone, key, pseudonym) that land in random places of their B-trees.
+/// Through the write-ahead log, with SQLite's default 2 MiB cache most of those pages would be
+/// written out to the log and read back soon after; a cache sized to the import (2 KiB per
+/// row, at most 2 GiB) keeps the working set in memory until the commit writes it once.
+/// Through a rollback journal (a first import that has the file to itself), pages that leave
+/// the cache go straight to their place in the file, written once either way, so the cache
+/// stays at [`journal::SPILLING_CACHE_KIB`]. Durability is unchanged: still one transaction,
+/// committed with `synchronous = FULL`.
 fn size_cache(conn: &Connection, rows: usize) -> rusqlite::Result<()> {
     let mut kib = (rows as i64).saturating_mul(2).min(2 << 20);
     if journal::is_rollback_journal(conn)? {

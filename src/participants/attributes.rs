@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 use serde_json::{Map, Value};
 
-/// A participant's first roster row; its lookup columns are filled by a trigger (0012).
+/// A participant's first roster row; a trigger (0017) sets the participant's lookup columns.
 const INSERT_ROW: &str = "INSERT INTO participant_rows
     (participant_id, attrs, set_by_import, updated_at) VALUES (?1, ?2, ?3, ?4)";
 

@@ -227,16 +227,18 @@ impl<'c> BulkLoad<'c> {
 ///
 /// With a page cache the size of the import (up to 2 GiB; 64 MiB through a rollback
 /// journal), each index's keys fit in the sorter's memory, and SQLite sorts them in one list
-/// on the connection's own thread whatever `PRAGMA threads` says: a serial tail of several CPU seconds at a million rows
-/// while the second core idles (nothing else runs by then). With a small cache, the sorter
-/// cuts the keys into runs of that size, sorts and writes each run on a helper thread while
-/// the connection's thread reads on, and merges them on both. The pages of the transaction
-/// not yet in the file must stay in memory meanwhile (through a rollback journal, the rows'
-/// pages are already there, `db::journal::write_back`; through the WAL, none is, and spilled
-/// pages would be written twice): with a spill threshold above any import's pages, SQLite
-/// lets the cache outgrow its size instead of writing pages out to the log before the
-/// commit. (`cache_spill = OFF` would not do: inside a transaction SQLite keeps the pager's
-/// flags as they were at its start, while a threshold applies at once.)
+/// on the connection's own thread whatever `PRAGMA threads` says: a serial tail of several CPU
+/// seconds at a million rows while the second core idles (nothing else runs by then). With a
+/// small cache, the sorter cuts the keys into runs of that size, sorts and writes each run on
+/// a helper thread while the connection's thread reads on, and merges them on both. The pages
+/// the transaction has not written yet stay in memory meanwhile: with a spill threshold above
+/// any import's pages, SQLite lets the cache outgrow its size instead of writing pages out
+/// before the commit, which through the WAL would write them twice (to the log now, to the
+/// file at the checkpoint). Through a rollback journal a spill would write them once, but by
+/// then only the new indexes' pages are unwritten (`db::journal::write_back` wrote the rows'),
+/// some 150 MB at a million rows, so they are kept too. (`cache_spill = OFF` would not do:
+/// inside a transaction SQLite keeps the pager's flags as they were at its start, while a
+/// threshold applies at once.)
 struct ParallelSort<'c> {
     conn: &'c Connection,
     /// The settings to put back: cache size, spill threshold, helper threads.

@@ -9,10 +9,10 @@
 -- 0.41 → 0.27 s. Lookups (pantau::import::identity) read participants instead, which they
 -- joined with anyway for keys and pseudonyms.
 --
--- The columns keep 0012's rule: always equal to the participant's values in
--- participant_rows.attrs (the email in lower case), NULL without a row. The import writes
--- them with the participant; the triggers below derive them for every other write, and
--- correct a write that disagrees.
+-- The columns keep 0012's rule: equal to the participant's values in participant_rows.attrs
+-- (the email in lower case), NULL without a row. The import writes them with the participant,
+-- just before its row; the triggers below derive them for every other write, and correct a
+-- write that disagrees.
 
 ALTER TABLE participants ADD COLUMN roster_id TEXT;
 ALTER TABLE participants ADD COLUMN nik TEXT;
@@ -69,11 +69,20 @@ BEGIN
     UPDATE participants SET roster_id = NULL, nik = NULL, phone = NULL, email = NULL
     WHERE id = old.participant_id;
 END;
--- A write to the columns themselves is put right from the row. (The nested UPDATE does not
--- fire this trigger again: recursive triggers are off.) Not on INSERT INTO participants: the
--- import inserts a participant with its columns just before its row.
+-- A write to the columns themselves that disagrees with the row is put right from it (not
+-- the writes of the triggers above, which agree). The nested UPDATE does not fire this
+-- trigger again: recursive triggers are off. Not on INSERT INTO participants: the import
+-- inserts a participant with its columns just before its row, and nothing else inserts one
+-- with them.
 CREATE TRIGGER participants_lookup_update
 AFTER UPDATE OF roster_id, nik, phone, email ON participants
+WHEN new.roster_id IS NOT (SELECT attrs ->> '$.participant_id' FROM participant_rows
+                           WHERE participant_id = new.id)
+  OR new.nik IS NOT (SELECT attrs ->> '$.nik' FROM participant_rows WHERE participant_id = new.id)
+  OR new.phone IS NOT (SELECT attrs ->> '$.phone' FROM participant_rows
+                       WHERE participant_id = new.id)
+  OR new.email IS NOT (SELECT lower(attrs ->> '$.email') FROM participant_rows
+                       WHERE participant_id = new.id)
 BEGIN
     UPDATE participants
     SET roster_id = (SELECT attrs ->> '$.participant_id' FROM participant_rows
