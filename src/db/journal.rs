@@ -248,10 +248,7 @@ mod tests {
         assert_eq!(mode(&conn), "wal");
         // What was committed meanwhile is in the file, seen by a new connection.
         let other = super::super::open(&path).unwrap();
-        let people: i64 = other
-            .query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(people, 1);
+        assert_eq!(count(&other), 1);
         assert_eq!(mode(&other), "wal");
     }
 
@@ -289,15 +286,11 @@ mod tests {
         let mode_in_effect =
             super::super::enable_wal_within(&late, std::time::Duration::from_millis(50)).unwrap();
         assert_eq!(mode_in_effect, "delete");
-        let people = |c: &Connection| -> i64 {
-            c.query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
-                .unwrap()
-        };
-        assert_eq!(people(&late), 0, "reads what was committed");
+        assert_eq!(count(&late), 0, "reads what was committed");
         conn.execute_batch("COMMIT").unwrap();
         back_to_wal(&conn);
         assert_eq!(mode(&conn), "wal");
-        assert_eq!(people(&late), 1);
+        assert_eq!(count(&late), 1);
         assert_eq!(mode(&late), "wal");
     }
 
@@ -322,6 +315,11 @@ mod tests {
 
     fn count(conn: &Connection) -> i64 {
         conn.query_row("SELECT count(*) FROM participants", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    fn integrity(conn: &Connection) -> String {
+        conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
             .unwrap()
     }
 
@@ -353,10 +351,7 @@ mod tests {
         back_to_wal(&conn);
         let other = super::super::open(&path).unwrap();
         assert_eq!(count(&other), 30_010);
-        let check: String = other
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_eq!(integrity(&other), "ok");
     }
 
     #[test]
@@ -397,10 +392,7 @@ mod tests {
         let after = super::super::open(&crashed).unwrap();
         assert_eq!(count(&after), 10);
         assert!(!dir.path().join("crashed.db-journal").exists());
-        let check: String = after
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_eq!(integrity(&after), "ok");
         assert_eq!(mode(&after), "wal");
     }
 
